@@ -1,0 +1,197 @@
+"""The `polybench` command: setup, data, run, report, list."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from polybench import envs, environment, frameworks
+from polybench.errors import PolybenchError, UsageError
+from polybench.specs import SPECS
+
+PROFILES = ("quick", "full")
+DEVICES = ("auto", "cpu", "gpu")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) instead of a usage dump."""
+
+    def error(self, message: str) -> None:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def one_of(value: str, valid: tuple[str, ...], what: str) -> str:
+    """``value`` if it is one of ``valid``; otherwise a usage error listing them."""
+    if value not in valid:
+        raise UsageError(f"unknown {what} {value!r} (choose from: {', '.join(valid)})")
+    return value
+
+
+def choose(value: str, valid: tuple[str, ...], what: str) -> list[str]:
+    """Comma-separated names checked against ``valid``; "all" means every one."""
+    if value == "all":
+        return list(valid)
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise UsageError(f"no {what} given (choose from: {', '.join(valid)}, all)")
+    for name in names:
+        if name not in valid:
+            raise UsageError(f"unknown {what} {name!r} (choose from: {', '.join(valid)}, all)")
+    return names
+
+
+def seeds(value: str) -> list[int]:
+    """``N`` means seeds 0..N-1; ``a,b,c`` lists them."""
+    try:
+        if "," in value:
+            return [int(v) for v in value.split(",")]
+        count = int(value)
+    except ValueError:
+        raise UsageError(f"--seeds {value!r}: give a count (3) or a list (0,1,2)") from None
+    if count < 1:
+        raise UsageError("--seeds must be at least 1")
+    return list(range(count))
+
+
+def positive(name: str, value: int | float | None) -> None:
+    if value is not None and value <= 0:
+        raise UsageError(f"{name} must be positive, got {value}")
+
+
+def cmd_setup(args) -> int:
+    for framework in choose(args.framework, frameworks.FRAMEWORKS, "framework"):
+        envs.setup(framework)
+    return 0
+
+
+def cmd_data(args) -> int:
+    from polybench.data.prepare import prepare
+
+    models = choose(args.model, tuple(SPECS), "model")
+    prepare(models, Path(args.data_dir), Path(args.mnist_from) if args.mnist_from else None, force=args.force)
+    print(f"data: ready in {args.data_dir}")
+    return 0
+
+
+def cmd_run(args) -> int:
+    from polybench import report, runner
+    from polybench.data.prepare import prepare
+
+    for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
+                        ("--batch-size", args.batch_size), ("--time-limit", args.time_limit)):
+        positive(name, value)
+    plan = runner.Plan(
+        frameworks=choose(args.framework, frameworks.FRAMEWORKS, "framework"),
+        models=choose(args.model, tuple(SPECS), "model"),
+        modes=choose(args.mode, frameworks.MODES, "mode"),
+        seeds=seeds(args.seeds),
+        profile=one_of(args.profile, PROFILES, "profile"),
+        device=one_of(args.device, DEVICES, "device"),
+        threads=args.threads or environment.default_threads(),
+        epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
+        data_dir=Path(args.data_dir))
+    run_dir = Path(args.out) if args.out else runner.default_run_dir()
+    prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    print(f"run folder: {run_dir}")
+    results = runner.Runner(plan, run_dir).run_all()
+    report.build([run_dir], run_dir)
+    print()
+    print(report.terminal_table([run_dir]))
+    print(f"\nreport: {run_dir / 'report.md'}  charts: {run_dir / 'charts'}")
+    bad = [r for r in results if r["status"] in ("failed", "timeout", "diverged")]
+    if bad:
+        print(f"{len(bad)} of {len(results)} runs did not finish; see the report's list of failures")
+    return 1 if bad else 0
+
+
+def cmd_report(args) -> int:
+    from polybench import report
+
+    run_dirs = [Path(d) for d in args.run_dirs]
+    for d in run_dirs:
+        if not d.is_dir():
+            raise UsageError(f"run folder {d} does not exist")
+    out = Path(args.out) if args.out else run_dirs[0]
+    if len(run_dirs) > 1 and not args.out:
+        raise UsageError("several run folders: say where the combined report goes with --out DIR")
+    written = report.build(run_dirs, out)
+    print(report.terminal_table(run_dirs))
+    print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")
+    return 0
+
+
+def cmd_list(args) -> int:
+    print("models:")
+    for name, cls in SPECS.items():
+        implemented = [fw for fw in frameworks.FRAMEWORKS if frameworks.has_implementation(fw, name)]
+        print(f"  {name:<14} {cls.title}  [{', '.join(implemented) or 'no implementation yet'}]")
+    print("frameworks:")
+    for fw in frameworks.FRAMEWORKS:
+        state = "environment ready" if envs.is_ready(fw) else f"not set up (polybench setup --framework {fw})"
+        print(f"  {fw:<14} {state}")
+    print(f"modes:      {', '.join(frameworks.MODES)}")
+    print(f"profiles:   {', '.join(PROFILES)} (default full)")
+    print(f"devices:    {', '.join(DEVICES)} (default auto)")
+    return 0
+
+
+def make_parser() -> Parser:
+    parser = Parser(prog="polybench", description="Train one model spec in several deep-learning frameworks "
+                    "on identical data through an identical loop, and compare accuracy, time and memory.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    p = sub.add_parser("setup", help="create a framework's virtual environment and Jupyter kernel")
+    p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)} or all")
+    p.set_defaults(func=cmd_setup)
+
+    mirror_help = "folder holding the four MNIST IDX .gz files, used instead of downloading " \
+                  "(default: $POLYBENCH_MNIST_MIRROR)"
+    p = sub.add_parser("data", help="write the CSV data sets into data/")
+    p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
+    p.add_argument("--model", default="all", help="comma-separated models (default all)")
+    p.add_argument("--force", action="store_true", help="rewrite CSVs that already exist")
+    p.add_argument("--data-dir", default=str(environment.PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_data)
+
+    p = sub.add_parser("run", help="train models in frameworks and write records and a report")
+    p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)}, a comma list, or all")
+    p.add_argument("--model", default="all", help="comma-separated models (default all)")
+    p.add_argument("--mode", default="eager", help=f"{', '.join(frameworks.MODES)} or all (default eager)")
+    p.add_argument("--profile", default="full", help="quick (small slice, one epoch) or full (default)")
+    p.add_argument("--device", default="auto", help="auto (GPU if the framework sees one), cpu or gpu")
+    p.add_argument("--seeds", default="1", help="number of seeds (0..N-1) or a comma list (default 1)")
+    p.add_argument("--threads", type=int, help="threads per framework (default: every core)")
+    p.add_argument("--epochs", type=int, help="override the profile's epochs")
+    p.add_argument("--batch-size", type=int, help="override the profile's batch size")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-run limit (default: the profile's)")
+    p.add_argument("--out", metavar="DIR", help="run folder (default results/<timestamp>)")
+    p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
+    p.add_argument("--data-dir", default=str(environment.PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("report", help="rebuild summary.csv, report.md and charts from run folders")
+    p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
+    p.add_argument("--out", metavar="DIR", help="where to write (default: the run folder; required for several)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("list", help="models, frameworks, modes and which environments are ready")
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = make_parser().parse_args(argv)
+        return args.func(args)
+    except PolybenchError as exc:
+        print(f"polybench: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("polybench: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Errors that reach the user as one line instead of a traceback."""
+
+
+class PolybenchError(Exception):
+    """A failure the user can act on; the CLI prints its message and exits 1."""
+
+    exit_code = 1
+
+
+class UsageError(PolybenchError):
+    """Bad command-line input (unknown name, missing folder); exit status 2."""
+
+    exit_code = 2
+
+
+class DataError(PolybenchError):
+    """Input data missing, corrupt or unreadable; the message names the file and the fix."""

@@ -1,0 +1,132 @@
+"""One training run as a notebook drives it: spec + framework + profile -> record.
+
+The notebook (run by papermill in the framework's own kernel) creates an Experiment
+from its parameters, shows the data and the implementation's source, trains, plots and
+finally saves the record. Progress goes to a JSON-lines log, one line per epoch, which
+the runner follows and which survives a crash.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import inspect
+import json
+import sys
+from pathlib import Path
+
+from polybench import environment, frameworks, loc, loop, memory, records
+from polybench.errors import PolybenchError
+from polybench.specs import get_spec
+from polybench.specs.base import Split
+
+DEVICES = ("auto", "cpu", "gpu")
+
+
+def now() -> str:
+    """The current UTC time in ISO 8601."""
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+class Experiment:
+    """A (model, framework, mode, profile, seed) run: its data, implementation and record."""
+
+    def __init__(self, model: str, framework: str, mode: str = "eager", profile: str = "full", seed: int = 0,
+                 device: str = "auto", threads: int | None = None, epochs: int | None = None,
+                 batch_size: int | None = None, data_dir: str | Path | None = None,
+                 record_path: str | Path | None = None, progress_path: str | Path | None = None) -> None:
+        if mode not in frameworks.MODES:
+            raise PolybenchError(f"unknown mode {mode!r} (choose from: {', '.join(frameworks.MODES)})")
+        if device not in DEVICES:
+            raise PolybenchError(f"unknown device {device!r} (choose from: {', '.join(DEVICES)})")
+        self.started_at = now()
+        self.spec = get_spec(model)
+        self.key = records.RunKey(model, frameworks.check_framework(framework), mode, int(seed))
+        base = self.spec.profile(profile)
+        self.profile = dataclasses.replace(base, epochs=epochs or base.epochs,
+                                           batch_size=batch_size or base.batch_size)
+        self.threads = int(threads or environment.default_threads())
+        self.runtime = frameworks.runtime(framework)
+        self.device = self.runtime.configure(self.threads, device)
+        self.data_dir = Path(data_dir) if data_dir else environment.PROJECT_ROOT / "data"
+        self.record_path = Path(record_path) if record_path else None
+        self.progress_path = Path(progress_path) if progress_path else None
+        self.implementation_class = self.runtime.implementation(model)
+        sizes = {"train": self.profile.train_size, "val": self.profile.val_size, "test": self.profile.test_size}
+        self.splits: dict[str, Split] = {name: split.head(sizes[name])
+                                         for name, split in self.spec.load_splits(self.data_dir).items()}
+        self.params = self.spec.init_parameters(self.key.seed)
+        self.result: loop.TrainingResult | None = None
+        self.sampler: memory.PeakSampler | None = None
+        self.implementation = None
+
+    def implementation_source(self) -> str:
+        """Source code of this framework's module for the model."""
+        return inspect.getsource(sys.modules[self.implementation_class.__module__])
+
+    def _report_epoch(self, row: loop.EpochRow) -> None:
+        line = (f"epoch {row.epoch}/{self.profile.epochs}  train_loss {row.train_loss:.4f}  "
+                f"val_loss {row.val_loss:.4f}  val_{self.spec.metric.name} {row.val_metric:.4f}  "
+                f"{row.seconds:.2f} s")
+        print(line, flush=True)
+        if self.progress_path is not None:
+            self.progress_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.progress_path, "a") as f:
+                f.write(json.dumps({**dataclasses.asdict(row), "epochs": self.profile.epochs}) + "\n")
+
+    def train(self) -> loop.TrainingResult:
+        """Build the implementation from the canonical weights, load the data onto the
+        device and train through the shared loop, sampling peak memory meanwhile."""
+        self.implementation = self.implementation_class(self.spec, self.params, self.profile.optimizer,
+                                                        self.device)
+        self.implementation.load_data(self.splits)
+        self.implementation.reset_peak_memory()
+        nvml = memory.NvmlReader() if self.device != "cpu" else None
+        with memory.PeakSampler(nvml=nvml) as self.sampler:
+            self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
+                                     batch_size=self.profile.batch_size, seed=self.key.seed,
+                                     on_epoch=self._report_epoch)
+        return self.result
+
+    def record(self) -> dict:
+        """The run's record (status ok) from the finished training."""
+        if self.result is None:
+            raise RuntimeError("train() has not finished")
+        result, spec = self.result, self.spec
+        record = records.empty_record(self.key, self.profile.name)
+        env = environment.capture(self.threads)
+        env["versions"].update(self.runtime.versions())
+        record.update(
+            device=self.device,
+            status="ok",
+            metric=spec.metric.name,
+            metric_higher_is_better=spec.metric.higher_is_better,
+            test_metric=result.test_metric,
+            test_loss=result.test_loss,
+            target=spec.metric.target,
+            target_met=spec.metric.met(result.test_metric),
+            epochs_planned=self.profile.epochs,
+            batch_size=self.profile.batch_size,
+            train_samples=result.train_samples,
+            epochs=[dataclasses.asdict(row) for row in result.epochs],
+            first_epoch_seconds=result.first_epoch_seconds,
+            steady_epoch_seconds=result.steady_epoch_seconds,
+            samples_per_second=result.samples_per_second,
+            train_seconds=result.train_seconds,
+            peak_rss_bytes=self.sampler.peak_rss_bytes,
+            gpu_peak_framework_bytes=self.implementation.peak_memory_bytes(),
+            gpu_peak_nvml_bytes=self.sampler.peak_nvml_bytes,
+            gpu_name=self.runtime.gpu_name(self.device),
+            implementation_loc=loc.count_code_lines(self.implementation_source()),
+            environment=env,
+            started_at=self.started_at,
+            finished_at=now(),
+        )
+        return record
+
+    def save_record(self) -> dict:
+        """Write the record to ``record_path`` (atomically) and return it."""
+        record = self.record()
+        if self.record_path is not None:
+            records.write_record(self.record_path, record)
+        return record

@@ -1,0 +1,33 @@
+"""One folder per framework, one module per model; this module is their registry.
+
+Importing it imports no framework: a framework is imported only in its own
+environment, when its runtime is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from polybench.frameworks.base import Runtime
+
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer")
+MODES = ("eager",)
+
+
+def check_framework(name: str) -> str:
+    """``name`` if it is a known framework; a ValueError lists the valid names."""
+    if name not in FRAMEWORKS:
+        raise ValueError(f"unknown framework {name!r} (choose from: {', '.join(FRAMEWORKS)}, all)")
+    return name
+
+
+def runtime(name: str) -> Runtime:
+    """The framework's Runtime (imports the framework)."""
+    module = importlib.import_module(f"polybench.frameworks.{check_framework(name)}.runtime")
+    return module.RUNTIME
+
+
+def has_implementation(framework: str, model: str) -> bool:
+    """Whether ``framework`` has a module for ``model`` (checked without importing it)."""
+    return importlib.util.find_spec(f"polybench.frameworks.{check_framework(framework)}.{model}") is not None

@@ -1,0 +1,1 @@
+"""Chainer implementations: one module per model."""

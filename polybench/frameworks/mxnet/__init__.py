@@ -1,0 +1,1 @@
+"""MXNet (Gluon) implementations: one module per model."""

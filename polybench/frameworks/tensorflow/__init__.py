@@ -1,0 +1,1 @@
+"""TensorFlow (Keras 3 layers) implementations: one module per model."""

@@ -1,0 +1,1 @@
+"""PyTorch implementations: one module per model, shared step in ``common``."""

@@ -1,0 +1,37 @@
+"""PyTorch process settings: threads, device choice, versions."""
+
+from __future__ import annotations
+
+import torch
+
+from polybench.errors import PolybenchError
+from polybench.frameworks.base import Runtime
+
+
+class TorchRuntime(Runtime):
+    name = "torch"
+    module = "torch"
+
+    def configure(self, threads: int, device: str) -> str:
+        torch.set_num_threads(threads)
+        try:
+            torch.set_num_interop_threads(threads)
+        except RuntimeError:
+            pass  # already fixed once parallel work has started in this process
+        if device == "cpu":
+            return "cpu"
+        if torch.cuda.is_available():
+            return "cuda:0"
+        if device == "gpu":
+            raise PolybenchError("--device gpu: PyTorch sees no CUDA GPU here; use --device cpu or auto")
+        return "cpu"
+
+    def versions(self) -> dict[str, str]:
+        return {"torch": torch.__version__, "cuda": torch.version.cuda or "none",
+                "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none"}
+
+    def gpu_name(self, device: str) -> str | None:
+        return torch.cuda.get_device_name(device) if device.startswith("cuda") else None
+
+
+RUNTIME = TorchRuntime()

@@ -1,0 +1,222 @@
+"""The run matrix -> one papermill-executed notebook per run -> one record per run.
+
+Each run executes notebooks/<model>.ipynb in the framework's own kernel, in a fresh
+process, under a time limit. A run that raises, diverges or runs out of time gets a
+record saying so (with the epochs it finished) and the matrix goes on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+import psutil
+import yaml
+
+from polybench import envs, environment, frameworks, notebooks, records
+from polybench.experiment import now
+from polybench.specs import get_spec
+
+POLL_SECONDS = 0.5
+#: Notebook exception names that are not plain failures.
+STATUS_BY_ERROR = {"DivergedError": "diverged"}
+
+
+@dataclasses.dataclass
+class Plan:
+    """What `polybench run` was asked to do."""
+
+    frameworks: list[str]
+    models: list[str]
+    modes: list[str]
+    seeds: list[int]
+    profile: str = "full"
+    device: str = "auto"
+    threads: int = dataclasses.field(default_factory=environment.default_threads)
+    epochs: int | None = None
+    batch_size: int | None = None
+    time_limit_s: float | None = None  # None: each profile's own limit
+    data_dir: Path = environment.PROJECT_ROOT / "data"
+
+    def keys(self) -> list[records.RunKey]:
+        """Every (model, framework, mode, seed) run, framework-major so each kernel's
+        environment is set up once."""
+        return [records.RunKey(model, fw, mode, seed) for fw in self.frameworks for model in self.models
+                for mode in self.modes for seed in self.seeds]
+
+
+def default_run_dir() -> Path:
+    """results/<local timestamp>/"""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return environment.PROJECT_ROOT / "results" / stamp
+
+
+def _kill_tree(pid: int) -> None:
+    """Kill a process and everything it started (papermill and its kernel)."""
+    try:
+        parent = psutil.Process(pid)
+        family = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return
+    for proc in family:
+        try:
+            proc.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(family, timeout=10)
+
+
+def notebook_error(path: Path) -> tuple[str, str] | None:
+    """(exception name, message) of the first failed cell in an executed notebook."""
+    try:
+        notebook = nbformat.read(path, as_version=4)
+    except Exception:
+        return None
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return output.get("ename", "Error"), output.get("evalue", "")
+    return None
+
+
+def _last_line(path: Path) -> str:
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()] \
+        if path.is_file() else []
+    return lines[-1] if lines else "no output"
+
+
+class Runner:
+    """Executes a Plan into a run folder, reporting progress through ``say``."""
+
+    def __init__(self, plan: Plan, run_dir: Path, say: Callable[[str], None] = print) -> None:
+        self.plan = plan
+        self.run_dir = Path(run_dir)
+        self.say = say
+
+    def parameters(self, key: records.RunKey) -> dict:
+        """The papermill parameters of one run."""
+        return {"framework": key.framework, "mode": key.mode, "profile": self.plan.profile, "seed": key.seed,
+                "device": self.plan.device, "threads": self.plan.threads, "epochs": self.plan.epochs,
+                "batch_size": self.plan.batch_size, "data_dir": str(self.plan.data_dir.resolve()),
+                "output": str(key.record_path(self.run_dir).resolve()),
+                "progress": str(key.progress_path(self.run_dir).resolve())}
+
+    def time_limit(self, key: records.RunKey) -> float:
+        return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
+
+    def run_all(self) -> list[dict]:
+        """Run every key of the plan; return the records (one per run)."""
+        keys = self.plan.keys()
+        results = []
+        for number, key in enumerate(keys, start=1):
+            label = f"[{number}/{len(keys)}] {key.framework} {key.model} {key.mode} seed {key.seed}"
+            if not frameworks.has_implementation(key.framework, key.model):
+                record = self.failure(key, "unsupported", f"polybench has no {key.framework} implementation "
+                                                          f"of {key.model} yet", [], now())
+            else:
+                envs.ensure(key.framework, say=self.say)
+                self.say(f"{label}: started")
+                record = self.run_one(key)
+            self.say(f"{label}: {summarize(record)}")
+            results.append(record)
+        return results
+
+    def run_one(self, key: records.RunKey) -> dict:
+        """Execute one notebook in its own papermill process; return its record."""
+        started = now()
+        for path in (key.record_path(self.run_dir), key.progress_path(self.run_dir)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.unlink(missing_ok=True)
+        key.notebook_path(self.run_dir).parent.mkdir(parents=True, exist_ok=True)
+        params_file = self.run_dir / "params" / f"{key.stem}.yaml"
+        params_file.parent.mkdir(parents=True, exist_ok=True)
+        params_file.write_text(yaml.safe_dump(self.parameters(key)))
+        log = self.run_dir / "logs" / f"{key.stem}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "papermill", str(notebooks.notebook_path(key.model)),
+                   str(key.notebook_path(self.run_dir)), "-k", envs.kernel_name(key.framework),
+                   "-f", str(params_file), "--cwd", str(environment.PROJECT_ROOT), "--no-progress-bar"]
+        env = {**os.environ, **environment.thread_environment(self.plan.threads), "MPLBACKEND": "agg"}
+        limit = self.time_limit(key)
+        with open(log, "w") as log_file:
+            proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env=env, start_new_session=True)
+            try:
+                timed_out = self._follow(proc, key, limit)
+            except BaseException:
+                _kill_tree(proc.pid)
+                record = self.failure(key, "failed", "interrupted by the user", self._progress(key), started)
+                records.write_record(key.record_path(self.run_dir), record)
+                raise
+        progress = self._progress(key)
+        if timed_out:
+            record = self.failure(key, "timeout", f"stopped after the {limit:.0f} s time limit "
+                                                  f"({len(progress)} epochs done)", progress, started)
+        elif proc.returncode != 0:
+            ename, evalue = notebook_error(key.notebook_path(self.run_dir)) or ("KernelError", _last_line(log))
+            status = STATUS_BY_ERROR.get(ename, "failed")
+            record = self.failure(key, status, f"{ename}: {evalue}".strip(), progress, started)
+        elif key.record_path(self.run_dir).is_file():
+            return records.read_record(key.record_path(self.run_dir))
+        else:
+            record = self.failure(key, "failed", "the notebook finished without writing its record",
+                                  progress, started)
+        records.write_record(key.record_path(self.run_dir), record)
+        return record
+
+    def _progress(self, key: records.RunKey) -> list[dict]:
+        return records.read_progress(key.progress_path(self.run_dir))
+
+    def _follow(self, proc: subprocess.Popen, key: records.RunKey, limit: float) -> bool:
+        """Wait for the process, echoing new epochs; kill it past ``limit``. True if it timed out."""
+        deadline = time.monotonic() + limit
+        shown = 0
+        while True:
+            finished = proc.poll() is not None
+            rows = self._progress(key)
+            for row in rows[shown:]:
+                self.say("    " + epoch_line(row, get_spec(key.model).metric.name))
+            shown = len(rows)
+            if finished:
+                return False
+            if time.monotonic() > deadline:
+                _kill_tree(proc.pid)
+                proc.wait()
+                return True
+            time.sleep(POLL_SECONDS)
+
+    def failure(self, key: records.RunKey, status: str, error: str, progress: list[dict], started: str) -> dict:
+        """The record of a run that did not finish: what is known, plus its epochs so far."""
+        spec = get_spec(key.model)
+        record = records.empty_record(key, self.plan.profile)
+        record.update(status=status, error=error, device=self.plan.device, metric=spec.metric.name,
+                      metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target,
+                      target_met=False, epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
+                      environment=environment.capture(self.plan.threads), started_at=started, finished_at=now())
+        return record
+
+
+def epoch_line(row: dict, metric: str) -> str:
+    """One progress line for an epoch row."""
+    def fmt(value):
+        return "nan" if value is None else f"{value:.4f}"
+    total = row.get("epochs")
+    return (f"epoch {row['epoch']}{'/' + str(total) if total else ''}  train_loss {fmt(row['train_loss'])}  "
+            f"val_{metric} {fmt(row['val_metric'])}  {row['seconds']:.1f} s")
+
+
+def summarize(record: dict) -> str:
+    """One line: the status and, for a finished run, its test figure against the target."""
+    if record["status"] != "ok":
+        return f"{record['status'].upper()}: {record['error']}"
+    met = "met" if record["target_met"] else "not met"
+    return (f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
+            f"{record['train_seconds']:.1f} s training")

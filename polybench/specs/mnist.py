@@ -1,0 +1,121 @@
+"""MNIST handwritten digits: the two classifiers polydlot compared, defined once.
+
+Data: data/mnist_train.csv and data/mnist_test.csv (label, then 784 pixels 0-255).
+The last 5,000 training rows are the validation split; the test CSV is the test split.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from polybench.data import mnist as mnist_data
+from polybench.specs import ops
+from polybench.specs.base import Adam, Metric, Parameter, Profile, Spec, Split
+
+VALIDATION_ROWS = 5_000
+
+
+class MnistSpec(Spec):
+    """What the two MNIST models share: data, splits, loss, metric."""
+
+    dataset = "mnist"
+    loss = "softmax_cross_entropy"
+    output_size = 10
+
+    def csv_files(self) -> list[str]:
+        return [mnist_data.TRAIN_CSV, mnist_data.TEST_CSV]
+
+    def load_splits(self, data_dir: Path) -> dict[str, Split]:
+        train_x, train_y = mnist_data.load_csv(Path(data_dir) / mnist_data.TRAIN_CSV)
+        test_x, test_y = mnist_data.load_csv(Path(data_dir) / mnist_data.TEST_CSV)
+        cut = len(train_x) - VALIDATION_ROWS
+        shape = (-1, *self.input_shape)
+        return {
+            "train": Split(train_x[:cut].reshape(shape), train_y[:cut]),
+            "val": Split(train_x[cut:].reshape(shape), train_y[cut:]),
+            "test": Split(test_x.reshape(shape), test_y),
+        }
+
+
+def _profiles(full_epochs: int, full_time_limit_s: float) -> dict[str, Profile]:
+    adam = Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    return {
+        "quick": Profile("quick", epochs=1, batch_size=128, optimizer=adam,
+                         train_size=2_000, val_size=500, test_size=1_000, time_limit_s=300),
+        "full": Profile("full", epochs=full_epochs, batch_size=128, optimizer=adam,
+                        time_limit_s=full_time_limit_s),
+    }
+
+
+class MnistFCN(MnistSpec):
+    """784-512-256-10 multilayer perceptron with ReLU and dropout 0.2."""
+
+    name = "mnist_fcn"
+    title = "MNIST, fully connected 784-512-256-10"
+    description = (
+        "Classify 28×28 handwritten digits (0–9). Each image is flattened to 784 pixel "
+        "values scaled to [0, 1] and passed through two ReLU hidden layers of 512 and 256 "
+        "units, each followed by dropout 0.2, then a 10-way linear layer; the loss is "
+        "softmax cross-entropy. Adam 1e-3, batch 128, 10 epochs."
+    )
+    metric = Metric("accuracy", higher_is_better=True, target=0.975)
+    profiles = _profiles(full_epochs=10, full_time_limit_s=1800)
+    input_shape = (784,)
+    dropout = {"hidden1": 0.2, "hidden2": 0.2}
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        return [
+            Parameter("hidden1.kernel", (784, 512), "glorot_uniform"),
+            Parameter("hidden1.bias", (512,), "zeros"),
+            Parameter("hidden2.kernel", (512, 256), "glorot_uniform"),
+            Parameter("hidden2.bias", (256,), "zeros"),
+            Parameter("output.kernel", (256, 10), "glorot_uniform"),
+            Parameter("output.bias", (10,), "zeros"),
+        ]
+
+    def reference_forward(self, params, x):
+        h = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+        h = ops.relu(ops.dense(h, params["hidden1.kernel"], params["hidden1.bias"]))
+        h = ops.relu(ops.dense(h, params["hidden2.kernel"], params["hidden2.bias"]))
+        return ops.dense(h, params["output.kernel"], params["output.bias"])
+
+
+class MnistCNN(MnistSpec):
+    """Two 5×5 'same' convolutions with max-pooling, dense 1024, dropout 0.25, dense 10."""
+
+    name = "mnist_cnn"
+    title = "MNIST, convolutional (2× conv5×5 + pool, dense 1024)"
+    description = (
+        "Classify 28×28 handwritten digits (0–9). Input is one channel-first 1×28×28 image "
+        "scaled to [0, 1]: conv 5×5×32 'same' + ReLU, max-pool 2, conv 5×5×64 'same' + "
+        "ReLU, max-pool 2, flatten (channel, row, column order), dense 1024 + ReLU, "
+        "dropout 0.25, dense 10; softmax cross-entropy. Adam 1e-3, batch 128, 5 epochs."
+    )
+    metric = Metric("accuracy", higher_is_better=True, target=0.988)
+    profiles = _profiles(full_epochs=5, full_time_limit_s=3600)
+    input_shape = (1, 28, 28)
+    dropout = {"dense": 0.25}
+
+    @property
+    def parameters(self) -> list[Parameter]:
+        return [
+            Parameter("conv1.kernel", (32, 1, 5, 5), "glorot_uniform"),
+            Parameter("conv1.bias", (32,), "zeros"),
+            Parameter("conv2.kernel", (64, 32, 5, 5), "glorot_uniform"),
+            Parameter("conv2.bias", (64,), "zeros"),
+            Parameter("dense.kernel", (64 * 7 * 7, 1024), "glorot_uniform"),
+            Parameter("dense.bias", (1024,), "zeros"),
+            Parameter("output.kernel", (1024, 10), "glorot_uniform"),
+            Parameter("output.bias", (10,), "zeros"),
+        ]
+
+    def reference_forward(self, params, x):
+        h = np.asarray(x, dtype=np.float64)
+        h = ops.max_pool2d(ops.relu(ops.conv2d_same(h, params["conv1.kernel"], params["conv1.bias"])))
+        h = ops.max_pool2d(ops.relu(ops.conv2d_same(h, params["conv2.kernel"], params["conv2.bias"])))
+        h = h.reshape(len(h), -1)  # (channel, row, column) order
+        h = ops.relu(ops.dense(h, params["dense.kernel"], params["dense.bias"]))
+        return ops.dense(h, params["output.kernel"], params["output.bias"])
