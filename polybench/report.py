@@ -167,7 +167,8 @@ def chart_curves(recs: list[dict], model: str, path: Path) -> None:
     right.set_ylabel("training loss")
     for ax in (left, right):
         ax.set_xlabel("epoch")
-        ax.legend(fontsize=8)
+        if runs:
+            ax.legend(fontsize=8)
     fig.suptitle(f"{model}: learning curves")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

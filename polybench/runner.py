@@ -119,8 +119,8 @@ class Runner:
         for number, key in enumerate(keys, start=1):
             label = f"[{number}/{len(keys)}] {key.framework} {key.model} {key.mode} seed {key.seed}"
             if not frameworks.has_implementation(key.framework, key.model):
-                record = self.failure(key, "unsupported", f"polybench has no {key.framework} implementation "
-                                                          f"of {key.model} yet", [], now())
+                record = self.save(key, self.failure(key, "unsupported", f"polybench has no {key.framework} "
+                                                               f"implementation of {key.model} yet", [], now()))
             else:
                 envs.ensure(key.framework, say=self.say)
                 self.say(f"{label}: started")
@@ -144,7 +144,8 @@ class Runner:
         command = [sys.executable, "-m", "papermill", str(notebooks.notebook_path(key.model)),
                    str(key.notebook_path(self.run_dir)), "-k", envs.kernel_name(key.framework),
                    "-f", str(params_file), "--cwd", str(environment.PROJECT_ROOT), "--no-progress-bar"]
-        env = {**os.environ, **environment.thread_environment(self.plan.threads), "MPLBACKEND": "agg"}
+        env = {**os.environ, **environment.thread_environment(self.plan.threads)}
+        env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
         limit = self.time_limit(key)
         with open(log, "w") as log_file:
             proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -153,8 +154,7 @@ class Runner:
                 timed_out = self._follow(proc, key, limit)
             except BaseException:
                 _kill_tree(proc.pid)
-                record = self.failure(key, "failed", "interrupted by the user", self._progress(key), started)
-                records.write_record(key.record_path(self.run_dir), record)
+                self.save(key, self.failure(key, "failed", "interrupted by the user", self._progress(key), started))
                 raise
         progress = self._progress(key)
         if timed_out:
@@ -169,8 +169,14 @@ class Runner:
         else:
             record = self.failure(key, "failed", "the notebook finished without writing its record",
                                   progress, started)
-        records.write_record(key.record_path(self.run_dir), record)
-        return record
+        return self.save(key, record)
+
+    def save(self, key: records.RunKey, record: dict) -> dict:
+        """Write a record the runner made; return it as written (strict JSON: NaN -> None)."""
+        path = key.record_path(self.run_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        records.write_record(path, record)
+        return records.read_record(path)
 
     def _progress(self, key: records.RunKey) -> list[dict]:
         return records.read_progress(key.progress_path(self.run_dir))

@@ -62,9 +62,6 @@ def mirror_from_env() -> Path | None:
 def from_mirror(mirror: Path) -> dict[str, Path]:
     """The four IDX files in ``mirror``, each checked against its SHA-256."""
     mirror = Path(mirror)
-    if not mirror.is_dir():
-        raise UsageError(f"MNIST mirror folder {mirror} does not exist; pass a folder holding the four "
-                         f"MNIST IDX .gz files (--mnist-from or {MIRROR_ENV})")
     paths = {}
     for name, expected in IDX_FILES.items():
         path = mirror / name
@@ -138,10 +135,13 @@ def write_csvs(data_dir: Path, mirror: Path | None = None, force: bool = False) 
     are kept unless ``force``.
     """
     data_dir = Path(data_dir)
+    mirror = mirror if mirror is not None else mirror_from_env()
+    if mirror is not None and not Path(mirror).is_dir():
+        raise UsageError(f"MNIST mirror folder {mirror} does not exist; pass a folder holding the four "
+                         f"MNIST IDX .gz files (--mnist-from or {MIRROR_ENV})")
     targets = [data_dir / name for name in CSV_SOURCES]
     if not force and all(t.is_file() for t in targets):
         return []
-    mirror = mirror if mirror is not None else mirror_from_env()
     idx = from_mirror(mirror) if mirror is not None else download(data_dir / "downloads")
     arrays = {}
     for csv_name, (images_name, labels_name) in CSV_SOURCES.items():

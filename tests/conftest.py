@@ -1,0 +1,38 @@
+"""Shared fixtures: the MNIST mirror, a data folder with the MNIST CSVs, environments."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from polybench import envs
+from polybench.environment import PROJECT_ROOT
+
+
+@pytest.fixture(scope="session")
+def mnist_mirror() -> Path | None:
+    """The offline MNIST mirror (POLYBENCH_MNIST_MIRROR, else ../shared/data/mnist);
+    None means the tests download the files."""
+    named = os.environ.get("POLYBENCH_MNIST_MIRROR")
+    if named:
+        return Path(named)
+    beside = PROJECT_ROOT.parent / "shared" / "data" / "mnist"
+    return beside if beside.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def mnist_data_dir(tmp_path_factory, mnist_mirror) -> Path:
+    """A data folder holding mnist_train.csv and mnist_test.csv (and their caches)."""
+    from polybench.data.prepare import prepare
+
+    data_dir = tmp_path_factory.mktemp("data")
+    prepare(["mnist_fcn"], data_dir, mnist_mirror, say=lambda _: None)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def torch_env() -> Path:
+    """The torch environment and kernel, built if missing (the test then takes minutes)."""
+    return envs.ensure("torch", say=lambda _: None)

@@ -1,0 +1,169 @@
+"""MNIST: mirror and download paths with their checksums and errors, CSV round trip, cache."""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import http.server
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polybench.data import cache, mnist
+from polybench.errors import DataError, UsageError
+
+
+@pytest.fixture
+def mirror_copy(tmp_path, mnist_mirror) -> Path:
+    """A writable copy of the four IDX files (from the mirror, or downloaded)."""
+    target = tmp_path / "mirror"
+    target.mkdir()
+    source = mnist_mirror if mnist_mirror else mnist.download(tmp_path / "dl").popitem()[1].parent
+    for name in mnist.IDX_FILES:
+        shutil.copy(Path(source) / name, target / name)
+    return target
+
+
+def test_mirror_files_pass_their_checksums(mnist_mirror):
+    paths = mnist.from_mirror(mnist_mirror) if mnist_mirror else mnist.download(Path("data/downloads"))
+    assert sorted(paths) == sorted(mnist.IDX_FILES)
+
+
+def test_csvs_hold_every_digit_with_its_label(mnist_data_dir):
+    x, y = mnist.load_csv(mnist_data_dir / mnist.TRAIN_CSV)
+    assert x.shape == (60_000, 784) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() == 1.0
+    assert y[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # the well-known first training labels
+    x_test, y_test = mnist.load_csv(mnist_data_dir / mnist.TEST_CSV)
+    assert x_test.shape == (10_000, 784) and np.bincount(y_test).sum() == 10_000
+    header = (mnist_data_dir / mnist.TRAIN_CSV).open().readline().strip().split(",")
+    assert header[:2] == ["label", "pixel0"] and len(header) == 785
+
+
+def test_wrong_checksum_names_the_file_and_writes_nothing(mirror_copy, tmp_path):
+    victim = mirror_copy / "t10k-labels-idx1-ubyte.gz"
+    data = bytearray(victim.read_bytes())
+    data[100] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    out = tmp_path / "data"
+    out.mkdir()
+    with pytest.raises(DataError) as err:
+        mnist.write_csvs(out, mirror_copy)
+    message = str(err.value)
+    assert "t10k-labels-idx1-ubyte.gz" in message and "SHA-256" in message and "\n" not in message
+    assert list(out.iterdir()) == []
+
+
+def test_truncated_file_is_rejected(mirror_copy, tmp_path):
+    victim = mirror_copy / "train-images-idx3-ubyte.gz"
+    victim.write_bytes(victim.read_bytes()[:50_000])
+    with pytest.raises(DataError, match="train-images-idx3-ubyte.gz.*(corrupt or truncated)"):
+        mnist.write_csvs(tmp_path, mirror_copy)
+    assert not list(tmp_path.glob("*.csv")) and not list(tmp_path.glob(".*tmp"))
+
+
+def test_missing_file_in_mirror_says_how_to_fix(mirror_copy, tmp_path):
+    (mirror_copy / "train-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(DataError, match="train-labels-idx1-ubyte.gz: missing from the MNIST mirror"):
+        mnist.write_csvs(tmp_path, mirror_copy)
+
+
+def test_missing_mirror_folder_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        mnist.write_csvs(tmp_path / "data", tmp_path / "nowhere")
+
+
+def test_environment_variable_names_the_mirror(mirror_copy, tmp_path, monkeypatch):
+    (mirror_copy / "t10k-images-idx3-ubyte.gz").write_bytes(b"not gzip")
+    monkeypatch.setenv(mnist.MIRROR_ENV, str(mirror_copy))
+    with pytest.raises(DataError, match=str(mirror_copy / "t10k-images-idx3-ubyte.gz")):
+        mnist.write_csvs(tmp_path)
+
+
+@pytest.fixture
+def http_mirror(mirror_copy):
+    """The IDX files served over HTTP on the loopback interface."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(mirror_copy))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield mirror_copy, f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def test_download_checks_sha256(http_mirror, tmp_path, monkeypatch):
+    folder, url = http_mirror
+    monkeypatch.setattr(mnist, "DOWNLOAD_URLS", [url])
+    paths = mnist.download(tmp_path / "downloads")
+    assert all(mnist.sha256_of(p) == mnist.IDX_FILES[name] for name, p in paths.items())
+
+
+def test_download_with_wrong_checksum_fails_in_one_line(http_mirror, tmp_path, monkeypatch):
+    folder, url = http_mirror
+    (folder / "train-labels-idx1-ubyte.gz").write_bytes(b"tampered")
+    monkeypatch.setattr(mnist, "DOWNLOAD_URLS", [url])
+    with pytest.raises(DataError) as err:
+        mnist.write_csvs(tmp_path / "data", mirror=None)
+    assert "could not download train-labels-idx1-ubyte.gz" in str(err.value)
+    assert "\n" not in str(err.value)
+    assert not list((tmp_path / "data").glob("*.csv"))
+
+
+def _idx_bytes(array: np.ndarray, magic: int) -> bytes:
+    header = np.array([magic, *array.shape], dtype=">u4").tobytes()
+    return gzip.compress(header + array.astype(np.uint8).tobytes())
+
+
+def test_csv_round_trip_is_exact(tmp_path):
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=7, dtype=np.uint8)
+    (tmp_path / "img.gz").write_bytes(_idx_bytes(images, 2051))
+    (tmp_path / "lab.gz").write_bytes(_idx_bytes(labels, 2049))
+    parsed_images = mnist.read_idx(tmp_path / "img.gz", 2051)
+    parsed_labels = mnist.read_idx(tmp_path / "lab.gz", 2049)
+    mnist._write_csv(tmp_path / "t.csv", parsed_labels, parsed_images)
+    x, y = mnist.load_csv(tmp_path / "t.csv")
+    assert np.array_equal(y, labels)
+    assert np.array_equal(np.rint(x * 255).astype(np.uint8), images.reshape(7, 784))
+
+
+def test_cache_is_used_then_invalidated_when_the_csv_changes(tmp_path):
+    csv = tmp_path / "t.csv"
+    mnist._write_csv(csv, np.array([3, 1]), np.zeros((2, 28, 28), dtype=np.uint8))
+    calls = []
+
+    def parse(path):
+        calls.append(path)
+        return mnist._parse_csv(path)
+
+    first = cache.load_cached(csv, parse, "test")
+    again = cache.load_cached(csv, parse, "test")
+    assert len(calls) == 1 and np.array_equal(first["labels"], again["labels"])
+    time.sleep(0.01)
+    mnist._write_csv(csv, np.array([7, 7]), np.full((2, 28, 28), 9, dtype=np.uint8))
+    changed = cache.load_cached(csv, parse, "test")
+    assert len(calls) == 2 and changed["labels"].tolist() == [7, 7] and changed["pixels"].max() == 9
+    cache.load_cached(csv, parse, "other-parser-version")
+    assert len(calls) == 3
+
+
+def test_second_load_of_the_training_csv_reads_the_cache(mnist_data_dir, monkeypatch):
+    mnist.load_csv(mnist_data_dir / mnist.TRAIN_CSV)  # parsed at most once, here or by the fixture
+
+    def no_parse(path):
+        raise AssertionError("the CSV was parsed again")
+
+    monkeypatch.setattr(mnist, "_parse_csv", no_parse)
+    x, y = mnist.load_csv(mnist_data_dir / mnist.TRAIN_CSV)
+    assert x.shape == (60_000, 784) and y.shape == (60_000,)
+
+
+def test_missing_csv_says_to_run_polybench_data(tmp_path):
+    with pytest.raises(DataError, match="run `polybench data`"):
+        mnist.load_csv(tmp_path / "mnist_train.csv")

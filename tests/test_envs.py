@@ -1,0 +1,35 @@
+"""Every framework's environment builds and imports its framework, with its kernel."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from polybench import envs
+from polybench.environment import PROJECT_ROOT
+from polybench.frameworks import FRAMEWORKS
+
+
+def pinned_version(framework: str) -> str:
+    text = (PROJECT_ROOT / "requirements" / f"{framework}.txt").read_text()
+    package = {"tensorflow": "tensorflow-cpu"}.get(framework, framework)
+    return re.search(rf"^{package}==(\S+)", text, re.M).group(1)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_framework_imports_in_its_own_environment(framework):
+    envs.ensure(framework, say=lambda _: None)
+    assert envs.is_ready(framework)
+    version = envs.import_check(framework)
+    assert version.split("+")[0] == pinned_version(framework)
+    spec = json.loads((envs.kernel_dir(framework) / "kernel.json").read_text())
+    assert spec["argv"][0] == str(envs.env_python(framework))
+
+
+def test_changed_requirements_make_an_environment_stale(monkeypatch):
+    envs.ensure("torch", say=lambda _: None)
+    assert envs.is_ready("torch")
+    monkeypatch.setattr(envs, "requirements_hash", lambda framework: "something else")
+    assert not envs.is_ready("torch")

@@ -1,0 +1,58 @@
+"""Atomic writes, records, lines of code, and the committed notebooks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from polybench import loc, notebooks, records
+from polybench.atomic import atomic_write
+from polybench.specs import SPECS
+
+
+def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path):
+    target = tmp_path / "r.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError):
+        with atomic_write(target) as f:
+            f.write("half")
+            raise RuntimeError("crash mid-write")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_records_are_strict_json_and_need_a_status(tmp_path):
+    key = records.RunKey("mnist_fcn", "torch", "eager", 0)
+    record = records.empty_record(key, "quick")
+    with pytest.raises(ValueError, match="status"):
+        records.write_record(tmp_path / "r.json", record)
+    record.update(status="diverged", epochs=[{"epoch": 1, "train_loss": float("nan")}])
+    records.write_record(tmp_path / "r.json", record)
+    text = (tmp_path / "r.json").read_text()
+    assert "NaN" not in text and json.loads(text)["epochs"][0]["train_loss"] is None
+
+
+def test_progress_log_skips_a_torn_last_line(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"epoch": 1}\n{"epoch": 2}\n{"epo')
+    assert records.read_progress(path) == [{"epoch": 1}, {"epoch": 2}]
+
+
+def test_lines_of_code_skip_blanks_comments_and_docstrings():
+    source = '"""Module doc."""\n\nimport os  # why\n\n\ndef f():\n    """Doc\n    more."""\n    # note\n    return os.sep\n'
+    assert loc.count_code_lines(source) == 3
+
+
+@pytest.mark.parametrize("model", list(SPECS))
+def test_committed_notebooks_are_current(model):
+    assert notebooks.notebook_path(model).read_text() == notebooks.render(model), \
+        "run `python -m polybench.notebooks` to rewrite the notebooks"
+
+
+def test_notebook_parameters_cell_is_tagged():
+    nb = notebooks.build("mnist_fcn")
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in ("framework", "mode", "profile", "seed", "device", "epochs", "batch_size", "output"):
+        assert f"\n{name} = " in "\n" + tagged[0].source

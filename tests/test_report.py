@@ -1,0 +1,71 @@
+"""The report: summary.csv, report.md and charts from records alone."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from polybench import records, report
+from polybench.errors import PolybenchError
+
+
+def fake_record(model, framework, status="ok", metric=0.98, seconds=(3.0, 2.0, 2.1), seed=0):
+    key = records.RunKey(model, framework, "eager", seed)
+    r = records.empty_record(key, "full")
+    epochs = [{"epoch": i + 1, "train_loss": 1.0 / (i + 1), "val_loss": 1.1 / (i + 1), "val_metric": 0.9 + 0.02 * i,
+               "seconds": s} for i, s in enumerate(seconds)]
+    r.update(status=status, device="cpu", metric="accuracy", metric_higher_is_better=True, target=0.975,
+             epochs=epochs, environment={"threads": 2, "cpu_model": "Test CPU", "versions": {framework: "1.0"}})
+    if status == "ok":
+        r.update(test_metric=metric, target_met=metric >= 0.975, first_epoch_seconds=seconds[0],
+                 steady_epoch_seconds=sorted(seconds[1:])[len(seconds[1:]) // 2], samples_per_second=1000.0,
+                 train_seconds=sum(seconds), peak_rss_bytes=700 * 2**20, implementation_loc=20)
+    else:
+        r["error"] = "ValueError: it broke"
+    return key, r
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    for model, framework, status, metric in [("mnist_fcn", "torch", "ok", 0.98), ("mnist_fcn", "mxnet", "ok", 0.97),
+                                             ("mnist_cnn", "torch", "ok", 0.99), ("mnist_cnn", "mxnet", "failed", 0)]:
+        key, record = fake_record(model, framework, status, metric)
+        records.write_record(key.record_path(tmp_path), record)
+    return tmp_path
+
+
+def test_report_writes_summary_markdown_and_charts(run_dir):
+    written = report.build([run_dir], run_dir)
+    names = {p.relative_to(run_dir).as_posix() for p in written}
+    assert names == {"summary.csv", "report.md", "charts/test_metric.png", "charts/epoch_time.png",
+                     "charts/peak_memory.png", "charts/curves_mnist_fcn.png", "charts/curves_mnist_cnn.png"}
+    for chart in run_dir.glob("charts/*.png"):
+        assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000
+    summary = pd.read_csv(run_dir / "summary.csv")
+    assert len(summary) == 4 and set(summary.framework) == {"torch", "mxnet"}
+    assert list(summary.model) == ["mnist_fcn", "mnist_fcn", "mnist_cnn", "mnist_cnn"]  # registry order
+
+
+def test_report_markdown_shows_both_frameworks_targets_and_failures(run_dir):
+    report.build([run_dir], run_dir)
+    text = (run_dir / "report.md").read_text()
+    assert "| mnist_fcn | torch | eager | 1/1 | accuracy 0.9800 | ≥ 0.975 met |" in text
+    assert "| mnist_fcn | mxnet | eager | 1/1 | accuracy 0.9700 | ≥ 0.975 not met |" in text
+    assert "| mnist_cnn | mxnet | eager | 0/1 | accuracy – |" in text
+    assert "mnist_cnn / mxnet / eager / seed 0: **failed** — ValueError: it broke" in text
+    assert "No GPU was used" in text
+    assert "![test_metric](charts/test_metric.png)" in text
+
+
+def test_median_over_seeds(tmp_path):
+    for seed, metric in enumerate([0.97, 0.99, 0.98]):
+        key, record = fake_record("mnist_fcn", "torch", metric=metric, seed=seed)
+        records.write_record(key.record_path(tmp_path), record)
+    table = report.aggregate(report.summary_frame(records.read_records([tmp_path])))
+    assert table.test_metric.tolist() == [0.98] and table.runs.tolist() == [3] and table.target_met.tolist() == [True]
+
+
+def test_empty_run_folder_is_an_error(tmp_path):
+    (tmp_path / "records").mkdir()
+    with pytest.raises(PolybenchError, match="no records"):
+        report.build([tmp_path], tmp_path)

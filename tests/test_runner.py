@@ -1,0 +1,103 @@
+"""Quick-profile papermill runs in the torch kernel: records, failures, time limits."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from polybench import cli, notebooks, records, runner
+from polybench.notebooks import PARAMETERS
+
+pytestmark = pytest.mark.slow
+
+
+def quick_plan(data_dir: Path, models: list[str], **kwargs) -> runner.Plan:
+    return runner.Plan(frameworks=["torch"], models=models, modes=["eager"], seeds=[0], profile="quick",
+                       threads=2, data_dir=data_dir, **kwargs)
+
+
+def crafted_notebooks(tmp_path: Path, monkeypatch, fcn_code: str) -> None:
+    """Serve notebooks from tmp_path: mnist_fcn runs ``fcn_code``, mnist_cnn is the real one."""
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    params = new_code_cell(PARAMETERS)
+    params.metadata["tags"] = ["parameters"]
+    crafted = new_notebook(cells=[params, new_code_cell(fcn_code)])
+    crafted.metadata = notebooks.build("mnist_fcn").metadata  # kernel and language, as the real ones
+    nbformat.write(crafted, folder / "mnist_fcn.ipynb")
+    shutil.copy(notebooks.notebook_path("mnist_cnn"), folder / "mnist_cnn.ipynb")
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", folder)
+
+
+def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir, tmp_path):
+    said = []
+    [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path, say=said.append).run_all()
+    key = records.RunKey("mnist_fcn", "torch", "eager", 0)
+    on_disk = json.loads(key.record_path(tmp_path).read_text())
+    assert on_disk == record
+    assert set(records.empty_record(key, "quick")) == set(record)
+    assert record["status"] == "ok" and record["error"] is None
+    assert record["profile"] == "quick" and record["device"] == "cpu" and record["train_samples"] == 2000
+    assert 0.5 < record["test_metric"] <= 1.0 and record["metric"] == "accuracy"
+    assert len(record["epochs"]) == 1 and record["epochs"][0]["seconds"] > 0
+    assert record["peak_rss_bytes"] > 50 * 2**20
+    assert record["gpu_peak_framework_bytes"] is None and record["gpu_peak_nvml_bytes"] is None
+    assert record["implementation_loc"] > 10
+    assert record["environment"]["threads"] == 2 and record["environment"]["versions"]["torch"].startswith("2.13")
+    assert any("epoch 1/1" in line for line in said)
+    executed = nbformat.read(key.notebook_path(tmp_path), as_version=4)
+    outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4  # data, curves, confusion, predictions
+    assert any("class FCN(nn.Module)" in str(o.get("data", {})) for o in outputs)  # the source is shown
+
+
+def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    crafted_notebooks(tmp_path, monkeypatch, 'raise ValueError("boom in the notebook")')
+    out = tmp_path / "run"
+    code = cli.main(["run", "--framework", "torch", "--profile", "quick", "--out", str(out),
+                     "--data-dir", str(mnist_data_dir)])
+    assert code == 1
+    failed = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
+    ok = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
+    assert failed["status"] == "failed" and failed["error"] == "ValueError: boom in the notebook"
+    assert ok["status"] == "ok"
+    report = (out / "report.md").read_text()
+    assert "**failed** — ValueError: boom in the notebook" in report
+
+
+def test_divergence_keeps_the_epochs_done(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    crafted_notebooks(tmp_path, monkeypatch, """
+import json
+from polybench.loop import DivergedError
+with open(progress, "a") as f:
+    f.write(json.dumps({"epoch": 1, "train_loss": 2.3, "val_loss": 2.2, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
+    f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
+raise DivergedError("training loss became nan in epoch 2")
+""")
+    [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
+    assert record["status"] == "diverged" and "epoch 2" in record["error"]
+    assert [row["epoch"] for row in record["epochs"]] == [1, 2] and record["epochs"][1]["train_loss"] is None
+
+
+def test_time_limit_stops_the_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    pid_file = tmp_path / "kernel.pid"
+    crafted_notebooks(tmp_path, monkeypatch, f"""
+import os, time
+open({str(pid_file)!r}, "w").write(str(os.getpid()))
+time.sleep(600)
+""")
+    start = time.monotonic()
+    plan = quick_plan(mnist_data_dir, ["mnist_fcn"], time_limit_s=20)
+    [record] = runner.Runner(plan, tmp_path / "run", say=lambda _: None).run_all()
+    assert time.monotonic() - start < 60
+    assert record["status"] == "timeout" and "20 s time limit" in record["error"]
+    kernel = int(pid_file.read_text())
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
