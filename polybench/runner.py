@@ -146,6 +146,9 @@ class Runner:
                    "-f", str(params_file), "--cwd", str(environment.PROJECT_ROOT), "--no-progress-bar"]
         env = {**os.environ, **environment.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
+        # Our kernel specs first, before any same-named kernel in the user's Jupyter folders.
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(envs.kernel_dir(key.framework).parent.parent),
+                                                            env.get("JUPYTER_PATH")]))
         limit = self.time_limit(key)
         with open(log, "w") as log_file:
             proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
