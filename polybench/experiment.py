@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from polybench import environment, frameworks, loc, loop, memory, records
+from polybench.data import tables
 from polybench.errors import PolybenchError
 from polybench.specs import get_spec
 from polybench.specs.base import Split
@@ -54,7 +55,7 @@ class Experiment:
         self.implementation_class = self.runtime.implementation(model)
         sizes = {"train": self.profile.train_size, "val": self.profile.val_size, "test": self.profile.test_size}
         self.splits: dict[str, Split] = {name: split.head(sizes[name])
-                                         for name, split in self.spec.load_splits(self.data_dir).items()}
+                                         for name, split in tables.load_splits(self.spec, self.data_dir).items()}
         self.params = self.spec.init_parameters(self.key.seed)
         self.result: loop.TrainingResult | None = None
         self.sampler: memory.PeakSampler | None = None
@@ -103,6 +104,7 @@ class Experiment:
             metric_higher_is_better=spec.metric.higher_is_better,
             test_metric=result.test_metric,
             test_loss=result.test_loss,
+            extra_metrics=result.test_extra_metrics,
             target=spec.metric.target,
             target_met=spec.metric.met(result.test_metric),
             epochs_planned=self.profile.epochs,

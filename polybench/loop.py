@@ -50,6 +50,7 @@ class TrainingResult:
     test_metric: float
     test_outputs: np.ndarray
     train_samples: int
+    test_extra_metrics: dict[str, float] = dataclasses.field(default_factory=dict)
 
     @property
     def first_epoch_seconds(self) -> float:
@@ -117,4 +118,5 @@ def train(impl: Implementation, spec: Spec, splits: dict[str, Split], *, epochs:
         if not math.isfinite(train_loss):
             raise DivergedError(f"training loss became {train_loss} in epoch {epoch}")
     test_loss, test_metric, test_outputs = evaluate(impl, spec, "test", splits["test"])
-    return TrainingResult(rows, test_loss, test_metric, test_outputs, len(splits["train"]))
+    extra = {name: spec.compute_metric(test_outputs, splits["test"].y, name) for name in spec.extra_metrics}
+    return TrainingResult(rows, test_loss, test_metric, test_outputs, len(splits["train"]), extra)

@@ -35,6 +35,8 @@ output = None           # path of the record JSON to write (None: write none)
 progress = None         # path of the per-epoch progress log (None: none)'''
 
 SETUP = '''\
+import numpy as np
+
 from polybench import plots
 from polybench.experiment import Experiment
 
@@ -49,18 +51,44 @@ print({{name: len(split) for name, split in exp.splits.items()}})'''
 MNIST_DATA = '''\
 train = exp.splits["train"]
 plots.digit_grid(train);
-plots.class_counts(train.y, exp.spec.output_size);'''
+plots.class_counts(train.y, exp.spec.output_shape[-1]);'''
 
 MNIST_TASK = '''\
 predicted = exp.spec.predictions(result.test_outputs)
 test = exp.splits["test"]
-plots.confusion_matrix(test.y, predicted, exp.spec.output_size);
+plots.confusion_matrix(test.y, predicted, exp.spec.output_shape[-1]);
 plots.digit_grid(test, predictions=predicted);'''
+
+TABLE_DATA = 'plots.sample_table(exp.splits["train"], exp.spec)'
+TABLE_TASK = 'plots.sample_table(exp.splits["test"], exp.spec, result.test_outputs)'
+
+SHAPES_TASK = '''\
+plots.generated_shapes(exp.implementation.forward, exp.splits["test"]);
+test = exp.splits["test"]
+errors = [plots.corner_angle_error(np.vstack([[0.0, 0.0], plots.generate_shape(exp.implementation.forward,
+                                                                               test.y[3 * i], corners=3)]))
+          for i in range(100)]
+print(f"rectangularity: mean |corner angle − 90°| over 100 test rectangles completed from their first edge: "
+      f"{np.mean(errors):.1f}°")'''
 
 #: Per model: (data cell, task picture cell, task picture heading).
 MODEL_CELLS = {
     "mnist_fcn": (MNIST_DATA, MNIST_TASK, "Confusion matrix and sample predictions (red: wrong)"),
     "mnist_cnn": (MNIST_DATA, MNIST_TASK, "Confusion matrix and sample predictions (red: wrong)"),
+    "echo": (TABLE_DATA, TABLE_TASK, "Test sequences: the digit at index 2 against the prediction"),
+    "damped_sine": ('plots.sine_continuations(exp.splits["train"]);',
+                    'plots.sine_continuations(exp.splits["test"], result.test_outputs);',
+                    "Predicted against true continuation"),
+    "moving_square": ('plots.filmstrip(exp.splits["train"]);',
+                      'plots.filmstrip(exp.splits["test"], result.test_outputs, n=4);',
+                      "Test videos with the predicted direction"),
+    "addition": (TABLE_DATA, TABLE_TASK, "Test problems: predicted against true sums"),
+    "cumsum": ('plots.cumsum_switches(exp.splits["train"]);',
+               'plots.cumsum_switches(exp.splits["test"], result.test_outputs);\n'
+               'print(result.test_extra_metrics)',
+               "Where the running sum passes 2.5: truth and predicted probability"),
+    "shape_gen": ('plots.rectangles(exp.splits["train"]);', SHAPES_TASK,
+                  "Generated shapes: each predicted corner fed back in"),
 }
 
 

@@ -54,6 +54,7 @@ def empty_record(key: RunKey, profile: str) -> dict:
         "metric_higher_is_better": None,
         "test_metric": None,
         "test_loss": None,
+        "extra_metrics": {},
         "target": None,
         "target_met": None,
         "epochs_planned": None,

@@ -13,8 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from polybench.data import cache, mnist
+from polybench.data import cache, mnist, tables
 from polybench.errors import DataError, UsageError
+from polybench.specs import get_spec
+
+SCHEMA = get_spec("mnist_fcn").schema
+
+
+def load_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Pixels in [0, 1] and labels of an MNIST CSV, through the shared loader."""
+    split = get_spec("mnist_fcn").render(tables.read_table(path, SCHEMA))
+    return split.x, split.y
 
 
 @pytest.fixture
@@ -34,11 +43,11 @@ def test_mirror_files_pass_their_checksums(mnist_mirror):
 
 
 def test_csvs_hold_every_digit_with_its_label(mnist_data_dir):
-    x, y = mnist.load_csv(mnist_data_dir / mnist.TRAIN_CSV)
+    x, y = load_csv(mnist_data_dir / mnist.TRAIN_CSV)
     assert x.shape == (60_000, 784) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() == 1.0
     assert y[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # the well-known first training labels
-    x_test, y_test = mnist.load_csv(mnist_data_dir / mnist.TEST_CSV)
+    x_test, y_test = load_csv(mnist_data_dir / mnist.TEST_CSV)
     assert x_test.shape == (10_000, 784) and np.bincount(y_test).sum() == 10_000
     header = (mnist_data_dir / mnist.TRAIN_CSV).open().readline().strip().split(",")
     assert header[:2] == ["label", "pixel0"] and len(header) == 785
@@ -107,6 +116,7 @@ def test_download_with_wrong_checksum_fails_in_one_line(http_mirror, tmp_path, m
     folder, url = http_mirror
     (folder / "train-labels-idx1-ubyte.gz").write_bytes(b"tampered")
     monkeypatch.setattr(mnist, "DOWNLOAD_URLS", [url])
+    monkeypatch.delenv(mnist.MIRROR_ENV, raising=False)  # no mirror: the download path
     with pytest.raises(DataError) as err:
         mnist.write_csvs(tmp_path / "data", mirror=None)
     assert "could not download train-labels-idx1-ubyte.gz" in str(err.value)
@@ -128,7 +138,7 @@ def test_csv_round_trip_is_exact(tmp_path):
     parsed_images = mnist.read_idx(tmp_path / "img.gz", 2051)
     parsed_labels = mnist.read_idx(tmp_path / "lab.gz", 2049)
     mnist._write_csv(tmp_path / "t.csv", parsed_labels, parsed_images)
-    x, y = mnist.load_csv(tmp_path / "t.csv")
+    x, y = load_csv(tmp_path / "t.csv")
     assert np.array_equal(y, labels)
     assert np.array_equal(np.rint(x * 255).astype(np.uint8), images.reshape(7, 784))
 
@@ -140,30 +150,30 @@ def test_cache_is_used_then_invalidated_when_the_csv_changes(tmp_path):
 
     def parse(path):
         calls.append(path)
-        return mnist._parse_csv(path)
+        return tables.parse_table(path, SCHEMA)
 
     first = cache.load_cached(csv, parse, "test")
     again = cache.load_cached(csv, parse, "test")
-    assert len(calls) == 1 and np.array_equal(first["labels"], again["labels"])
+    assert len(calls) == 1 and np.array_equal(first["label"], again["label"])
     time.sleep(0.01)
     mnist._write_csv(csv, np.array([7, 7]), np.full((2, 28, 28), 9, dtype=np.uint8))
     changed = cache.load_cached(csv, parse, "test")
-    assert len(calls) == 2 and changed["labels"].tolist() == [7, 7] and changed["pixels"].max() == 9
+    assert len(calls) == 2 and changed["label"].tolist() == [7, 7] and changed["pixels"].max() == 9
     cache.load_cached(csv, parse, "other-parser-version")
     assert len(calls) == 3
 
 
 def test_second_load_of_the_training_csv_reads_the_cache(mnist_data_dir, monkeypatch):
-    mnist.load_csv(mnist_data_dir / mnist.TRAIN_CSV)  # parsed at most once, here or by the fixture
+    load_csv(mnist_data_dir / mnist.TRAIN_CSV)  # parsed at most once, here or by the fixture
 
     def no_parse(path):
         raise AssertionError("the CSV was parsed again")
 
-    monkeypatch.setattr(mnist, "_parse_csv", no_parse)
-    x, y = mnist.load_csv(mnist_data_dir / mnist.TRAIN_CSV)
+    monkeypatch.setattr(tables, "parse_table", no_parse)
+    x, y = load_csv(mnist_data_dir / mnist.TRAIN_CSV)
     assert x.shape == (60_000, 784) and y.shape == (60_000,)
 
 
 def test_missing_csv_says_to_run_polybench_data(tmp_path):
     with pytest.raises(DataError, match="run `polybench data`"):
-        mnist.load_csv(tmp_path / "mnist_train.csv")
+        load_csv(tmp_path / "mnist_train.csv")

@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 
 from polybench.atomic import atomic_write
-from polybench.data.cache import load_cached
 from polybench.errors import DataError, UsageError
 
 TRAIN_CSV = "mnist_train.csv"
@@ -41,7 +40,6 @@ CSV_SOURCES = {
     TEST_CSV: ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
 }
 PIXELS = 28 * 28
-_CACHE_TAG = "mnist-csv-v1"
 
 
 def sha256_of(path: Path) -> str:
@@ -156,23 +154,3 @@ def write_csvs(data_dir: Path, mirror: Path | None = None, force: bool = False) 
         _write_csv(data_dir / csv_name, labels, images)
         written.append(data_dir / csv_name)
     return written
-
-
-def _parse_csv(path: Path) -> dict[str, np.ndarray]:
-    import pandas as pd
-
-    try:
-        table = pd.read_csv(path, dtype=np.uint8, engine="c").to_numpy()
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: not an MNIST CSV ({str(exc).splitlines()[0]}); "
-                        f"rewrite it with `polybench data --force`") from None
-    if table.ndim != 2 or table.shape[1] != PIXELS + 1:
-        raise DataError(f"{path}: expected {PIXELS + 1} columns; rewrite it with `polybench data --force`")
-    return {"labels": table[:, 0].copy(), "pixels": table[:, 1:].copy()}
-
-
-def load_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Pixels scaled to [0, 1] as float32 (N, 784) and labels as int64 (N,)."""
-    arrays = load_cached(Path(path), _parse_csv, _CACHE_TAG)
-    pixels = np.multiply(arrays["pixels"], np.float32(1.0 / 255.0), dtype=np.float32)
-    return pixels, arrays["labels"].astype(np.int64)

@@ -6,8 +6,9 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from polybench.data import mnist
+from polybench.data import mnist, tables
 from polybench.specs import get_spec
+from polybench.specs.base import GeneratedSpec
 
 
 def prepare(models: list[str], data_dir: Path, mnist_mirror: Path | None = None, force: bool = False,
@@ -26,8 +27,14 @@ def prepare(models: list[str], data_dir: Path, mnist_mirror: Path | None = None,
             say(f"data: wrote {', '.join(p.name for p in written)} from the {origin} "
                 f"({time.monotonic() - start:.0f} s)")
     for spec in specs:
+        if isinstance(spec, GeneratedSpec):
+            start = time.monotonic()
+            written = tables.write_generated(spec, data_dir, force=force)
+            if written:
+                say(f"data: generated {', '.join(p.name for p in written)} ({time.monotonic() - start:.0f} s)")
+    for spec in specs:
         start = time.monotonic()
-        spec.load_splits(data_dir)
+        tables.load_splits(spec, data_dir)
         elapsed = time.monotonic() - start
         if elapsed > 1:
             say(f"data: parsed {', '.join(spec.csv_files())} into the cache ({elapsed:.0f} s)")

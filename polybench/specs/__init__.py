@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from polybench.specs.addition import Addition
 from polybench.specs.base import Spec
+from polybench.specs.cumsum import Cumsum
+from polybench.specs.damped_sine import DampedSine
+from polybench.specs.echo import Echo
 from polybench.specs.mnist import MnistCNN, MnistFCN
+from polybench.specs.moving_square import MovingSquare
+from polybench.specs.shape_gen import ShapeGen
 
-SPECS: dict[str, type[Spec]] = {cls.name: cls for cls in (MnistFCN, MnistCNN)}
+SPECS: dict[str, type[Spec]] = {cls.name: cls for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare,
+                                                          Addition, Cumsum, ShapeGen)}
 
 
 def get_spec(name: str) -> Spec:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from pathlib import Path
+from typing import Callable
 
 import numpy as np
+
+from polybench.specs import objectives, ops
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,20 +66,28 @@ class Parameter:
     """A named trainable tensor: its canonical shape and initializer.
 
     Canonical layouts: dense kernels are (in, out) so that ``y = x @ W + b``;
-    convolution kernels are (out_channels, in_channels, height, width) on NCHW inputs.
+    convolution kernels are (out_channels, in_channels, height, width) on NCHW inputs;
+    LSTM layers are ``kernel`` (in, 4H), ``recurrent_kernel`` (H, 4H) and one ``bias`` (4H),
+    gates ordered input, forget, cell candidate, output (see ops.lstm).
     """
 
     name: str
     shape: tuple[int, ...]
-    init: str  # "glorot_uniform" or "zeros"
+    init: str  # "glorot_uniform", "orthogonal", "zeros" or "lstm_bias"
 
 
 @dataclasses.dataclass
 class Split:
-    """One split of a data set: model inputs ``x`` and targets ``y``, row-aligned."""
+    """One split of a data set: model inputs ``x`` and targets ``y``, row-aligned.
+
+    When ``render`` is set, ``x`` holds each sample's compact description and the model
+    input for rows ``i`` is ``render(x[i])``: implementations render per batch instead of
+    holding every sample's full input (the moving-square videos).
+    """
 
     x: np.ndarray
     y: np.ndarray
+    render: Callable[[np.ndarray], np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y):
@@ -88,7 +98,72 @@ class Split:
 
     def head(self, n: int | None) -> "Split":
         """The first ``n`` rows (all of them when ``n`` is None)."""
-        return self if n is None else Split(self.x[:n], self.y[:n])
+        return self if n is None else Split(self.x[:n], self.y[:n], self.render)
+
+    def inputs(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """Model inputs of the given rows, rendered if the split is compact."""
+        return self.x[rows] if self.render is None else self.render(self.x[rows])
+
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclasses.dataclass(frozen=True)
+class Columns:
+    """A group of CSV columns parsed into one array: (N,) for one column, (N, k) for several."""
+
+    names: tuple[str, ...]
+    dtype: str  # a NumPy dtype name, or "str" for text
+
+
+def numbered(prefix: str, count: int) -> tuple[str, ...]:
+    """Column names prefix0 .. prefix{count-1}."""
+    return tuple(f"{prefix}{i}" for i in range(count))
+
+
+def dense_parameters(name: str, inputs: int, outputs: int) -> list[Parameter]:
+    """A dense layer's kernel (in, out) and bias."""
+    return [Parameter(f"{name}.kernel", (inputs, outputs), "glorot_uniform"),
+            Parameter(f"{name}.bias", (outputs,), "zeros")]
+
+
+def lstm_parameters(name: str, inputs: int, units: int) -> list[Parameter]:
+    """An LSTM layer's kernel (in, 4H), recurrent kernel (H, 4H) and bias (4H), gates i, f, g, o."""
+    return [Parameter(f"{name}.kernel", (inputs, 4 * units), "glorot_uniform"),
+            Parameter(f"{name}.recurrent_kernel", (units, 4 * units), "orthogonal"),
+            Parameter(f"{name}.bias", (4 * units,), "lstm_bias")]
+
+
+def lstm_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray, **kwargs) -> np.ndarray:
+    """ops.lstm with the named layer's canonical parameters."""
+    return ops.lstm(x, params[f"{name}.kernel"], params[f"{name}.recurrent_kernel"], params[f"{name}.bias"],
+                    **kwargs)
+
+
+def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
+    """ops.dense with the named layer's canonical parameters (over the last axis)."""
+    return ops.dense(x, params[f"{name}.kernel"], params[f"{name}.bias"])
+
+
+def task_profiles(epochs: int, batch_size: int, learning_rate: float, quick_sizes: tuple[int, int, int],
+                  time_limit_s: float) -> dict[str, "Profile"]:
+    """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
+    (sizes in samples, train/val/test)."""
+    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    train, val, test = quick_sizes
+    return {"quick": Profile("quick", epochs=1, batch_size=batch_size, optimizer=adam, train_size=train,
+                             val_size=val, test_size=test, time_limit_s=300),
+            "full": Profile("full", epochs=epochs, batch_size=batch_size, optimizer=adam,
+                            time_limit_s=time_limit_s)}
+
+
+def _orthogonal(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """A (rows, cols) matrix with orthonormal rows or columns, whichever are fewer."""
+    rows, cols = shape
+    a = rng.normal(size=(max(rows, cols), min(rows, cols)))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    return q if rows >= cols else q.T
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -109,6 +184,12 @@ def initialize(parameters: list[Parameter], seed: int) -> dict[str, np.ndarray]:
     for p in parameters:
         if p.init == "zeros":
             value = np.zeros(p.shape)
+        elif p.init == "lstm_bias":  # gates (i, f, g, o): forget-gate bias 1, the rest 0
+            value = np.zeros(p.shape)
+            units = p.shape[0] // 4
+            value[units:2 * units] = 1.0
+        elif p.init == "orthogonal":
+            value = _orthogonal(rng, p.shape)
         elif p.init == "glorot_uniform":
             fan_in, fan_out = _fans(p.shape)
             limit = np.sqrt(6.0 / (fan_in + fan_out))
@@ -134,7 +215,7 @@ class Spec(abc.ABC):
     description: str
     #: The data set's name: specs that share CSV files share it ("mnist").
     dataset: str
-    #: Loss the implementations minimise: "softmax_cross_entropy" (on logits).
+    #: Loss the implementations minimise (a name in objectives.LOSSES).
     loss: str
     #: The task's quality measure and the full profile's target.
     metric: Metric
@@ -142,10 +223,12 @@ class Spec(abc.ABC):
     profiles: dict[str, Profile]
     #: Shape of one input sample, canonical layout (images are channels-first).
     input_shape: tuple[int, ...]
-    #: Number of model outputs per sample (logits for classification).
-    output_size: int
+    #: Shape of one sample's model output (logits for classification).
+    output_shape: tuple[int, ...]
     #: Dropout rates by layer name (zero-rate dropout is omitted).
-    dropout: dict[str, float]
+    dropout: dict[str, float] = {}
+    #: Further metrics reported beside the main one (names in objectives.METRICS).
+    extra_metrics: tuple[str, ...] = ()
 
     @property
     @abc.abstractmethod
@@ -156,13 +239,20 @@ class Spec(abc.ABC):
     def reference_forward(self, params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
         """The model's eval-mode forward pass in NumPy float64: the executable definition."""
 
-    @abc.abstractmethod
-    def csv_files(self) -> list[str]:
-        """Names of the CSV files in the data folder that this spec reads."""
+    #: The CSV schema: column groups, in file order, each parsed into one array.
+    schema: dict[str, Columns]
 
     @abc.abstractmethod
-    def load_splits(self, data_dir: Path) -> dict[str, Split]:
-        """The "train", "val" and "test" splits, parsed from the CSVs (cached)."""
+    def split_sources(self) -> dict[str, tuple[str, slice]]:
+        """For "train", "val" and "test": the CSV file in the data folder and its rows."""
+
+    @abc.abstractmethod
+    def render(self, columns: dict[str, np.ndarray]) -> Split:
+        """Parsed CSV columns (by schema group) -> model inputs and targets."""
+
+    def csv_files(self) -> list[str]:
+        """Names of the CSV files in the data folder that this spec reads."""
+        return list(dict.fromkeys(name for name, _ in self.split_sources().values()))
 
     def init_parameters(self, seed: int) -> dict[str, np.ndarray]:
         """The canonical seeded initial weights every implementation starts from."""
@@ -174,7 +264,7 @@ class Spec(abc.ABC):
         rng = np.random.default_rng(seed + 10_000)
         params = self.init_parameters(seed)
         for p in self.parameters:
-            if p.init == "zeros":
+            if p.init in ("zeros", "lstm_bias"):
                 params[p.name] = rng.uniform(-0.1, 0.1, size=p.shape).astype(np.float32)
         return params
 
@@ -197,19 +287,46 @@ class Spec(abc.ABC):
 
     def compute_loss(self, outputs: np.ndarray, y: np.ndarray) -> float:
         """The spec's loss on host arrays (mean over samples), identical for every framework."""
-        if self.loss == "softmax_cross_entropy":
-            z = outputs.astype(np.float64)
-            z = z - z.max(axis=1, keepdims=True)
-            log_probs = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-            return float(-log_probs[np.arange(len(y)), y].mean())
-        raise NotImplementedError(f"loss {self.loss!r}")
+        return objectives.LOSSES[self.loss](outputs, y)
 
     def predictions(self, outputs: np.ndarray) -> np.ndarray:
-        """Model outputs -> predictions in the targets' form (class ids here)."""
-        return outputs.argmax(axis=1)
+        """Model outputs -> predictions in the targets' form: class ids for softmax outputs,
+        0/1 for sigmoid outputs, the values themselves for regression."""
+        if self.loss == "softmax_cross_entropy":
+            return outputs.argmax(axis=-1)
+        if self.loss == "sigmoid_binary_cross_entropy":
+            return (outputs > 0).astype(np.float32)
+        return outputs
 
-    def compute_metric(self, outputs: np.ndarray, y: np.ndarray) -> float:
-        """The spec's metric on host arrays."""
-        if self.metric.name == "accuracy":
-            return float((self.predictions(outputs) == y).mean())
-        raise NotImplementedError(f"metric {self.metric.name!r}")
+    def compute_metric(self, outputs: np.ndarray, y: np.ndarray, name: str | None = None) -> float:
+        """The spec's metric (or the named extra one) on host arrays."""
+        return objectives.METRICS[name or self.metric.name](self.predictions(outputs), y)
+
+
+class GeneratedSpec(Spec):
+    """A task whose data the spec generates itself, from its own fixed data seed.
+
+    The data do not depend on a run's seed: every run, framework and seed trains on the
+    same samples; the run seed decides the initial weights and the shuffle order.
+    """
+
+    #: Seed of the data generator.
+    data_seed: int = 0
+    #: Full sizes of the "train", "val" and "test" splits (in samples as generated).
+    sizes: dict[str, int]
+
+    @property
+    def dataset(self) -> str:
+        return self.name
+
+    @abc.abstractmethod
+    def generate(self, n: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """``n`` samples in compact form, as CSV column groups per ``schema``."""
+
+    def generate_splits(self) -> dict[str, dict[str, np.ndarray]]:
+        """Every split, drawn in order train, val, test from one generator."""
+        rng = np.random.default_rng(self.data_seed)
+        return {split: self.generate(self.sizes[split], rng) for split in SPLITS}
+
+    def split_sources(self) -> dict[str, tuple[str, slice]]:
+        return {split: (f"{self.name}_{split}.csv", slice(None)) for split in SPLITS}

@@ -6,14 +6,12 @@ The last 5,000 training rows are the validation split; the test CSV is the test 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from polybench.data import mnist as mnist_data
 from polybench.specs import ops
-from polybench.specs.base import Adam, Metric, Parameter, Profile, Spec, Split
+from polybench.specs.base import Adam, Columns, Metric, Parameter, Profile, Spec, Split, numbered
 
+TRAIN_ROWS = 60_000
 VALIDATION_ROWS = 5_000
 
 
@@ -22,21 +20,19 @@ class MnistSpec(Spec):
 
     dataset = "mnist"
     loss = "softmax_cross_entropy"
-    output_size = 10
+    output_shape = (10,)
 
-    def csv_files(self) -> list[str]:
-        return [mnist_data.TRAIN_CSV, mnist_data.TEST_CSV]
+    schema = {"label": Columns(("label",), "uint8"), "pixels": Columns(numbered("pixel", 784), "uint8")}
 
-    def load_splits(self, data_dir: Path) -> dict[str, Split]:
-        train_x, train_y = mnist_data.load_csv(Path(data_dir) / mnist_data.TRAIN_CSV)
-        test_x, test_y = mnist_data.load_csv(Path(data_dir) / mnist_data.TEST_CSV)
-        cut = len(train_x) - VALIDATION_ROWS
-        shape = (-1, *self.input_shape)
-        return {
-            "train": Split(train_x[:cut].reshape(shape), train_y[:cut]),
-            "val": Split(train_x[cut:].reshape(shape), train_y[cut:]),
-            "test": Split(test_x.reshape(shape), test_y),
-        }
+    def split_sources(self) -> dict[str, tuple[str, slice]]:
+        cut = TRAIN_ROWS - VALIDATION_ROWS
+        return {"train": ("mnist_train.csv", slice(0, cut)), "val": ("mnist_train.csv", slice(cut, None)),
+                "test": ("mnist_test.csv", slice(None))}
+
+    def render(self, columns: dict[str, np.ndarray]) -> Split:
+        """Pixels scaled to [0, 1] as float32 in the model's input shape; labels as int64."""
+        x = np.multiply(columns["pixels"], np.float32(1.0 / 255.0), dtype=np.float32)
+        return Split(x.reshape(-1, *self.input_shape), columns["label"].astype(np.int64))
 
 
 def _profiles(full_epochs: int, full_time_limit_s: float) -> dict[str, Profile]:
@@ -114,8 +110,8 @@ class MnistCNN(MnistSpec):
 
     def reference_forward(self, params, x):
         h = np.asarray(x, dtype=np.float64)
-        h = ops.max_pool2d(ops.relu(ops.conv2d_same(h, params["conv1.kernel"], params["conv1.bias"])))
-        h = ops.max_pool2d(ops.relu(ops.conv2d_same(h, params["conv2.kernel"], params["conv2.bias"])))
+        h = ops.max_pool2d(ops.relu(ops.conv2d(h, params["conv1.kernel"], params["conv1.bias"])))
+        h = ops.max_pool2d(ops.relu(ops.conv2d(h, params["conv2.kernel"], params["conv2.bias"])))
         h = h.reshape(len(h), -1)  # (channel, row, column) order
         h = ops.relu(ops.dense(h, params["dense.kernel"], params["dense.bias"]))
         return ops.dense(h, params["output.kernel"], params["output.bias"])

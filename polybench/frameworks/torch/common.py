@@ -12,8 +12,14 @@ from torch import nn
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Adam, Spec, Split
 
-LOSSES = {"softmax_cross_entropy": F.cross_entropy}
-PREDICT_BATCH = 1024
+def _softmax_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over every (sample, step): logits (..., classes), y (...)."""
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
+LOSSES = {"softmax_cross_entropy": _softmax_cross_entropy, "l1": F.l1_loss,
+          "sigmoid_binary_cross_entropy": F.binary_cross_entropy_with_logits}
+PREDICT_BATCH = 256
 
 
 def assign(parameter: torch.Tensor, value: np.ndarray) -> None:
@@ -36,6 +42,17 @@ def load_conv(layer: nn.Conv2d, params: dict[str, np.ndarray], name: str) -> Non
     assign(layer.bias, params[f"{name}.bias"])
 
 
+def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, suffix: str = "") -> None:
+    """Canonical LSTM -> nn.LSTM (one layer). Both use gate order (i, f, g, o); PyTorch keeps
+    (4H, in) and (4H, H) weights, the transposes of the canonical kernels, and two biases
+    that are added: the canonical bias goes to bias_ih and bias_hh is zero. ``suffix`` is
+    "_reverse" for the backward direction of a bidirectional layer."""
+    assign(getattr(layer, f"weight_ih_l0{suffix}"), params[f"{name}.kernel"].T)
+    assign(getattr(layer, f"weight_hh_l0{suffix}"), params[f"{name}.recurrent_kernel"].T)
+    assign(getattr(layer, f"bias_ih_l0{suffix}"), params[f"{name}.bias"])
+    assign(getattr(layer, f"bias_hh_l0{suffix}"), np.zeros_like(params[f"{name}.bias"]))
+
+
 class TorchImplementation(Implementation):
     """An nn.Module trained with torch.optim.Adam; subclasses only build the module."""
 
@@ -47,7 +64,7 @@ class TorchImplementation(Implementation):
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=optimizer.learning_rate,
                                           betas=(optimizer.beta_1, optimizer.beta_2), eps=optimizer.epsilon)
         self.loss_fn = LOSSES[spec.loss]
-        self.data: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        self.data: dict[str, tuple[Split, torch.Tensor | None, torch.Tensor]] = {}
         self.loss_sum = torch.zeros((), device=self.torch_device)
         self.loss_samples = 0
 
@@ -57,15 +74,22 @@ class TorchImplementation(Implementation):
 
     def load_data(self, splits: dict[str, Split]) -> None:
         for name, split in splits.items():
-            self.data[name] = (torch.from_numpy(split.x).to(self.torch_device),
-                               torch.from_numpy(split.y).to(self.torch_device))
+            x = None if split.render else torch.from_numpy(split.x).to(self.torch_device)
+            self.data[name] = (split, x, torch.from_numpy(split.y).to(self.torch_device))
+
+    def _inputs(self, name: str, rows: np.ndarray) -> torch.Tensor:
+        """Model inputs for ``rows`` of a loaded split: a device-side slice, or rendered."""
+        split, x, _ = self.data[name]
+        if x is None:
+            return torch.from_numpy(split.inputs(rows)).to(self.torch_device)
+        return x[torch.from_numpy(rows).to(self.torch_device)]
 
     def train_step(self, index: np.ndarray) -> None:
-        x, y = self.data["train"]
-        rows = torch.from_numpy(index).to(self.torch_device)
+        y = self.data["train"][2]
+        x = self._inputs("train", index)
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self.model(x[rows]), y[rows])
+        loss = self.loss_fn(self.model(x), y[torch.from_numpy(index).to(self.torch_device)])
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * len(index)
@@ -78,16 +102,17 @@ class TorchImplementation(Implementation):
         return mean
 
     @torch.no_grad()
-    def _eval(self, x: torch.Tensor) -> np.ndarray:
+    def predict(self, split: str) -> np.ndarray:
         self.model.eval()
-        outputs = [self.model(x[i:i + PREDICT_BATCH]) for i in range(0, len(x), PREDICT_BATCH)]
+        n = len(self.data[split][0])
+        outputs = [self.model(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+                   for i in range(0, n, PREDICT_BATCH)]
         return torch.cat(outputs).cpu().numpy()
 
-    def predict(self, split: str) -> np.ndarray:
-        return self._eval(self.data[split][0])
-
+    @torch.no_grad()
     def forward(self, x: np.ndarray) -> np.ndarray:
-        return self._eval(torch.from_numpy(np.asarray(x, dtype=np.float32)).to(self.torch_device))
+        self.model.eval()
+        return self.model(torch.from_numpy(np.asarray(x, dtype=np.float32)).to(self.torch_device)).cpu().numpy()
 
     def sync(self) -> None:
         if self.torch_device.type == "cuda":
