@@ -3,18 +3,29 @@
 ``python -m polybench.parity forward --framework F --model M`` builds the implementation
 from the spec's parity weights, runs the eval-mode forward pass on the spec's fixed
 batch and prints, as JSON, the largest absolute difference from the NumPy float64
-reference. Tests run it with each framework's Python and assert on the figures.
+reference.
+
+``python -m polybench.parity train --framework F --model M --data-dir D`` builds the
+implementation from the canonical weights of seed 0 with dropout off, takes the first
+``steps`` batches of the shared loop's seed-0 order over the quick profile's training
+rows, and prints the loss of each optimizer step. Run in two environments, the two
+sequences must agree: same weights, same batches, same optimizer settings.
+
+Tests run both with each framework's Python and assert on the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 
-from polybench import frameworks
+from polybench import frameworks, loop
+from polybench.data import tables
 from polybench.specs import get_spec
 
 
@@ -35,14 +46,46 @@ def forward_parity(framework: str, model: str, batch: int = 8) -> dict:
             "reference_scale": float(np.abs(reference).max())}
 
 
+def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3) -> dict:
+    """The loss of each of the first ``steps`` optimizer steps, dropout off."""
+    spec = get_spec(model)
+    runtime = frameworks.runtime(framework)
+    device = runtime.configure(threads=1, device="cpu")
+    profile = spec.profile("quick")
+    splits = {name: split.head(profile.train_size if name == "train" else 1)
+              for name, split in tables.load_splits(spec, data_dir).items()}
+    impl = runtime.implementation(model)(spec, spec.init_parameters(0), profile.optimizer, device, dropout=False)
+    impl.load_data(splits)
+    order = loop.epoch_orders(len(splits["train"]), 1, seed=0)[0]
+    losses = []
+    for index in loop.batch_indices(order, profile.batch_size)[:steps]:
+        impl.train_step(index)
+        losses.append(impl.take_train_loss())
+    return {"losses": losses}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m polybench.parity")
-    parser.add_argument("check", choices=["forward"])
+    parser.add_argument("check", choices=["forward", "train"])
     parser.add_argument("--framework", required=True, choices=frameworks.FRAMEWORKS)
     parser.add_argument("--model", required=True)
+    parser.add_argument("--data-dir", type=Path, help="data folder (train check)")
     args = parser.parse_args(argv)
-    print(json.dumps(forward_parity(args.framework, args.model)))
+    if args.check == "forward":
+        result = forward_parity(args.framework, args.model)
+    else:
+        result = train_parity(args.framework, args.model, args.data_dir)
+    print(json.dumps(result))
     return 0
+
+
+def run_in_environment(python: Path, *args: str) -> dict:
+    """Run this module with another environment's Python; return its JSON result."""
+    done = subprocess.run([str(python), "-m", "polybench.parity", *args], capture_output=True, text=True,
+                          timeout=900, stdin=subprocess.DEVNULL)
+    if done.returncode != 0:
+        raise RuntimeError(f"parity check {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -33,6 +33,16 @@ def mnist_data_dir(tmp_path_factory, mnist_mirror) -> Path:
 
 
 @pytest.fixture(scope="session")
+def toy_data_dir(mnist_data_dir) -> Path:
+    """The MNIST data folder with every generated task's CSVs added."""
+    from polybench.data.prepare import prepare
+    from polybench.specs import SPECS
+
+    prepare(list(SPECS), mnist_data_dir, say=lambda _: None)
+    return mnist_data_dir
+
+
+@pytest.fixture(scope="session")
 def torch_env() -> Path:
     """The torch environment and kernel, built if missing (the test then takes minutes)."""
     return envs.ensure("torch", say=lambda _: None)
