@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 
@@ -75,6 +76,7 @@ def cmd_data(args) -> int:
 
 
 def cmd_run(args) -> int:
+    """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
     from polybench import report, runner
     from polybench.data.prepare import prepare
 
@@ -90,7 +92,7 @@ def cmd_run(args) -> int:
         device=one_of(args.device, DEVICES, "device"),
         threads=args.threads or environment.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
-        data_dir=Path(args.data_dir))
+        data_dir=Path(args.data_dir), command=args.command_line)
     run_dir = Path(args.out) if args.out else runner.default_run_dir()
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -183,7 +185,9 @@ def make_parser() -> Parser:
 
 def main(argv: list[str] | None = None) -> int:
     try:
+        argv = sys.argv[1:] if argv is None else argv
         args = make_parser().parse_args(argv)
+        args.command_line = shlex.join(["polybench", *argv])
         return args.func(args)
     except PolybenchError as exc:
         print(f"polybench: error: {exc}", file=sys.stderr)

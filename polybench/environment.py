@@ -57,9 +57,28 @@ def package_versions(names: tuple[str, ...] = ("numpy", "polybench")) -> dict[st
     return versions
 
 
-def capture(threads: int) -> dict:
-    """Host, Python, library versions and thread settings of this process."""
+def blas() -> str | None:
+    """The BLAS library NumPy was built with, as NumPy reports it."""
+    import numpy as np
+
+    try:  # NumPy >= 1.25
+        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        return f"{info.get('name')} {info.get('version', '')}".strip()
+    except (TypeError, KeyError):
+        pass
+    config = np.__config__  # older NumPy keeps distutils-style info
+    for name in ("blas_ilp64_opt_info", "blas_opt_info"):
+        libraries = (getattr(config, "get_info", lambda _: {})(name) or {}).get("libraries")
+        if libraries:
+            return ",".join(libraries)
+    return None
+
+
+def capture(threads: int, command: str | None = None) -> dict:
+    """Host, Python, library versions, BLAS, thread settings and the command line."""
     return {
+        "command": command,
+        "blas": blas(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "hostname": platform.node(),

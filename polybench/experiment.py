@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import importlib
 import inspect
 import json
 import sys
@@ -35,7 +36,8 @@ class Experiment:
     def __init__(self, model: str, framework: str, mode: str = "eager", profile: str = "full", seed: int = 0,
                  device: str = "auto", threads: int | None = None, epochs: int | None = None,
                  batch_size: int | None = None, data_dir: str | Path | None = None,
-                 record_path: str | Path | None = None, progress_path: str | Path | None = None) -> None:
+                 record_path: str | Path | None = None, progress_path: str | Path | None = None,
+                 command: str | None = None) -> None:
         if mode not in frameworks.MODES:
             raise PolybenchError(f"unknown mode {mode!r} (choose from: {', '.join(frameworks.MODES)})")
         if device not in DEVICES:
@@ -49,7 +51,9 @@ class Experiment:
         self.threads = int(threads or environment.default_threads())
         self.runtime = frameworks.runtime(framework)
         self.device = self.runtime.configure(self.threads, device)
+        self.runtime.seed(self.key.seed)
         self.data_dir = Path(data_dir) if data_dir else environment.PROJECT_ROOT / "data"
+        self.command = command
         self.record_path = Path(record_path) if record_path else None
         self.progress_path = Path(progress_path) if progress_path else None
         self.implementation_class = self.runtime.implementation(model)
@@ -59,11 +63,18 @@ class Experiment:
         self.params = self.spec.init_parameters(self.key.seed)
         self.result: loop.TrainingResult | None = None
         self.sampler: memory.PeakSampler | None = None
+        self.nvml: memory.NvmlReader | None = None
         self.implementation = None
+        self.harness_seconds_per_batch: float | None = None
+        self.peak_flops: float | None = None
 
     def implementation_source(self) -> str:
         """Source code of this framework's module for the model."""
         return inspect.getsource(sys.modules[self.implementation_class.__module__])
+
+    def step_source(self) -> str:
+        """Source code of this framework's shared training step (its common module)."""
+        return inspect.getsource(importlib.import_module(self.runtime.step_module()))
 
     def _report_epoch(self, row: loop.EpochRow) -> None:
         line = (f"epoch {row.epoch}/{self.profile.epochs}  train_loss {row.train_loss:.4f}  "
@@ -81,12 +92,15 @@ class Experiment:
         self.implementation = self.implementation_class(self.spec, self.params, self.profile.optimizer,
                                                         self.device)
         self.implementation.load_data(self.splits)
+        self.harness_seconds_per_batch = loop.harness_seconds_per_batch(len(self.splits["train"]),
+                                                                        self.profile.batch_size, self.key.seed)
         self.implementation.reset_peak_memory()
-        nvml = memory.NvmlReader() if self.device != "cpu" else None
-        with memory.PeakSampler(nvml=nvml) as self.sampler:
+        self.nvml = memory.NvmlReader() if self.device != "cpu" else None
+        with memory.PeakSampler(nvml=self.nvml) as self.sampler:
             self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
                                      batch_size=self.profile.batch_size, seed=self.key.seed,
                                      on_epoch=self._report_epoch)
+        self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
         return self.result
 
     def record(self) -> dict:
@@ -95,8 +109,11 @@ class Experiment:
             raise RuntimeError("train() has not finished")
         result, spec = self.result, self.spec
         record = records.empty_record(self.key, self.profile.name)
-        env = environment.capture(self.threads)
+        env = environment.capture(self.threads, self.command)
         env["versions"].update(self.runtime.versions())
+        model_loc = loc.count_code_lines(self.implementation_source())
+        step_loc = loc.count_code_lines(self.step_source())
+        flops = spec.train_flops_per_sample()
         record.update(
             device=self.device,
             status="ok",
@@ -115,11 +132,19 @@ class Experiment:
             steady_epoch_seconds=result.steady_epoch_seconds,
             samples_per_second=result.samples_per_second,
             train_seconds=result.train_seconds,
+            time_to_target_seconds=result.time_to_target(spec.metric),
+            harness_seconds_per_batch=self.harness_seconds_per_batch,
+            flops_per_sample=flops,
+            achieved_flops_per_second=flops * result.samples_per_second,
+            peak_flops_per_second=self.peak_flops,
             peak_rss_bytes=self.sampler.peak_rss_bytes,
             gpu_peak_framework_bytes=self.implementation.peak_memory_bytes(),
             gpu_peak_nvml_bytes=self.sampler.peak_nvml_bytes,
             gpu_name=self.runtime.gpu_name(self.device),
-            implementation_loc=loc.count_code_lines(self.implementation_source()),
+            gpu_driver=self.nvml.driver_version() if self.nvml else None,
+            implementation_loc=model_loc + step_loc,
+            model_loc=model_loc,
+            step_loc=step_loc,
             environment=env,
             started_at=self.started_at,
             finished_at=now(),

@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from polybench.frameworks.base import Implementation
-from polybench.specs.base import Spec, Split
+from polybench.specs.base import Metric, Spec, Split
 
 
 _SHUFFLE_STREAM = 1
@@ -69,6 +69,16 @@ class TrainingResult:
         seconds = self.steady_epoch_seconds or self.first_epoch_seconds
         return self.train_samples / seconds
 
+    def time_to_target(self, metric: Metric) -> float | None:
+        """Cumulative training seconds at the end of the first epoch whose validation
+        metric met the target; None if none did."""
+        elapsed = 0.0
+        for row in self.epochs:
+            elapsed += row.seconds
+            if metric.met(row.val_metric):
+                return elapsed
+        return None
+
     @property
     def train_seconds(self) -> float:
         """Total training time, all epochs."""
@@ -87,6 +97,53 @@ def batch_indices(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
     return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
 
 
+def timed_epoch(impl: Implementation, batches: list[np.ndarray]) -> tuple[float, float]:
+    """One epoch's training steps on the clock: (mean training loss, seconds).
+
+    The clock starts after a sync and stops once the loss has been read back and the
+    device synced again, so no queued work escapes it."""
+    impl.sync()
+    start = time.perf_counter()
+    for index in batches:
+        impl.train_step(index)
+    train_loss = impl.take_train_loss()
+    impl.sync()
+    return train_loss, time.perf_counter() - start
+
+
+class _NoWork(Implementation):
+    """An implementation that does nothing: what is left on the clock is the loop's own cost."""
+
+    def __init__(self) -> None:  # no spec, weights or device
+        pass
+
+    def load_data(self, splits):
+        pass
+
+    def train_step(self, index):
+        pass
+
+    def take_train_loss(self):
+        return 0.0
+
+    def predict(self, split):
+        raise NotImplementedError
+
+    def forward(self, x):
+        raise NotImplementedError
+
+    def sync(self):
+        pass
+
+
+def harness_seconds_per_batch(n_train: int, batch_size: int, seed: int, repeats: int = 3) -> float:
+    """The loop's own cost per batch on the clock: one epoch's batches timed exactly as a
+    real epoch is, around a do-nothing implementation (best of ``repeats``)."""
+    batches = batch_indices(epoch_orders(n_train, 1, seed)[0], batch_size)
+    best = min(timed_epoch(_NoWork(), batches)[1] for _ in range(repeats))
+    return best / len(batches)
+
+
 def evaluate(impl: Implementation, spec: Spec, split_name: str, split: Split) -> tuple[float, float, np.ndarray]:
     """(loss, metric, outputs) of the implementation on a loaded split, scored by the spec."""
     outputs = impl.predict(split_name)
@@ -102,14 +159,7 @@ def train(impl: Implementation, spec: Spec, splits: dict[str, Split], *, epochs:
     """
     rows = []
     for epoch, order in enumerate(epoch_orders(len(splits["train"]), epochs, seed), start=1):
-        batches = batch_indices(order, batch_size)
-        impl.sync()
-        start = time.perf_counter()
-        for index in batches:
-            impl.train_step(index)
-        train_loss = impl.take_train_loss()
-        impl.sync()
-        seconds = time.perf_counter() - start
+        train_loss, seconds = timed_epoch(impl, batch_indices(order, batch_size))
         val_loss, val_metric, _ = evaluate(impl, spec, "val", splits["val"])
         row = EpochRow(epoch, train_loss, val_loss, val_metric, seconds)
         rows.append(row)

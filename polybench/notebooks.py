@@ -32,7 +32,8 @@ epochs = None           # None: the profile's
 batch_size = None       # None: the profile's
 data_dir = None         # None: the project's data/ folder
 output = None           # path of the record JSON to write (None: write none)
-progress = None         # path of the per-epoch progress log (None: none)'''
+progress = None         # path of the per-epoch progress log (None: none)
+command = None          # the command line that started the run (recorded)'''
 
 SETUP = '''\
 import numpy as np
@@ -42,7 +43,7 @@ from polybench.experiment import Experiment
 
 exp = Experiment("{model}", framework, mode=mode, profile=profile, seed=seed, device=device,
                  threads=threads, epochs=epochs, batch_size=batch_size, data_dir=data_dir,
-                 record_path=output, progress_path=progress)
+                 record_path=output, progress_path=progress, command=command)
 p = exp.profile
 print(f"{{exp.key.framework}} on {{exp.device}} with {{exp.threads}} threads, profile {{p.name}}: "
       f"{{p.epochs}} epochs, batch {{p.batch_size}}, {{p.optimizer}}")

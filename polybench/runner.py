@@ -45,6 +45,7 @@ class Plan:
     batch_size: int | None = None
     time_limit_s: float | None = None  # None: each profile's own limit
     data_dir: Path = environment.PROJECT_ROOT / "data"
+    command: str | None = None  # the command line, recorded with every run
 
     def keys(self) -> list[records.RunKey]:
         """Every (model, framework, mode, seed) run, framework-major so each kernel's
@@ -107,7 +108,7 @@ class Runner:
                 "device": self.plan.device, "threads": self.plan.threads, "epochs": self.plan.epochs,
                 "batch_size": self.plan.batch_size, "data_dir": str(self.plan.data_dir.resolve()),
                 "output": str(key.record_path(self.run_dir).resolve()),
-                "progress": str(key.progress_path(self.run_dir).resolve())}
+                "progress": str(key.progress_path(self.run_dir).resolve()), "command": self.plan.command}
 
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
@@ -209,7 +210,7 @@ class Runner:
         record.update(status=status, error=error, device=self.plan.device, metric=spec.metric.name,
                       metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target,
                       target_met=False, epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
-                      environment=environment.capture(self.plan.threads), started_at=started, finished_at=now())
+                      environment=environment.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
         return record
 
 

@@ -110,3 +110,17 @@ def test_nan_loss_raises_diverged_after_reporting_the_epoch():
     with pytest.raises(loop.DivergedError, match="epoch 2"):
         _train(Diverging, _splits(), on_epoch=rows.append)
     assert len(rows) == 2 and np.isnan(rows[1].train_loss)
+
+
+def test_time_to_target_sums_epochs_until_the_target_is_met():
+    spec = get_spec("mnist_fcn")
+    rows = [loop.EpochRow(1, 1.0, 1.0, 0.95, 2.0), loop.EpochRow(2, 0.5, 0.5, 0.976, 1.5),
+            loop.EpochRow(3, 0.4, 0.4, 0.99, 1.5)]
+    result = loop.TrainingResult(rows, 0.1, 0.98, np.zeros(1), 100)
+    assert result.time_to_target(spec.metric) == pytest.approx(3.5)
+    assert loop.TrainingResult(rows[:1], 0.1, 0.9, np.zeros(1), 100).time_to_target(spec.metric) is None
+
+
+def test_harness_cost_per_batch_is_measured_on_the_loops_own_clock():
+    per_batch = loop.harness_seconds_per_batch(n_train=10_000, batch_size=100, seed=0)
+    assert 0 < per_batch < 1e-3  # a do-nothing step costs the loop microseconds at most

@@ -69,3 +69,66 @@ def test_empty_run_folder_is_an_error(tmp_path):
     (tmp_path / "records").mkdir()
     with pytest.raises(PolybenchError, match="no records"):
         report.build([tmp_path], tmp_path)
+
+
+def test_extra_metrics_are_reported_beside_the_main_one(tmp_path):
+    key, record = fake_record("cumsum", "torch", metric=0.99)
+    record.update(metric="step_accuracy", target=0.985, extra_metrics={"sequence_accuracy": 0.93})
+    records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    assert "| cumsum | torch | eager | 1/1 | step_accuracy 0.9900; sequence_accuracy 0.9300 | ≥ 0.985 met |" \
+        in (tmp_path / "report.md").read_text()
+    assert pd.read_csv(tmp_path / "summary.csv")["test_extra_sequence_accuracy"].tolist() == [0.93]
+
+
+def test_lower_is_better_metrics_meet_targets_from_below(tmp_path):
+    key, record = fake_record("shape_gen", "torch", metric=0.09)
+    record.update(metric="mae", metric_higher_is_better=False, target=0.11)
+    records.write_record(key.record_path(tmp_path), record)
+    table = report.aggregate(report.summary_frame(records.read_records([tmp_path])))
+    assert table.target_met.tolist() == [True]
+    assert "mae 0.0900 | ≤ 0.11 met" in "\n".join(" | ".join(row) for row in report.results_rows(table)[1])
+
+
+def _seeded(tmp_path, framework, seconds_by_seed):
+    for seed, steady in enumerate(seconds_by_seed):
+        key, record = fake_record("mnist_fcn", framework, seed=seed, seconds=(3.0, steady, steady))
+        records.write_record(key.record_path(tmp_path), record)
+
+
+def test_intervals_over_seeds_and_the_noise_verdict(tmp_path):
+    from scipy import stats
+
+    _seeded(tmp_path, "torch", [2.0, 2.1, 2.2])
+    _seeded(tmp_path, "mxnet", [2.05, 2.15, 2.25])
+    _seeded(tmp_path, "chainer", [9.0, 9.1, 9.2])
+    report.build([tmp_path], tmp_path)
+    table = report.aggregate(report.summary_frame(records.read_records([tmp_path])))
+    torch_row = table[table.framework == "torch"].iloc[0]
+    half = stats.t.ppf(0.975, 2) * 0.1 / 3 ** 0.5
+    assert torch_row.steady_epoch_seconds_low == pytest.approx(2.1 - half)
+    assert torch_row.steady_epoch_seconds_high == pytest.approx(2.1 + half)
+    text = (tmp_path / "report.md").read_text()
+    assert "mnist_fcn (eager): torch vs mxnet steady epoch — inside the noise (95% intervals overlap)" in text
+    assert "mnist_fcn (eager): torch vs chainer steady epoch — torch faster by 4.33×" in text
+    assert f"2.10 [{2.1 - half:.2f}, {2.1 + half:.2f}]" in text
+
+
+def test_single_seed_reports_no_interval(run_dir):
+    report.build([run_dir], run_dir)
+    assert "With one seed per cell there is no interval" in (run_dir / "report.md").read_text()
+
+
+def test_time_to_target_efficiency_overhead_and_loc_sections(tmp_path):
+    key, record = fake_record("mnist_fcn", "torch", seconds=(3.0, 2.0, 2.0))
+    record.update(time_to_target_seconds=5.1, flops_per_sample=3_000_000, achieved_flops_per_second=3e9,
+                  peak_flops_per_second=60e9, harness_seconds_per_batch=2e-6, train_samples=1280, batch_size=128,
+                  model_loc=21, step_loc=88, implementation_loc=109)
+    records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "| mnist_fcn | torch | eager | 1/1 | 5.1 |" in text
+    assert "| mnist_fcn | 1 | torch | eager | 3.00 | 3.00 | 60.0 | 5.0% |" in text
+    # steady epoch 2.0 s over 10 batches: 200 ms per step; 2 µs is 0.001% of it
+    assert "| mnist_fcn | 2.00 | 200.000 (torch) | 0.0010% |" in text
+    assert "| mnist_fcn | 109 (21 + 88) |" in text

@@ -59,6 +59,21 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     assert any("class FCN(nn.Module)" in str(o.get("data", {})) for o in outputs)  # the source is shown
 
 
+def test_quick_profile_runs_every_model(torch_env, toy_data_dir, tmp_path):
+    from polybench.specs import SPECS
+
+    results = runner.Runner(quick_plan(toy_data_dir, list(SPECS)), tmp_path, say=lambda _: None).run_all()
+    assert [(r["model"], r["status"], r["error"]) for r in results] == [(m, "ok", None) for m in SPECS]
+    for r in results:
+        assert len(r["epochs"]) == 1 and r["test_metric"] is not None and r["metric"] == SPECS[r["model"]].metric.name
+        executed = nbformat.read(records.RunKey(r["model"], "torch", "eager", 0).notebook_path(tmp_path), 4)
+        outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
+        assert sum("image/png" in o.get("data", {}) for o in outputs) >= 1  # the learning curves at least
+        assert not [o for o in outputs if o.get("output_type") == "error"]
+    cumsum = next(r for r in results if r["model"] == "cumsum")
+    assert set(cumsum["extra_metrics"]) == {"sequence_accuracy"}
+
+
 def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     crafted_notebooks(tmp_path, monkeypatch, 'raise ValueError("boom in the notebook")')
     out = tmp_path / "run"

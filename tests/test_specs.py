@@ -83,3 +83,121 @@ def test_metric_and_loss_on_host_arrays():
     expected = -np.log(np.exp(2.0) / (np.exp(2.0) + 9)) / 2 - np.log(1 / (np.exp(3.0) + 9)) / 2
     assert spec.compute_loss(logits, np.array([0, 0])) == pytest.approx(expected)
     assert spec.metric.met(0.98) and not spec.metric.met(0.97) and not spec.metric.met(float("nan"))
+
+
+def test_lstm_reference_follows_the_gate_equations():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(3, 2, 4))
+    kernel, recurrent, bias = rng.normal(size=(4, 8)), rng.normal(size=(2, 8)), rng.normal(size=8)
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    h, c = np.zeros((3, 2)), np.zeros((3, 2))
+    for t in range(2):
+        z = x[:, t] @ kernel + h @ recurrent + bias
+        i, f, g, o = sig(z[:, 0:2]), sig(z[:, 2:4]), np.tanh(z[:, 4:6]), sig(z[:, 6:8])
+        c = f * c + i * g
+        h = o * np.tanh(c)
+    assert np.allclose(ops.lstm(x, kernel, recurrent, bias), h)
+    backward = ops.lstm(x, kernel, recurrent, bias, reverse=True, return_sequences=True)
+    assert np.allclose(backward[:, ::-1], ops.lstm(x[:, ::-1], kernel, recurrent, bias, return_sequences=True))
+
+
+def test_lstm_bias_starts_the_forget_gate_open():
+    bias = get_spec("echo").init_parameters(0)["lstm.bias"]
+    assert bias.tolist() == [0.0] * 25 + [1.0] * 25 + [0.0] * 50
+
+
+def test_orthogonal_recurrent_kernels():
+    recurrent = get_spec("echo").init_parameters(0)["lstm.recurrent_kernel"].astype(np.float64)
+    assert np.allclose(recurrent @ recurrent.T, np.eye(25), atol=1e-5)
+
+
+GENERATED = [name for name, cls in SPECS.items() if hasattr(cls, "generate")]
+
+
+@pytest.mark.parametrize("model", GENERATED)
+def test_generated_data_depends_on_the_spec_seed_only(model):
+    spec = get_spec(model)
+    first, again = spec.generate_splits(), spec.generate_splits()
+    for split in ("train", "val", "test"):
+        for column in first[split]:
+            assert np.array_equal(first[split][column], again[split][column])
+    assert len(next(iter(first["train"].values()))) == spec.sizes["train"]
+
+
+@pytest.mark.parametrize("model", GENERATED)
+def test_csv_round_trip_renders_the_same_arrays(model, tmp_path):
+    from polybench.data import tables
+
+    spec = get_spec(model)
+    tables.write_generated(spec, tmp_path)
+    loaded = tables.load_splits(spec, tmp_path)
+    direct = spec.render(spec.generate_splits()["val"])
+    rows = np.arange(min(5, len(direct)))
+    assert np.allclose(loaded["val"].inputs(rows), direct.inputs(rows), atol=1e-6)
+    assert np.allclose(loaded["val"].y, direct.y, atol=1e-6)
+    assert loaded["val"].inputs(rows).shape == (len(rows), *spec.input_shape)
+
+
+def test_echo_label_is_the_third_digit():
+    split = get_spec("echo").render(get_spec("echo").generate_splits()["test"])
+    assert np.array_equal(split.x.argmax(-1)[:, 2], split.y) and split.x.sum(-1).max() == 1
+
+
+def test_addition_answers_are_the_sums():
+    from polybench.specs.addition import decode
+
+    split = get_spec("addition").render(get_spec("addition").generate_splits()["val"])
+    problems, answers = decode(split.x.argmax(-1)), decode(split.y)
+    assert all(len(p) == 8 for p in problems)
+    assert all(sum(int(t) for t in p.split("+")) == int(a) for p, a in zip(problems, answers))
+
+
+def test_cumsum_targets_switch_once_the_sum_passes_the_limit():
+    split = get_spec("cumsum").render(get_spec("cumsum").generate_splits()["val"])
+    sums = np.cumsum(split.x[:, :, 0], axis=1)
+    assert np.array_equal(split.y == 1, sums > 2.5)
+    assert np.all(np.diff(split.y, axis=1) >= 0)  # once on, stays on
+
+
+def test_moving_square_frames_grow_one_pixel_per_frame_from_the_right_edge():
+    spec = get_spec("moving_square")
+    split = spec.render({"row": np.array([7, 30]), "direction": np.array([1, 0])})
+    frames = split.inputs(np.arange(2))
+    assert frames.shape == (2, 50, 1, 50, 50)
+    assert [frames[0, t].sum() for t in (0, 9, 49)] == [1, 10, 50]
+    assert frames[0, 4, 0, 7, :5].tolist() == [1] * 5 and frames[0, 4, 0, 7, 5:].sum() == 0
+    assert frames[1, 4, 0, 30, -5:].tolist() == [1] * 5 and frames[1, 4, 0, 30, :-5].sum() == 0
+    assert split.y.tolist() == [1, 0]
+
+
+def test_shape_gen_pairs_consecutive_corners():
+    split = get_spec("shape_gen").render({"width": np.array([0.5]), "height": np.array([0.25])})
+    assert split.x[:, 0].tolist() == [[0, 0], [0.5, 0], [0.5, 0.25]]
+    assert split.y.tolist() == [[0.5, 0], [0.5, 0.25], [0, 0.25]]
+
+
+def test_damped_sine_continues_the_same_wave():
+    spec = get_spec("damped_sine")
+    split = spec.render({"period": np.array([10]), "decay": np.array([0.05])})
+    i = np.arange(55)
+    wave = 0.5 + 0.5 * np.sin(2 * np.pi * i / 10) * np.exp(-0.05 * i)
+    assert np.allclose(split.x[0, :, 0], wave[:50], atol=1e-6) and np.allclose(split.y[0], wave[50:], atol=1e-6)
+
+
+@pytest.mark.parametrize("loss, outputs, y, expected", [
+    ("l1", np.array([[0.5, 1.0]]), np.array([[0.0, 0.0]]), 0.75),
+    ("sigmoid_binary_cross_entropy", np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.log(2)),
+])
+def test_losses_by_name(loss, outputs, y, expected):
+    from polybench.specs import objectives
+
+    assert objectives.LOSSES[loss](outputs, y) == pytest.approx(expected)
+
+
+def test_sequence_metrics():
+    spec = get_spec("cumsum")
+    logits = np.array([[5.0, -5.0, 5.0], [5.0, 5.0, 5.0]])
+    y = np.array([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
+    assert spec.compute_metric(logits, y) == pytest.approx(5 / 6)
+    assert spec.compute_metric(logits, y, "sequence_accuracy") == 0.5
+    assert get_spec("addition").compute_metric(np.eye(12)[[[1, 2], [1, 3]]], np.array([[1, 2], [1, 2]])) == 0.5

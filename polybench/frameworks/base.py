@@ -77,9 +77,19 @@ class Runtime(abc.ABC):
         """Set the framework's thread count; resolve "auto"/"cpu"/"gpu" to the device name it
         will use. Raises PolybenchError when a GPU is asked for and none is visible."""
 
+    def seed(self, seed: int) -> None:
+        """Seed the framework's own random generators (dropout masks), so that a run is
+        repeatable. Implementations override this; the loop's shuffle and the initial
+        weights come from the spec and the loop, not from here."""
+
     @abc.abstractmethod
     def versions(self) -> dict[str, str]:
         """Versions of the framework and the libraries it brings that matter to results."""
+
+    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+        """The machine's practical peak as this framework reaches it: float32 FLOP/s of a
+        ``size`` x ``size`` matrix product on ``device`` (best of ``repeats``, synced)."""
+        return None
 
     def gpu_name(self, device: str) -> str | None:
         """The GPU's model name when ``device`` is a GPU."""
@@ -89,6 +99,10 @@ class Runtime(abc.ABC):
         """The Implementation class of ``model`` in this framework."""
         module = importlib.import_module(self.model_module(model))
         return module.Implementation
+
+    def step_module(self) -> str:
+        """Dotted name of the module holding this framework's shared training step."""
+        return f"{type(self).__module__.rsplit('.', 1)[0]}.common"
 
     def model_module(self, model: str) -> str:
         """Dotted name of the module holding this framework's ``model``."""

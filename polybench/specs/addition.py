@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_parameters, dense_reference,
-                                  lstm_parameters, lstm_reference, task_profiles)
+from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
+                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, task_profiles)
 
 ALPHABET = "0123456789+ "
 TERMS, LARGEST = 3, 10
@@ -40,6 +40,10 @@ class Addition(GeneratedSpec):
     input_shape = (PROBLEM_CHARS, len(ALPHABET))
     output_shape = (ANSWER_CHARS, len(ALPHABET))
     schema = {"problem": Columns(("problem",), "str"), "answer": Columns(("answer",), "str")}
+
+    def forward_flops(self):
+        return (lstm_flops(PROBLEM_CHARS, len(ALPHABET), 75) + lstm_flops(ANSWER_CHARS, 75, 50)
+                + ANSWER_CHARS * dense_flops(50, len(ALPHABET)))
 
     @property
     def parameters(self):

@@ -121,6 +121,22 @@ def numbered(prefix: str, count: int) -> tuple[str, ...]:
     return tuple(f"{prefix}{i}" for i in range(count))
 
 
+def dense_flops(inputs: int, outputs: int) -> int:
+    """Forward FLOPs of a dense layer on one input vector: a multiply-add per weight, plus the bias."""
+    return 2 * inputs * outputs + outputs
+
+
+def conv_flops(in_channels: int, out_channels: int, kernel: int, out_height: int, out_width: int) -> int:
+    """Forward FLOPs of a square-kernel convolution on one image."""
+    return (2 * in_channels * kernel * kernel + 1) * out_channels * out_height * out_width
+
+
+def lstm_flops(steps: int, inputs: int, units: int) -> int:
+    """Forward FLOPs of an LSTM layer on one sequence: the four gates' products and bias
+    per step (the elementwise gate arithmetic, a few percent, is not counted)."""
+    return steps * (2 * (inputs + units) * 4 * units + 4 * units)
+
+
 def dense_parameters(name: str, inputs: int, outputs: int) -> list[Parameter]:
     """A dense layer's kernel (in, out) and bias."""
     return [Parameter(f"{name}.kernel", (inputs, outputs), "glorot_uniform"),
@@ -234,6 +250,15 @@ class Spec(abc.ABC):
     @abc.abstractmethod
     def parameters(self) -> list[Parameter]:
         """The named trainable parameters, in canonical order and layout."""
+
+    @abc.abstractmethod
+    def forward_flops(self) -> int:
+        """Floating-point operations of one sample's forward pass, counted from the layers."""
+
+    def train_flops_per_sample(self) -> int:
+        """FLOPs of one training sample, forward and backward: the backward pass of these
+        layers costs about twice the forward (gradients for inputs and for weights)."""
+        return 3 * self.forward_flops()
 
     @abc.abstractmethod
     def reference_forward(self, params: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_parameters, dense_reference,
-                                  lstm_parameters, lstm_reference, numbered, task_profiles)
+from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
+                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, numbered,
+                                  task_profiles)
 
 STEPS, LIMIT, UNITS = 10, 2.5, 50
 
@@ -28,6 +29,9 @@ class Cumsum(GeneratedSpec):
     input_shape = (STEPS, 1)
     output_shape = (STEPS,)
     schema = {"values": Columns(numbered("v", STEPS), "float64")}
+
+    def forward_flops(self):
+        return 2 * lstm_flops(STEPS, 1, UNITS) + STEPS * dense_flops(2 * UNITS, 1)
 
     @property
     def parameters(self):

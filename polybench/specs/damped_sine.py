@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_parameters, dense_reference,
-                                  lstm_parameters, lstm_reference, task_profiles)
+from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
+                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, task_profiles)
 
 INPUT_STEPS, OUTPUT_STEPS = 50, 5
 
@@ -32,6 +32,9 @@ class DampedSine(GeneratedSpec):
     input_shape = (INPUT_STEPS, 1)
     output_shape = (OUTPUT_STEPS,)
     schema = {"period": Columns(("period",), "int64"), "decay": Columns(("decay",), "float64")}
+
+    def forward_flops(self):
+        return lstm_flops(INPUT_STEPS, 1, 20) + lstm_flops(INPUT_STEPS, 20, 20) + dense_flops(20, OUTPUT_STEPS)
 
     @property
     def parameters(self):

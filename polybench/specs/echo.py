@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_parameters, dense_reference,
-                                  lstm_parameters, lstm_reference, numbered, task_profiles)
+from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
+                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, numbered,
+                                  task_profiles)
 
 LENGTH, DIGITS, ECHO_INDEX = 5, 10, 2
 
@@ -25,6 +26,9 @@ class Echo(GeneratedSpec):
     input_shape = (LENGTH, DIGITS)
     output_shape = (DIGITS,)
     schema = {"sequence": Columns(numbered("s", LENGTH), "int64"), "label": Columns(("label",), "int64")}
+
+    def forward_flops(self):
+        return lstm_flops(LENGTH, DIGITS, 25) + dense_flops(25, DIGITS)
 
     @property
     def parameters(self):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from polybench.specs import ops
-from polybench.specs.base import Adam, Columns, Metric, Parameter, Profile, Spec, Split, numbered
+from polybench.specs.base import (Adam, Columns, Metric, Parameter, Profile, Spec, Split, conv_flops,
+                                  dense_flops, numbered)
 
 TRAIN_ROWS = 60_000
 VALIDATION_ROWS = 5_000
@@ -61,6 +62,9 @@ class MnistFCN(MnistSpec):
     input_shape = (784,)
     dropout = {"hidden1": 0.2, "hidden2": 0.2}
 
+    def forward_flops(self):
+        return dense_flops(784, 512) + dense_flops(512, 256) + dense_flops(256, 10)
+
     @property
     def parameters(self) -> list[Parameter]:
         return [
@@ -94,6 +98,10 @@ class MnistCNN(MnistSpec):
     profiles = _profiles(full_epochs=5, full_time_limit_s=3600)
     input_shape = (1, 28, 28)
     dropout = {"dense": 0.25}
+
+    def forward_flops(self):
+        return (conv_flops(1, 32, 5, 28, 28) + conv_flops(32, 64, 5, 14, 14)
+                + dense_flops(64 * 7 * 7, 1024) + dense_flops(1024, 10))
 
     @property
     def parameters(self) -> list[Parameter]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from polybench.specs import ops
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Parameter, Split, dense_parameters,
-                                  dense_reference, lstm_parameters, lstm_reference, task_profiles)
+from polybench.specs.base import (Columns, GeneratedSpec, Metric, Parameter, Split, conv_flops, dense_flops,
+                                  dense_parameters, dense_reference, lstm_flops, lstm_parameters,
+                                  lstm_reference, task_profiles)
 
 SIZE = 50  # frames per video, and pixels per side
 FILTERS, POOLED = 2, (SIZE - 1) // 2  # 2x2 'valid' conv -> 49x49, max-pool 2 -> 24x24
@@ -45,6 +46,10 @@ class MovingSquare(GeneratedSpec):
     input_shape = (SIZE, 1, SIZE, SIZE)
     output_shape = (2,)
     schema = {"row": Columns(("row",), "int64"), "direction": Columns(("direction",), "int64")}
+
+    def forward_flops(self):
+        return (SIZE * conv_flops(1, FILTERS, 2, SIZE - 1, SIZE - 1)
+                + lstm_flops(SIZE, FILTERS * POOLED * POOLED, 50) + dense_flops(50, 2))
 
     @property
     def parameters(self):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_parameters, dense_reference,
-                                  lstm_parameters, lstm_reference, task_profiles)
+from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
+                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, task_profiles)
 
 PAIRS = 3  # corner 1 -> 2, 2 -> 3, 3 -> 4
 
@@ -35,6 +35,9 @@ class ShapeGen(GeneratedSpec):
     input_shape = (1, 2)
     output_shape = (2,)
     schema = {"width": Columns(("width",), "float64"), "height": Columns(("height",), "float64")}
+
+    def forward_flops(self):
+        return lstm_flops(1, 2, 10) + dense_flops(10, 2)
 
     @property
     def parameters(self):

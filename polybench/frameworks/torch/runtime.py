@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import torch
 
 from polybench.errors import PolybenchError
@@ -26,9 +28,24 @@ class TorchRuntime(Runtime):
             raise PolybenchError("--device gpu: PyTorch sees no CUDA GPU here; use --device cpu or auto")
         return "cpu"
 
+    def seed(self, seed: int) -> None:
+        torch.manual_seed(seed)
+
     def versions(self) -> dict[str, str]:
         return {"torch": torch.__version__, "cuda": torch.version.cuda or "none",
                 "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none"}
+
+    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+        a = torch.rand(size, size, device=device)
+        b = torch.rand(size, size, device=device)
+        best = float("inf")
+        for _ in range(repeats + 1):  # the first product warms up
+            if device.startswith("cuda"):
+                torch.cuda.synchronize(device)
+            start = time.perf_counter()
+            (a @ b).sum().item()
+            best = min(best, time.perf_counter() - start)
+        return 2 * size ** 3 / best
 
     def gpu_name(self, device: str) -> str | None:
         return torch.cuda.get_device_name(device) if device.startswith("cuda") else None

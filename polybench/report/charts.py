@@ -1,0 +1,127 @@
+"""Charts of a report: one PNG per figure, one panel per model, one colour per framework."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from polybench.frameworks import FRAMEWORKS  # noqa: E402
+
+MIB = 2 ** 20
+COLORS = {fw: f"C{i}" for i, fw in enumerate(FRAMEWORKS)}
+
+
+def _label(row, modes: int) -> str:
+    return row.framework if modes == 1 else f"{row.framework}\n{row.mode}"
+
+
+def _model_axes(models: list[str], title: str):
+    cols = min(len(models), 4)
+    rows = -(-len(models) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.6 * rows), squeeze=False)
+    for ax in axes.flat[len(models):]:
+        ax.set_visible(False)
+    fig.suptitle(title)
+    return fig, dict(zip(models, axes.flat))
+
+
+def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int = 1, **style) -> None:
+    labels = [_label(r, modes) for r in table.itertuples()]
+    values = table[column].astype(float) / scale
+    bars = ax.bar(labels, values.fillna(0), color=[COLORS.get(f, "grey") for f in table.framework], **style)
+    for bar, value in zip(bars, values):
+        ax.annotate("n/a" if np.isnan(value) else f"{value:.3g}", (bar.get_x() + bar.get_width() / 2,
+                    bar.get_height()), ha="center", va="bottom", fontsize=8)
+
+
+def chart_metric(table: pd.DataFrame, path: Path) -> None:
+    """Test metric per model, one bar per framework, with the target."""
+    models = list(dict.fromkeys(table.model))
+    modes = table["mode"].nunique()
+    fig, axes = _model_axes(models, "Test metric (median over seeds; dashed: full-profile target)")
+    for model, ax in axes.items():
+        sub = table[table.model == model]
+        first = sub.iloc[0]
+        _bars(ax, sub, "test_metric", modes=modes)
+        ax.axhline(first.target, color="grey", linestyle="--")
+        ax.set_title(f"{model}: {first.metric} ({'higher' if first.higher_is_better else 'lower'} is better)",
+                     fontsize=10)
+        if first.higher_is_better and sub.test_metric.notna().any():
+            low = min(sub.test_metric.min(), first.target)
+            ax.set_ylim(max(0.0, low - (1 - low) * 0.5), 1.0 if low <= 1 else None)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
+    """First-epoch and steady-state epoch seconds per model and framework."""
+    models = list(dict.fromkeys(table.model))
+    modes = table["mode"].nunique()
+    fig, axes = _model_axes(models, "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)")
+    for model, ax in axes.items():
+        sub = table[table.model == model].reset_index(drop=True)
+        x = np.arange(len(sub))
+        colors = [COLORS.get(f, "grey") for f in sub.framework]
+        ax.bar(x - 0.2, sub.first_epoch_seconds.fillna(0), width=0.4, color=colors, alpha=0.4)
+        ax.bar(x + 0.2, sub.steady_epoch_seconds.fillna(0), width=0.4, color=colors)
+        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds)):
+            for offset, value in ((-0.2, first), (0.2, steady)):
+                ax.annotate("n/a" if pd.isna(value) else f"{value:.3g}", (i + offset, 0 if pd.isna(value) else value),
+                            ha="center", va="bottom", fontsize=7)
+        ax.set_xticks(x, [_label(r, modes) for r in sub.itertuples()])
+        ax.set_title(model, fontsize=10)
+        ax.set_ylabel("seconds")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def chart_memory(table: pd.DataFrame, path: Path) -> None:
+    """Peak host RSS per model and framework, and GPU peaks where measured."""
+    models = list(dict.fromkeys(table.model))
+    modes = table["mode"].nunique()
+    has_gpu = table.gpu_peak_nvml_bytes.notna().any() or table.gpu_peak_framework_bytes.notna().any()
+    title = "Peak memory during training, MiB (host RSS" + ("; hatched: GPU, NVML)" if has_gpu else ")")
+    fig, axes = _model_axes(models, title)
+    for model, ax in axes.items():
+        sub = table[table.model == model]
+        _bars(ax, sub, "peak_rss_bytes", scale=MIB, modes=modes)
+        if has_gpu:
+            _bars(ax, sub, "gpu_peak_nvml_bytes", scale=MIB, modes=modes, hatch="//", alpha=0.5)
+        ax.set_title(model, fontsize=10)
+        ax.set_ylabel("MiB")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def chart_curves(recs: list[dict], model: str, path: Path) -> None:
+    """Validation metric and training loss per epoch, one line per framework (and seed)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    runs = [r for r in recs if r["model"] == model and r["epochs"]]
+    for r in runs:
+        epochs = [row["epoch"] for row in r["epochs"]]
+        label = f"{r['framework']} {r['mode']} s{r['seed']}"
+        style = dict(color=COLORS.get(r["framework"], "grey"), marker="o", markersize=3, label=label,
+                     linestyle="-" if r["status"] == "ok" else ":")
+        left.plot(epochs, [row["val_metric"] for row in r["epochs"]], **style)
+        right.plot(epochs, [row["train_loss"] for row in r["epochs"]], **style)
+    if runs:
+        left.axhline(runs[0]["target"], color="grey", linestyle="--", label="target")
+        left.set_ylabel(f"validation {runs[0]['metric']}")
+    right.set_ylabel("training loss")
+    for ax in (left, right):
+        ax.set_xlabel("epoch")
+        if runs:
+            ax.legend(fontsize=8)
+    fig.suptitle(f"{model}: learning curves")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

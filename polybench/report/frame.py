@@ -1,0 +1,90 @@
+"""Records -> one flat row each (summary.csv) -> one row per (model, framework, mode)
+with medians over seeds and 95% intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from polybench.frameworks import FRAMEWORKS
+from polybench.specs import SPECS
+
+GROUP = ["model", "framework", "mode"]
+EXTRA = "test_extra_"  # summary columns of a spec's further metrics, e.g. test_extra_sequence_accuracy
+#: Figures summarised with a median and a 95% interval over seeds.
+MEASURES = ["test_metric", "first_epoch_seconds", "steady_epoch_seconds", "samples_per_second",
+            "time_to_target_seconds", "peak_rss_bytes", "gpu_peak_framework_bytes", "gpu_peak_nvml_bytes",
+            "achieved_flops_per_second", "peak_flops_per_second", "share_of_peak", "harness_seconds_per_batch",
+            "step_seconds"]
+#: Figures that do not vary between seeds.
+CONSTANTS = ["implementation_loc", "model_loc", "step_loc", "flops_per_sample", "batches_per_epoch"]
+
+
+def summary_frame(recs: list[dict]) -> pd.DataFrame:
+    """One row per record, nested fields flattened, in registry order."""
+    rows = []
+    for r in recs:
+        env = r.get("environment") or {}
+        versions = env.get("versions") or {}
+        batches = -(-r["train_samples"] // r["batch_size"]) if r.get("train_samples") and r.get("batch_size") else None
+        steady = r.get("steady_epoch_seconds") or r.get("first_epoch_seconds")
+        achieved, peak = r.get("achieved_flops_per_second"), r.get("peak_flops_per_second")
+        rows.append({
+            "model": r["model"], "framework": r["framework"], "mode": r["mode"], "seed": r["seed"],
+            "profile": r["profile"], "device": r["device"], "status": r["status"], "error": r["error"],
+            "metric": r["metric"], "higher_is_better": r["metric_higher_is_better"],
+            "test_metric": r["test_metric"], "test_loss": r["test_loss"], "target": r["target"],
+            "target_met": r["target_met"], "epochs_run": len(r["epochs"]), "batch_size": r["batch_size"],
+            "train_samples": r["train_samples"], "batches_per_epoch": batches,
+            "first_epoch_seconds": r["first_epoch_seconds"], "steady_epoch_seconds": r["steady_epoch_seconds"],
+            "step_seconds": steady / batches if steady and batches else None,
+            "samples_per_second": r["samples_per_second"], "train_seconds": r["train_seconds"],
+            "time_to_target_seconds": r.get("time_to_target_seconds"),
+            "harness_seconds_per_batch": r.get("harness_seconds_per_batch"),
+            "flops_per_sample": r.get("flops_per_sample"), "achieved_flops_per_second": achieved,
+            "peak_flops_per_second": peak, "share_of_peak": achieved / peak if achieved and peak else None,
+            "peak_rss_bytes": r["peak_rss_bytes"], "gpu_peak_framework_bytes": r["gpu_peak_framework_bytes"],
+            "gpu_peak_nvml_bytes": r["gpu_peak_nvml_bytes"], "gpu_name": r["gpu_name"],
+            "gpu_driver": r.get("gpu_driver"), "implementation_loc": r["implementation_loc"],
+            "model_loc": r.get("model_loc"), "step_loc": r.get("step_loc"), "threads": env.get("threads"),
+            "cpu_model": env.get("cpu_model"), "cpu_count": env.get("cpu_count"), "blas": env.get("blas"),
+            "framework_version": versions.get(r["framework"]), "commit": env.get("commit"),
+            "command": env.get("command"), "started_at": r["started_at"], "finished_at": r["finished_at"],
+            **{f"{EXTRA}{name}": value for name, value in (r.get("extra_metrics") or {}).items()},
+        })
+    frame = pd.DataFrame(rows)
+    order = {name: i for i, name in enumerate([*SPECS, *FRAMEWORKS])}
+    return frame.sort_values(["model", "framework", "mode", "seed"], key=lambda col: col.map(
+        lambda v: (order.get(v, len(order)), str(v)))).reset_index(drop=True)
+
+
+def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float]:
+    """A ``confidence`` t-interval for the mean of ``values``; NaN bounds with fewer than
+    two values (one seed says nothing about the spread)."""
+    values = values.dropna().astype(float)
+    if len(values) < 2:
+        return float("nan"), float("nan")
+    half = stats.t.ppf((1 + confidence) / 2, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return values.mean() - half, values.mean() + half
+
+
+def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (model, framework, mode): run counts, and for each measure its median over the
+    ok runs with ``<measure>_low`` / ``<measure>_high`` 95% bounds."""
+    ok = frame[frame.status == "ok"]
+    measures = [c for c in MEASURES if c in frame] + [c for c in frame.columns if c.startswith(EXTRA)]
+    counts = frame.groupby(GROUP, sort=False).agg(
+        runs=("status", "size"), ok=("status", lambda s: int((s == "ok").sum())), metric=("metric", "first"),
+        target=("target", "first"), higher_is_better=("higher_is_better", "first"),
+        reached=("time_to_target_seconds", lambda s: int(s.notna().sum())))
+    table = counts.join(ok.groupby(GROUP, sort=False)[measures + CONSTANTS].median())
+    for measure in measures:
+        bounds = ok.groupby(GROUP, sort=False)[measure].apply(interval)
+        table[f"{measure}_low"] = bounds.map(lambda b: b[0])
+        table[f"{measure}_high"] = bounds.map(lambda b: b[1])
+    table = table.reset_index()
+    table["target_met"] = [
+        bool(pd.notna(v) and (v >= t if up else v <= t))
+        for v, t, up in zip(table.test_metric, table.target, table.higher_is_better)]
+    return table

@@ -1,0 +1,179 @@
+"""report.md: the results table and the sections that explain what the numbers mean."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from polybench.atomic import atomic_write
+from polybench.report.frame import EXTRA
+
+MIB = 2 ** 20
+
+
+def fmt(value, spec: str = ".4f") -> str:
+    """``value`` formatted with ``spec``; a missing value as an en dash."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    return format(value, spec)
+
+
+def with_interval(row, measure: str, spec: str, scale: float = 1.0) -> str:
+    """Median, and its 95% interval in brackets when there is one."""
+    median = getattr(row, measure)
+    low, high = getattr(row, f"{measure}_low", np.nan), getattr(row, f"{measure}_high", np.nan)
+    text = fmt(median / scale if pd.notna(median) else np.nan, spec)
+    if pd.notna(low) and pd.notna(high):
+        text += f" [{fmt(low / scale, spec)}, {fmt(high / scale, spec)}]"
+    return text
+
+
+def markdown_table(header: list[str], rows: list[list[str]]) -> str:
+    """A GitHub-flavoured Markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the results table (shared by report.md and the terminal)."""
+    header = ["model", "framework", "mode", "ok/runs", "test metric", "target", "first epoch s",
+              "steady epoch s", "samples/s", "peak RSS MiB", "GPU peak MiB (fw / NVML)", "LOC"]
+    rows = []
+    for r in table.itertuples():
+        target = f"{'≥' if r.higher_is_better else '≤'} {r.target} {'met' if r.target_met else 'not met'}"
+        gpu = "–" if pd.isna(r.gpu_peak_nvml_bytes) and pd.isna(r.gpu_peak_framework_bytes) else \
+            f"{fmt(r.gpu_peak_framework_bytes / MIB, '.0f')} / {fmt(r.gpu_peak_nvml_bytes / MIB, '.0f')}"
+        extras = [f"{c[len(EXTRA):]} {fmt(getattr(r, c))}" for c in table.columns
+                  if c.startswith(EXTRA) and not c.endswith(("_low", "_high")) and pd.notna(getattr(r, c))]
+        metric = f"{r.metric} {with_interval(r, 'test_metric', '.4f')}" + "".join(f"; {e}" for e in extras)
+        rows.append([r.model, r.framework, r.mode, f"{r.ok}/{r.runs}", metric, target,
+                     with_interval(r, "first_epoch_seconds", ".2f"), with_interval(r, "steady_epoch_seconds", ".2f"),
+                     fmt(r.samples_per_second, ",.0f"), fmt(r.peak_rss_bytes / MIB, ".0f"), gpu,
+                     fmt(r.implementation_loc, ".0f")])
+    return header, rows
+
+
+def noise_lines(table: pd.DataFrame) -> list[str]:
+    """For each model, each pair of frameworks: is the steady-state time difference outside
+    both 95% intervals, or inside the noise?"""
+    if table.steady_epoch_seconds_low.isna().all():
+        return ["With one seed per cell there is no interval: rerun with `--seeds 3` (or more) to see "
+                "which differences are outside the noise."]
+    lines = []
+    for (model, mode), cell in table.groupby(["model", "mode"], sort=False):
+        for a, b in itertools.combinations(cell.itertuples(), 2):
+            if pd.isna(a.steady_epoch_seconds_low) or pd.isna(b.steady_epoch_seconds_low):
+                continue
+            overlap = a.steady_epoch_seconds_low <= b.steady_epoch_seconds_high and \
+                b.steady_epoch_seconds_low <= a.steady_epoch_seconds_high
+            fast, slow = (a, b) if a.steady_epoch_seconds <= b.steady_epoch_seconds else (b, a)
+            verdict = "inside the noise (95% intervals overlap)" if overlap else \
+                f"{fast.framework} faster by {slow.steady_epoch_seconds / fast.steady_epoch_seconds:.2f}×"
+            lines.append(f"- {model} ({mode}): {a.framework} vs {b.framework} steady epoch — {verdict}")
+    return lines or ["No pair of frameworks with intervals to compare."]
+
+
+def time_to_target_rows(table: pd.DataFrame) -> list[list[str]]:
+    return [[r.model, r.framework, r.mode, f"{r.reached}/{r.runs}", with_interval(r, "time_to_target_seconds", ".1f")]
+            for r in table.itertuples()]
+
+
+def efficiency_rows(table: pd.DataFrame) -> list[list[str]]:
+    """Per model, frameworks ranked by the share of their measured peak they achieve."""
+    rows = []
+    for model, cell in table.groupby("model", sort=False):
+        ranked = cell.sort_values("share_of_peak", ascending=False, na_position="last")
+        for rank, r in enumerate(ranked.itertuples(), start=1):
+            rows.append([model, str(rank), r.framework, r.mode, fmt(r.flops_per_sample / 1e6, ",.2f"),
+                         fmt(r.achieved_flops_per_second / 1e9, ",.2f"), fmt(r.peak_flops_per_second / 1e9, ",.1f"),
+                         with_interval(r, "share_of_peak", ".1%")])
+    return rows
+
+
+def overhead_rows(table: pd.DataFrame) -> list[list[str]]:
+    """Per model: the loop's own cost per batch against the fastest framework's step time."""
+    rows = []
+    for model, cell in table.groupby("model", sort=False):
+        fastest = cell.loc[cell.step_seconds.idxmin()] if cell.step_seconds.notna().any() else None
+        harness = cell.harness_seconds_per_batch.max()
+        if fastest is None or pd.isna(harness):
+            rows.append([model, fmt(harness * 1e6, ".2f"), "–", "–"])
+            continue
+        rows.append([model, fmt(harness * 1e6, ".2f"), f"{fastest.step_seconds * 1e3:.3f} ({fastest.framework})",
+                     fmt(harness / fastest.step_seconds, ".4%")])
+    return rows
+
+
+def loc_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Lines of code, model module + shared step, per model (rows) and framework (columns)."""
+    frameworks = list(dict.fromkeys(table.framework))
+    header = ["model"] + frameworks
+    rows = []
+    for model, cell in table.groupby("model", sort=False):
+        by_framework = {r.framework: f"{fmt(r.implementation_loc, '.0f')} ({fmt(r.model_loc, '.0f')} + "
+                                     f"{fmt(r.step_loc, '.0f')})" for r in cell.itertuples()}
+        rows.append([model] + [by_framework.get(fw, "–") for fw in frameworks])
+    return header, rows
+
+
+def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, charts: list[Path], run_dirs: list[Path]) -> None:
+    """Write report.md."""
+    counts = frame.status.value_counts().to_dict()
+    env = frame.iloc[0]
+    seeds = frame.groupby(["model", "framework", "mode"]).size()
+    lines = [
+        "# polybench report", "",
+        f"Runs from {', '.join(str(d) for d in run_dirs)}: {len(frame)} records "
+        f"({', '.join(f'{n} {s}' for s, n in counts.items())}), "
+        f"{seeds.min() if seeds.min() == seeds.max() else f'{seeds.min()}–{seeds.max()}'} seed(s) per cell.",
+        f"Profile(s): {', '.join(sorted(frame.profile.unique()))}. Device(s): "
+        f"{', '.join(sorted(str(d) for d in frame.device.unique()))}. CPU: {env.cpu_model} "
+        f"({env.cpu_count} cores), {env.threads} threads per framework. Commit(s): "
+        f"{', '.join(sorted(str(c) for c in frame.commit.dropna().unique())) or 'unknown'}.",
+        "",
+        "Figures are medians over each cell's ok runs, with a 95% t-interval of the mean in brackets "
+        "when a cell has two or more seeds. Epoch times cover training steps only; the first epoch "
+        "(warm-up, compilation) is shown apart from the steady state (median of epochs 2..n; – with a "
+        "single epoch). The target is the spec's full-profile target. LOC counts the model's module "
+        "plus the framework's shared training step, without blank lines, comments or docstrings.",
+        "", "## Results", "", markdown_table(*results_rows(table)), "",
+        "## Differences and noise", "", *noise_lines(table), "",
+        "## Time to target", "",
+        "Training seconds (summed epoch times) until the validation metric first met the target.", "",
+        markdown_table(["model", "framework", "mode", "reached", "seconds"], time_to_target_rows(table)), "",
+        "## Efficiency", "",
+        "FLOPs per training sample are counted from the layers (forward ×3 for forward and backward); "
+        "achieved FLOP/s is that times steady-state samples per second. The peak is a float32 matrix "
+        "product measured by the same framework in the same process after training.", "",
+        markdown_table(["model", "rank", "framework", "mode", "MFLOP/sample", "achieved GFLOP/s",
+                        "peak GFLOP/s", "share of peak"], efficiency_rows(table)), "",
+        "## Harness overhead", "",
+        "The loop timed around a do-nothing implementation gives its own cost per batch; the share is "
+        "of the fastest framework's step time for that model.", "",
+        markdown_table(["model", "harness µs/batch", "fastest step ms", "share"], overhead_rows(table)), "",
+        "## Lines of code", "", markdown_table(*loc_rows(table)), "",
+        "## Memory", "",
+        "Peak host RSS is the largest resident set size sampled every 20 ms during training (data "
+        "loading and framework start-up included, since they stay resident).",
+    ]
+    if frame.gpu_peak_nvml_bytes.notna().any():
+        lines += ["On the GPU, the framework's own counter reports its allocator's peak (MXNet has none: "
+                  "–); NVML reports the device memory the process holds, which includes the CUDA context "
+                  "and the allocators' cached blocks, so it is always the larger figure."]
+    else:
+        lines += ["No GPU was used: the GPU memory columns are empty (null in the records)."]
+    lines.append("")
+    failures = frame[frame.status != "ok"]
+    if len(failures):
+        lines += ["## Runs that did not finish", ""]
+        lines += [f"- {r.model} / {r.framework} / {r.mode} / seed {r.seed}: **{r.status}** — {r.error}"
+                  for r in failures.itertuples()]
+        lines.append("")
+    lines += ["## Charts", ""]
+    lines += [f"![{chart.stem}](charts/{chart.name})" for chart in charts]
+    with atomic_write(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
