@@ -15,3 +15,8 @@ class UsageError(PolybenchError):
 
 class DataError(PolybenchError):
     """Input data missing, corrupt or unreadable; the message names the file and the fix."""
+
+
+class UnsupportedError(PolybenchError):
+    """The framework cannot run this model in the requested mode; the message says why.
+    The run is recorded as unsupported, never silently run another way."""

@@ -90,7 +90,7 @@ class Experiment:
         """Build the implementation from the canonical weights, load the data onto the
         device and train through the shared loop, sampling peak memory meanwhile."""
         self.implementation = self.implementation_class(self.spec, self.params, self.profile.optimizer,
-                                                        self.device)
+                                                        self.device, mode=self.key.mode)
         self.implementation.load_data(self.splits)
         self.harness_seconds_per_batch = loop.harness_seconds_per_batch(len(self.splits["train"]),
                                                                         self.profile.batch_size, self.key.seed)

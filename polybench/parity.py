@@ -29,14 +29,14 @@ from polybench.data import tables
 from polybench.specs import get_spec
 
 
-def forward_parity(framework: str, model: str, batch: int = 8) -> dict:
+def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eager") -> dict:
     """Max abs difference between the implementation's and the reference's outputs."""
     spec = get_spec(model)
     runtime = frameworks.runtime(framework)
     device = runtime.configure(threads=1, device="cpu")
     params = spec.parity_parameters()
     x = spec.parity_batch(batch)
-    impl = runtime.implementation(model)(spec, params, spec.profile("full").optimizer, device)
+    impl = runtime.implementation(model)(spec, params, spec.profile("full").optimizer, device, mode=mode)
     outputs = np.asarray(impl.forward(x), dtype=np.float64)
     reference = spec.reference_forward(params, x)
     if outputs.shape != reference.shape:
@@ -70,9 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--framework", required=True, choices=frameworks.FRAMEWORKS)
     parser.add_argument("--model", required=True)
     parser.add_argument("--data-dir", type=Path, help="data folder (train check)")
+    parser.add_argument("--mode", default="eager", choices=frameworks.MODES)
     args = parser.parse_args(argv)
     if args.check == "forward":
-        result = forward_parity(args.framework, args.model)
+        result = forward_parity(args.framework, args.model, mode=args.mode)
     else:
         result = train_parity(args.framework, args.model, args.data_dir)
     print(json.dumps(result))

@@ -27,7 +27,7 @@ from polybench.specs import get_spec
 
 POLL_SECONDS = 0.5
 #: Notebook exception names that are not plain failures.
-STATUS_BY_ERROR = {"DivergedError": "diverged"}
+STATUS_BY_ERROR = {"DivergedError": "diverged", "UnsupportedError": "unsupported"}
 
 
 @dataclasses.dataclass

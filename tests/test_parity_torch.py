@@ -11,9 +11,10 @@ from polybench.parity import run_in_environment
 from polybench.specs import SPECS
 
 
+@pytest.mark.parametrize("mode", ["eager", "graph"])
 @pytest.mark.parametrize("model", list(SPECS))
-def test_forward_parity_torch(torch_env, model):
-    result = run_in_environment(torch_env, "forward", "--framework", "torch", "--model", model)
+def test_forward_parity_torch(torch_env, model, mode):
+    result = run_in_environment(torch_env, "forward", "--framework", "torch", "--model", model, "--mode", mode)
     assert result["shape"] == result["reference_shape"]
     assert result["reference_scale"] > 0.01  # the batch exercises the network, not just zeros
     assert result["max_abs_diff"] <= 1e-4

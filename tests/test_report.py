@@ -132,3 +132,27 @@ def test_time_to_target_efficiency_overhead_and_loc_sections(tmp_path):
     # steady epoch 2.0 s over 10 batches: 200 ms per step; 2 µs is 0.001% of it
     assert "| mnist_fcn | 2.00 | 200.000 (torch) | 0.0010% |" in text
     assert "| mnist_fcn | 109 (21 + 88) |" in text
+
+
+def test_graph_vs_eager_ratios_chart_and_paragraph(tmp_path):
+    cells = {("torch", "eager"): (4.0, 2.0, 700), ("torch", "graph"): (30.0, 1.0, 650),
+             ("mxnet", "eager"): (3.0, 2.0, 500), ("mxnet", "graph"): (3.5, 2.5, 600)}
+    for (framework, mode), (first, steady, rss) in cells.items():
+        key, record = fake_record("echo", framework, seconds=(first, steady, steady))
+        key = records.RunKey("echo", framework, mode, 0)
+        record.update(mode=mode, peak_rss_bytes=rss * 2**20)
+        records.write_record(key.record_path(tmp_path), record)
+    written = report.build([tmp_path], tmp_path)
+    assert tmp_path / "charts" / "graph_vs_eager.png" in written
+    text = (tmp_path / "report.md").read_text()
+    assert "| echo | torch | 0.50 | 7.50 | 0.93 | 29.0 |" in text
+    assert "| echo | mxnet | 1.25 | 1.17 | 1.20 | 1.0 |" in text
+    assert "Graph mode was faster in the steady state in 1 of 2 cells" in text
+    assert "On the LSTM tasks torch gains most (median ratio 0.50)" in text
+    assert "The largest compile cost is torch on echo" in text
+    assert "the claim of faster and leaner holds where both ratios are below 1: torch/echo." in text
+
+
+def test_no_mode_section_with_one_mode(run_dir):
+    report.build([run_dir], run_dir)
+    assert "Imperative vs symbolic" not in (run_dir / "report.md").read_text()

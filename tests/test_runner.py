@@ -102,6 +102,16 @@ raise DivergedError("training loss became nan in epoch 2")
     assert [row["epoch"] for row in record["epochs"]] == [1, 2] and record["epochs"][1]["train_loss"] is None
 
 
+def test_unsupported_mode_is_recorded_as_such(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    crafted_notebooks(tmp_path, monkeypatch, """
+from polybench.errors import UnsupportedError
+raise UnsupportedError("no graph mode for this model: it needs dynamic control flow")
+""")
+    [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
+    assert record["status"] == "unsupported"
+    assert record["error"] == "UnsupportedError: no graph mode for this model: it needs dynamic control flow"
+
+
 def test_time_limit_stops_the_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     pid_file = tmp_path / "kernel.pid"
     crafted_notebooks(tmp_path, monkeypatch, f"""

@@ -12,7 +12,10 @@ import importlib.util
 from polybench.frameworks.base import Runtime
 
 FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer")
-MODES = ("eager",)
+#: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
+#: "graph" its compiled or symbolic one (torch.compile, tf.function, Gluon hybridize,
+#: Chainer static_graph).
+MODES = ("eager", "graph")
 
 
 def check_framework(name: str) -> str:

@@ -21,13 +21,16 @@ class Implementation(abc.ABC):
     """
 
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True) -> None:
+                 dropout: bool = True, mode: str = "eager") -> None:
         """Build the model from ``params`` (canonical names and layouts) on ``device``.
 
-        ``dropout=False`` builds it without dropout (training-parity tests).
+        ``dropout=False`` builds it without dropout (training-parity tests). ``mode`` is
+        "eager" or "graph"; an implementation that cannot run the model in graph mode
+        raises polybench.errors.UnsupportedError saying why.
         """
         self.spec = spec
         self.device = device
+        self.mode = mode
         self.dropout_rates = dict(spec.dropout) if dropout else {}
 
     @abc.abstractmethod

@@ -7,7 +7,7 @@ from pathlib import Path
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
-from polybench.report import charts, markdown
+from polybench.report import charts, markdown, modes
 from polybench.report.frame import aggregate, summary_frame
 from polybench.report.markdown import results_rows
 
@@ -37,7 +37,11 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     for model in dict.fromkeys(frame.model):
         written.append(charts_dir / f"curves_{model}.png")
         charts.chart_curves(recs, model, written[-1])
-    markdown.write(out_dir / "report.md", frame, table, written, run_dirs)
+    ratios = modes.ratio_table(table)
+    if len(ratios):
+        written.append(charts_dir / "graph_vs_eager.png")
+        modes.chart(ratios, written[-1])
+    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs)
     return [out_dir / "summary.csv", out_dir / "report.md", *written]
 
 

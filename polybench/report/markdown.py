@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from polybench.atomic import atomic_write
+from polybench.report import modes
 from polybench.report.frame import EXTRA
 
 MIB = 2 ** 20
@@ -120,7 +121,13 @@ def loc_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, charts: list[Path], run_dirs: list[Path]) -> None:
+def ratio_rows(ratios: pd.DataFrame) -> list[list[str]]:
+    return [[r.model, r.framework, fmt(r.steady, ".2f"), fmt(r.first, ".2f"), fmt(r.memory, ".2f"),
+             fmt(r.compile_seconds, ".1f")] for r in ratios.itertuples()]
+
+
+def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataFrame, charts: list[Path],
+          run_dirs: list[Path]) -> None:
     """Write report.md."""
     counts = frame.status.value_counts().to_dict()
     env = frame.iloc[0]
@@ -156,6 +163,17 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, charts: list[Pat
         "of the fastest framework's step time for that model.", "",
         markdown_table(["model", "harness µs/batch", "fastest step ms", "share"], overhead_rows(table)), "",
         "## Lines of code", "", markdown_table(*loc_rows(table)), "",
+    ]
+    if len(ratios):
+        lines += [
+            "## Imperative vs symbolic", "",
+            "Graph/eager ratios from the same report's runs (below 1: graph mode is faster or leaner). "
+            "Compile s: the first graph epoch minus the graph steady epoch.", "",
+            markdown_table(["model", "framework", "steady epoch", "first epoch", "peak RSS", "compile s"],
+                           ratio_rows(ratios)), "",
+            modes.paragraph(ratios), "",
+        ]
+    lines += [
         "## Memory", "",
         "Peak host RSS is the largest resident set size sampled every 20 ms during training (data "
         "loading and framework start-up included, since they stay resident).",

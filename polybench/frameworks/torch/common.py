@@ -57,10 +57,14 @@ class TorchImplementation(Implementation):
     """An nn.Module trained with torch.optim.Adam; subclasses only build the module."""
 
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True) -> None:
-        super().__init__(spec, params, optimizer, device, dropout)
+                 dropout: bool = True, mode: str = "eager") -> None:
+        super().__init__(spec, params, optimizer, device, dropout, mode)
         self.torch_device = torch.device(device)
         self.model = self.build(params).to(self.torch_device)
+        # Graph mode: torch.compile traces the module (TorchDynamo) and compiles forward and
+        # backward (Inductor); the optimizer step stays eager. Compilation happens on the
+        # first batches, so it lands in the first epoch's time.
+        self.network = torch.compile(self.model) if mode == "graph" else self.model
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=optimizer.learning_rate,
                                           betas=(optimizer.beta_1, optimizer.beta_2), eps=optimizer.epsilon)
         self.loss_fn = LOSSES[spec.loss]
@@ -89,7 +93,7 @@ class TorchImplementation(Implementation):
         x = self._inputs("train", index)
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self.model(x), y[torch.from_numpy(index).to(self.torch_device)])
+        loss = self.loss_fn(self.network(x), y[torch.from_numpy(index).to(self.torch_device)])
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * len(index)
@@ -105,14 +109,15 @@ class TorchImplementation(Implementation):
     def predict(self, split: str) -> np.ndarray:
         self.model.eval()
         n = len(self.data[split][0])
-        outputs = [self.model(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+        outputs = [self.network(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
                    for i in range(0, n, PREDICT_BATCH)]
         return torch.cat(outputs).cpu().numpy()
 
     @torch.no_grad()
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.model.eval()
-        return self.model(torch.from_numpy(np.asarray(x, dtype=np.float32)).to(self.torch_device)).cpu().numpy()
+        x = torch.from_numpy(np.asarray(x, dtype=np.float32)).to(self.torch_device)
+        return self.network(x).cpu().numpy()
 
     def sync(self) -> None:
         if self.torch_device.type == "cuda":

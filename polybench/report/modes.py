@@ -1,0 +1,88 @@
+"""Imperative vs symbolic: graph/eager ratios per framework × model, a chart and a paragraph.
+
+The claim under test: define-and-run (graph) programs are faster and leaner than
+define-by-run (eager) ones. A ratio below 1 means graph mode is faster (or leaner).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from polybench.report.charts import COLORS  # noqa: E402
+
+LSTM_TASKS = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
+RATIOS = {"steady": "steady_epoch_seconds", "first": "first_epoch_seconds", "memory": "peak_rss_bytes"}
+
+
+def ratio_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, framework) that has both modes ok: graph/eager ratios of the
+    steady-state epoch, the first epoch and peak host memory, plus the compile cost
+    (first graph epoch minus its steady epoch, in seconds)."""
+    ok = table[table.ok > 0]
+    eager = ok[ok["mode"] == "eager"].set_index(["model", "framework"])
+    graph = ok[ok["mode"] == "graph"].set_index(["model", "framework"])
+    both = eager.index.intersection(graph.index)
+    if both.empty:
+        return pd.DataFrame(columns=["model", "framework", *RATIOS, "compile_seconds"])
+    out = pd.DataFrame(index=both)
+    for name, column in RATIOS.items():
+        out[name] = graph.loc[both, column] / eager.loc[both, column]
+    out["compile_seconds"] = graph.loc[both, "first_epoch_seconds"] - graph.loc[both, "steady_epoch_seconds"]
+    return out.reset_index()
+
+
+def chart(ratios: pd.DataFrame, path: Path) -> None:
+    """Steady-state epoch time graph/eager per model, one bar per framework (log scale)."""
+    models = list(dict.fromkeys(ratios.model))
+    frameworks = list(dict.fromkeys(ratios.framework))
+    width = 0.8 / max(len(frameworks), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(models)), 3.8))
+    for i, framework in enumerate(frameworks):
+        sub = ratios[ratios.framework == framework].set_index("model").reindex(models)
+        x = np.arange(len(models)) + (i - (len(frameworks) - 1) / 2) * width
+        ax.bar(x, sub.steady.fillna(0), width=width, color=COLORS.get(framework, "grey"), label=framework)
+    ax.axhline(1.0, color="black", linewidth=1)
+    ax.set_yscale("log")
+    ax.set_xticks(np.arange(len(models)), models, rotation=20)
+    ax.set_ylabel("graph / eager steady epoch time")
+    ax.set_title("Below 1: graph mode is faster")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def paragraph(ratios: pd.DataFrame) -> str:
+    """What the numbers say about the claim, generated from them."""
+    if ratios.empty:
+        return "No (model, framework) cell has both an eager and a graph run that finished."
+    parts = []
+    faster = ratios[ratios.steady < 1]
+    parts.append(f"Graph mode was faster in the steady state in {len(faster)} of {len(ratios)} cells"
+                 + (f" (median ratio {ratios.steady.median():.2f})." if len(ratios) else "."))
+    per_framework = ratios.groupby("framework", sort=False).steady.median().sort_values()
+    parts.append("Median steady-state ratio by framework: "
+                 + ", ".join(f"{fw} {r:.2f}" for fw, r in per_framework.items()) + ".")
+    lstm = ratios[ratios.model.isin(LSTM_TASKS)]
+    if len(lstm):
+        best = lstm.groupby("framework").steady.median().sort_values()
+        parts.append(f"On the LSTM tasks {best.index[0]} gains most (median ratio {best.iloc[0]:.2f}).")
+    compile_cost = ratios.dropna(subset=["compile_seconds"]).sort_values("compile_seconds", ascending=False)
+    if len(compile_cost):
+        top = compile_cost.iloc[0]
+        parts.append(f"The largest compile cost is {top.framework} on {top.model}: its first graph epoch takes "
+                     f"{top.compile_seconds:.1f} s longer than its steady epochs ({top['first']:.2f}× the eager "
+                     "first epoch).")
+    leaner = ratios[ratios.memory < 1]
+    parts.append(f"Graph mode used less peak host memory in {len(leaner)} of {len(ratios)} cells "
+                 f"(median ratio {ratios.memory.median():.2f}); the claim of faster and leaner holds where both "
+                 "ratios are below 1: " + (", ".join(f"{r.framework}/{r.model}" for r in ratios.itertuples()
+                                                   if r.steady < 1 and r.memory < 1) or "nowhere") + ".")
+    return " ".join(parts)
