@@ -95,7 +95,7 @@ class Experiment:
         self.harness_seconds_per_batch = loop.harness_seconds_per_batch(len(self.splits["train"]),
                                                                         self.profile.batch_size, self.key.seed)
         self.implementation.reset_peak_memory()
-        self.nvml = memory.NvmlReader() if self.device != "cpu" else None
+        self.nvml = memory.NvmlReader() if self.runtime.gpu_name(self.device) else None
         with memory.PeakSampler(nvml=self.nvml) as self.sampler:
             self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
                                      batch_size=self.profile.batch_size, seed=self.key.seed,

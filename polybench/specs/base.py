@@ -19,7 +19,13 @@ from polybench.specs import objectives, ops
 
 @dataclasses.dataclass(frozen=True)
 class Adam:
-    """Adam with every hyper-parameter explicit (framework defaults differ, e.g. epsilon)."""
+    """Adam with every hyper-parameter explicit (framework defaults differ, e.g. epsilon).
+
+    The update is Algorithm 1 of Kingma & Ba: ``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``
+    with bias-corrected moments, epsilon added to sqrt(v_hat). Frameworks whose Adam adds
+    epsilon to the uncorrected sqrt(v) (the "epsilon hat" form) must rescale it per step
+    to match; the training-parity tests check that they do.
+    """
 
     learning_rate: float
     beta_1: float = 0.9
