@@ -45,12 +45,15 @@ def load_conv(layer: nn.Conv2d, params: dict[str, np.ndarray], name: str) -> Non
 def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, suffix: str = "") -> None:
     """Canonical LSTM -> nn.LSTM (one layer). Both use gate order (i, f, g, o); PyTorch keeps
     (4H, in) and (4H, H) weights, the transposes of the canonical kernels, and two biases
-    that are added: the canonical bias goes to bias_ih and bias_hh is zero. ``suffix`` is
-    "_reverse" for the backward direction of a bidirectional layer."""
+    that are added: the canonical bias goes to bias_ih, and bias_hh is zero and frozen, so
+    that training moves one bias as the spec's model does (two trainable biases would move
+    their sum twice as fast under Adam). ``suffix`` is "_reverse" for the backward
+    direction of a bidirectional layer."""
     assign(getattr(layer, f"weight_ih_l0{suffix}"), params[f"{name}.kernel"].T)
     assign(getattr(layer, f"weight_hh_l0{suffix}"), params[f"{name}.recurrent_kernel"].T)
     assign(getattr(layer, f"bias_ih_l0{suffix}"), params[f"{name}.bias"])
     assign(getattr(layer, f"bias_hh_l0{suffix}"), np.zeros_like(params[f"{name}.bias"]))
+    getattr(layer, f"bias_hh_l0{suffix}").requires_grad_(False)
 
 
 class TorchImplementation(Implementation):
