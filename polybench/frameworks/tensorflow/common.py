@@ -1,0 +1,175 @@
+"""What every Keras model shares: weight loading, the eager GradientTape step, batched prediction.
+
+Canonical layouts -> Keras 3 (TensorFlow backend), the whole mapping:
+
+- Dense: the canonical (in, out) kernel and bias are Keras' own layout.
+- Conv2D: canonical (out, in, kh, kw) kernels become Keras' (kh, kw, in, out); the images
+  themselves go channels-last, TensorFlow's native layout on the CPU (see ``to_model_layout``).
+- Flatten after a convolution: channels-last flattens (row, column, channel), the canonical
+  order is (channel, row, column), so the rows of the kernel reading the flattened map are
+  permuted once at build time (``flattened=``), and the outputs do not change.
+- LSTM: Keras keeps kernel (in, 4H), recurrent_kernel (H, 4H) and ONE bias (4H) with gates
+  (input, forget, cell candidate, output), exactly the canonical layout, so nothing is
+  transposed. The models pass recurrent_activation="sigmoid" and activation="tanh" (Keras'
+  defaults, written out) and no initial state, so every sequence starts from zeros.
+- Bidirectional LSTM: ``forward_layer`` and ``backward_layer`` take the two directions; Keras
+  flips the backward outputs back into input order and concatenates (forward, backward).
+- Adam: the spec's epsilon is added to the bias-corrected sqrt(v_hat); keras.optimizers.Adam
+  adds it to the raw sqrt(v) instead, so ``SpecAdam`` below moves it (see its docstring).
+"""
+
+from __future__ import annotations
+
+import abc
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from polybench.errors import UnsupportedError
+from polybench.frameworks.base import Implementation
+from polybench.specs.base import Adam, Spec, Split
+
+LOSSES = {"softmax_cross_entropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+          "l1": keras.losses.MeanAbsoluteError(),
+          "sigmoid_binary_cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True)}
+PREDICT_BATCH = 256
+
+
+class SpecAdam(keras.optimizers.Adam):
+    """keras.optimizers.Adam updating as the spec's Adam says (Kingma & Ba, Algorithm 1):
+    ``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``.
+
+    Keras' own step is the "epsilon hat" form ``w -= lr_t * m / (sqrt(v) + epsilon)``, which is
+    the same only with epsilon * sqrt(1 - beta_2**t) in its place; the two part where gradients
+    are about epsilon in size (MNIST CNN's third parity loss moves by 1.3e-3). The moments live
+    in the slots Keras' Adam builds (``_momentums``, ``_velocities``).
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        ops, dtype = keras.ops, variable.dtype
+        step = ops.cast(self.iterations + 1, dtype)
+        m = self._momentums[self._get_variable_index(variable)]
+        v = self._velocities[self._get_variable_index(variable)]
+        gradient = ops.cast(gradient, dtype)
+        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
+        self.assign_add(v, (ops.square(gradient) - v) * (1 - self.beta_2))
+        m_hat = m / (1 - ops.power(ops.cast(self.beta_1, dtype), step))
+        v_hat = v / (1 - ops.power(ops.cast(self.beta_2, dtype), step))
+        self.assign_sub(variable, ops.cast(learning_rate, dtype) * m_hat / (ops.sqrt(v_hat) + self.epsilon))
+
+
+def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> np.ndarray:
+    """Rows of a kernel that reads a flattened (channels, height, width) map, reordered from
+    the canonical (channel, row, column) flatten to the channels-last (row, column, channel) one."""
+    channels, height, width = flattened
+    return kernel.reshape(channels, height, width, -1).transpose(1, 2, 0, 3).reshape(kernel.shape)
+
+
+def load_dense(layer: keras.layers.Dense, params: dict[str, np.ndarray], name: str,
+               flattened: tuple[int, int, int] | None = None) -> None:
+    """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
+    layer reads a channels-last feature map flattened by Keras."""
+    kernel = params[f"{name}.kernel"]
+    layer.set_weights([kernel if flattened is None else channels_last_rows(kernel, flattened),
+                       params[f"{name}.bias"]])
+
+
+def load_conv(layer: keras.layers.Conv2D, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical (out, in, kh, kw) kernel -> Keras' (kh, kw, in, out), and the bias."""
+    layer.set_weights([params[f"{name}.kernel"].transpose(2, 3, 1, 0), params[f"{name}.bias"]])
+
+
+def load_lstm(layer: keras.layers.LSTM, params: dict[str, np.ndarray], name: str,
+              flattened: tuple[int, int, int] | None = None) -> None:
+    """Canonical LSTM kernel, recurrent kernel and bias: Keras' own layout and gate order;
+    ``flattened`` as in ``load_dense`` for the input kernel."""
+    kernel = params[f"{name}.kernel"]
+    layer.set_weights([kernel if flattened is None else channels_last_rows(kernel, flattened),
+                       params[f"{name}.recurrent_kernel"], params[f"{name}.bias"]])
+
+
+class KerasImplementation(Implementation):
+    """A Keras model trained eagerly (no tf.function) with tf.GradientTape and Adam; subclasses
+    only build the model."""
+
+    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
+                 dropout: bool = True, mode: str = "eager") -> None:
+        super().__init__(spec, params, optimizer, device, dropout, mode)
+        if mode != "eager":
+            raise UnsupportedError(f"TensorFlow {mode} mode (tf.function) is not implemented in polybench "
+                                   f"yet; only eager mode runs")
+        with tf.device(device):
+            self.model = self.build(params)
+            self.optimizer = SpecAdam(learning_rate=optimizer.learning_rate, beta_1=optimizer.beta_1,
+                                      beta_2=optimizer.beta_2, epsilon=optimizer.epsilon, amsgrad=False)
+            self.loss_sum = tf.Variable(0.0, trainable=False)
+        self.loss_fn = LOSSES[spec.loss]
+        self.data: dict[str, tuple[Split, tf.Tensor | None, tf.Tensor]] = {}
+        self.loss_samples = 0
+
+    @abc.abstractmethod
+    def build(self, params: dict[str, np.ndarray]) -> keras.Model:
+        """The model as a Keras model holding the canonical weights."""
+
+    def to_model_layout(self, x: tf.Tensor) -> tf.Tensor:
+        """Loader layout (canonical, channels-first) -> the model's input layout: the identity
+        unless the model works channels-last."""
+        return x
+
+    def load_data(self, splits: dict[str, Split]) -> None:
+        with tf.device(self.device):
+            for name, split in splits.items():
+                x = None if split.render else self.to_model_layout(tf.convert_to_tensor(split.x))
+                self.data[name] = (split, x, tf.convert_to_tensor(split.y))
+
+    def _inputs(self, name: str, rows: np.ndarray) -> tf.Tensor:
+        """Model inputs for ``rows`` of a loaded split: a device-side gather, or rendered
+        per batch and brought to the model's layout (inside the clock: TensorFlow's cost)."""
+        split, x, _ = self.data[name]
+        if x is None:
+            return self.to_model_layout(tf.convert_to_tensor(split.inputs(rows)))
+        return tf.gather(x, rows)
+
+    def train_step(self, index: np.ndarray) -> None:
+        with tf.device(self.device):
+            x, y = self._inputs("train", index), tf.gather(self.data["train"][2], index)
+            with tf.GradientTape() as tape:
+                loss = self.loss_fn(y, self.model(x, training=True))
+            variables = self.model.trainable_variables
+            self.optimizer.apply(tape.gradient(loss, variables), variables)
+            self.loss_sum.assign_add(loss * len(index))  # stays on the device
+        self.loss_samples += len(index)
+
+    def take_train_loss(self) -> float:
+        mean = float(self.loss_sum.numpy()) / max(self.loss_samples, 1)
+        self.loss_sum.assign(0.0)
+        self.loss_samples = 0
+        return mean
+
+    def predict(self, split: str) -> np.ndarray:
+        n = len(self.data[split][0])
+        with tf.device(self.device):
+            outputs = [self.model(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))),
+                                  training=False) for i in range(0, n, PREDICT_BATCH)]
+            return tf.concat(outputs, axis=0).numpy()
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        with tf.device(self.device):
+            x = self.to_model_layout(tf.convert_to_tensor(np.asarray(x, dtype=np.float32)))
+            return self.model(x, training=False).numpy()
+
+    def sync(self) -> None:
+        tf.test.experimental.sync_devices()
+
+    def _on_gpu(self) -> bool:
+        return "GPU" in self.device.upper()
+
+    def reset_peak_memory(self) -> None:
+        if self._on_gpu():
+            tf.config.experimental.reset_memory_stats(self.device.lstrip("/"))
+
+    def peak_memory_bytes(self) -> int | None:
+        if self._on_gpu():
+            return int(tf.config.experimental.get_memory_info(self.device.lstrip("/"))["peak"])
+        return None
