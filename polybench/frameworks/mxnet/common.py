@@ -1,0 +1,166 @@
+"""What every MXNet (Gluon) model shares: weight loading, the Adam step, batched prediction.
+
+The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity_mxnet.py proves it):
+
+- ``nn.Dense`` keeps its weight as (out, in), the transpose of the canonical (in, out)
+  kernel. By default it flattens its input to (N, -1) in row-major order, which is the
+  canonical (channel, row, column) order after an NCHW convolution; ``flatten=False``
+  applies it to the last axis of a sequence (N, T, F) instead.
+- ``nn.Conv2D`` works on NCHW with an (out, in, h, w) weight: the canonical layout as is.
+- ``rnn.LSTM`` keeps, per direction, ``i2h_weight`` (4H, in) and ``h2h_weight`` (4H, H),
+  the transposes of the canonical kernels, with the gates in the canonical order
+  (input, forget, cell candidate, output; src/operator/rnn_impl.h), and two biases that
+  are added: the canonical bias goes to ``i2h_bias`` and ``h2h_bias`` is zero and frozen. The
+  parameters are named ``l0_*`` (forward) and ``r0_*`` (backward, when bidirectional);
+  a bidirectional layer's output holds the forward then the backward hidden state.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+
+import mxnet as mx
+import numpy as np
+from mxnet import autograd, gluon, nd
+
+from polybench.errors import UnsupportedError
+from polybench.frameworks.base import Implementation
+from polybench.specs.base import Adam, Spec, Split
+
+#: Gluon losses give one value per sample: the mean over its steps or elements. Their
+#: defaults are the spec's losses: softmax over the last axis with integer labels, on
+#: logits; sigmoid cross-entropy on logits.
+LOSSES = {"softmax_cross_entropy": gluon.loss.SoftmaxCrossEntropyLoss, "l1": gluon.loss.L1Loss,
+          "sigmoid_binary_cross_entropy": gluon.loss.SigmoidBinaryCrossEntropyLoss}
+PREDICT_BATCH = 256
+
+
+class PaperAdam(mx.optimizer.Adam):
+    """Adam as Kingma & Ba's Algorithm 1 (and PyTorch) computes it: epsilon is added to the
+    bias-corrected sqrt(v).
+
+    mx.optimizer.Adam folds both bias corrections into the learning rate and adds epsilon
+    to the uncorrected sqrt(v): the paper's "epsilon hat". Passing it
+    epsilon * sqrt(1 - beta2^t) at step t gives the same update as the spec's epsilon.
+    """
+
+    def update(self, index, weight, grad, state):
+        self._update_count(index)
+        t = self._index_update_count[index]
+        coef1, coef2 = 1.0 - self.beta1 ** t, 1.0 - self.beta2 ** t
+        mean, var = state
+        nd.adam_update(weight, grad, mean, var, out=weight, lr=self._get_lr(index) * math.sqrt(coef2) / coef1,
+                       wd=self._get_wd(index), beta1=self.beta1, beta2=self.beta2,
+                       epsilon=self.epsilon * math.sqrt(coef2), rescale_grad=self.rescale_grad,
+                       clip_gradient=self.clip_gradient or -1.0, lazy_update=self.lazy_update)
+
+
+def context(device: str) -> mx.Context:
+    """The MXNet context of a device name from the runtime: "cpu" or "gpu(N)"."""
+    return mx.gpu(int(device[4:-1])) if device.startswith("gpu") else mx.cpu()
+
+
+def assign(parameter: gluon.Parameter, value: np.ndarray) -> None:
+    """Copy a canonical array (already in Gluon's layout) into an initialised parameter."""
+    if parameter.shape != value.shape:
+        raise ValueError(f"shape {value.shape} does not fit parameter {parameter.name} of shape {parameter.shape}")
+    parameter.set_data(nd.array(value, dtype=np.float32))
+
+
+def last_step(F, sequence):
+    """(N, T, H) -> (N, H): every sample's hidden state after the last step.
+
+    Not ``F.SequenceLast``: in mxnet 1.9.1 its backward pass without sequence lengths reads
+    its step indices from uninitialised scratch memory (src/operator/sequence_last-inl.h)
+    and corrupts the heap.
+    """
+    return F.squeeze(F.slice_axis(sequence, axis=1, begin=-1, end=None), axis=1)
+
+
+def load_dense(layer: gluon.nn.Dense, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical dense (in, out) kernel -> nn.Dense's (out, in) weight, and its bias."""
+    assign(layer.weight, params[f"{name}.kernel"].T)
+    assign(layer.bias, params[f"{name}.bias"])
+
+
+def load_conv(layer: gluon.nn.Conv2D, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical (out, in, h, w) kernel is nn.Conv2D's own layout."""
+    assign(layer.weight, params[f"{name}.kernel"])
+    assign(layer.bias, params[f"{name}.bias"])
+
+
+def load_lstm(layer: gluon.rnn.LSTM, params: dict[str, np.ndarray], name: str, direction: str = "l") -> None:
+    """Canonical LSTM -> one direction of a one-layer rnn.LSTM: transposed kernels, the
+    canonical bias in i2h_bias and zeros in h2h_bias, which is frozen (grad_req "null") so
+    that training moves one bias as the spec's model does (Adam would move two trainable
+    biases twice as fast). ``direction`` is "l" (forward) or "r" (backward)."""
+    assign(getattr(layer, f"{direction}0_i2h_weight"), params[f"{name}.kernel"].T)
+    assign(getattr(layer, f"{direction}0_h2h_weight"), params[f"{name}.recurrent_kernel"].T)
+    assign(getattr(layer, f"{direction}0_i2h_bias"), params[f"{name}.bias"])
+    assign(getattr(layer, f"{direction}0_h2h_bias"), np.zeros_like(params[f"{name}.bias"]))
+    getattr(layer, f"{direction}0_h2h_bias").grad_req = "null"
+
+
+class GluonImplementation(Implementation):
+    """A Gluon block trained with a gluon.Trainer and Adam; subclasses only build the block."""
+
+    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
+                 dropout: bool = True, mode: str = "eager") -> None:
+        super().__init__(spec, params, optimizer, device, dropout, mode)
+        if mode != "eager":
+            raise UnsupportedError(f"MXNet runs {spec.name} in eager mode only so far: graph mode "
+                                   "(Gluon hybridize) is not implemented yet")
+        self.ctx = context(device)
+        self.net = self.build(params)
+        adam = PaperAdam(learning_rate=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2,
+                         epsilon=optimizer.epsilon)
+        self.trainer = gluon.Trainer(self.net.collect_params(), adam)
+        self.loss_fn = LOSSES[spec.loss]()
+        self.data: dict[str, tuple[Split, nd.NDArray | None, nd.NDArray]] = {}
+        self.loss_sum = nd.zeros((1,), ctx=self.ctx)
+        self.loss_samples = 0
+
+    @abc.abstractmethod
+    def build(self, params: dict[str, np.ndarray]) -> gluon.Block:
+        """The model as a Gluon block, initialised on ``self.ctx`` with the canonical weights."""
+
+    def load_data(self, splits: dict[str, Split]) -> None:
+        for name, split in splits.items():
+            x = None if split.render else nd.array(split.x, ctx=self.ctx, dtype=split.x.dtype)
+            self.data[name] = (split, x, nd.array(split.y, ctx=self.ctx, dtype=split.y.dtype))
+
+    def _rows(self, name: str, rows: np.ndarray) -> tuple[nd.NDArray, nd.NDArray]:
+        """Model inputs and targets of ``rows`` of a loaded split: device-side gathers, or
+        the inputs rendered on the host."""
+        split, x, y = self.data[name]
+        index = nd.array(rows, ctx=self.ctx, dtype="int32")
+        inputs = nd.array(split.inputs(rows), ctx=self.ctx, dtype=np.float32) if x is None else x.take(index)
+        return inputs, y.take(index)
+
+    def train_step(self, index: np.ndarray) -> None:
+        x, y = self._rows("train", index)
+        with autograd.record():  # training mode: dropout is on
+            loss = self.loss_fn(self.net(x), y)  # one value per sample
+        loss.backward()  # the gradient of the batch's sum ...
+        self.trainer.step(len(index))  # ... divided by the batch size: the gradient of the mean
+        self.loss_sum += loss.sum()
+        self.loss_samples += len(index)
+
+    def take_train_loss(self) -> float:
+        mean = float(self.loss_sum.asscalar()) / max(self.loss_samples, 1)
+        self.loss_sum[:] = 0
+        self.loss_samples = 0
+        return mean
+
+    def predict(self, split: str) -> np.ndarray:
+        n = len(self.data[split][0])  # outside autograd.record(): prediction mode, no dropout
+        outputs = [self.net(self._rows(split, np.arange(i, min(i + PREDICT_BATCH, n)))[0])
+                   for i in range(0, n, PREDICT_BATCH)]
+        return nd.concat(*outputs, dim=0).asnumpy()
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self.net(nd.array(x, ctx=self.ctx, dtype=np.float32)).asnumpy()
+
+    def sync(self) -> None:
+        nd.waitall()

@@ -1,0 +1,87 @@
+"""MXNet process settings: threads, device choice, versions.
+
+MXNet fixes its CPU thread pools when ``libmxnet`` loads: the engine's OpenMP
+threads per operator come from OMP_NUM_THREADS (unset, MXNet takes half the
+cores), OpenBLAS reads OPENBLAS_NUM_THREADS, and the number of engine workers
+running CPU operators side by side from MXNET_CPU_WORKER_NTHREADS. So this
+module imports mxnet only in ``configure``, after setting them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+
+from polybench import environment
+from polybench.errors import PolybenchError
+from polybench.frameworks.base import Runtime
+
+
+class MXNetRuntime(Runtime):
+    name = "mxnet"
+    module = "mxnet"
+
+    def configure(self, threads: int, device: str) -> str:
+        wanted = {**environment.thread_environment(threads),
+                  "MXNET_CPU_WORKER_NTHREADS": "1"}  # one operator at a time, `threads` OpenMP threads inside it
+        if "mxnet" not in sys.modules:
+            os.environ.update(wanted)
+        elif any(os.environ.get(name) != value for name, value in wanted.items()):
+            raise PolybenchError(f"MXNet fixed its thread pools when it was imported (OMP_NUM_THREADS="
+                                 f"{os.environ.get('OMP_NUM_THREADS')}); {threads} threads need a fresh process")
+        with warnings.catch_warnings():  # mxnet imports distutils; setuptools' shim then warns about sys.path
+            warnings.filterwarnings("ignore", message="Module .* was already imported", category=UserWarning)
+            import mxnet as mx
+
+        if device == "cpu":
+            return "cpu"
+        if mx.context.num_gpus() > 0:
+            return "gpu(0)"
+        if device == "gpu":
+            raise PolybenchError("--device gpu: MXNet sees no GPU here (requirements/mxnet.txt pins its CPU "
+                                 "build); use --device cpu or auto")
+        return "cpu"
+
+    def seed(self, seed: int) -> None:
+        import mxnet as mx
+
+        mx.random.seed(seed)
+
+    def versions(self) -> dict[str, str]:
+        import mxnet as mx
+        import numpy as np
+
+        features = mx.runtime.Features()
+        enabled = [name for name in ("CUDA", "CUDNN", "MKLDNN", "OPENMP", "BLAS_OPEN", "BLAS_MKL")
+                   if features.is_enabled(name)]
+        return {"mxnet": mx.__version__, "numpy": np.__version__, "mxnet_features": ",".join(enabled)}
+
+    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+        import mxnet as mx
+
+        from polybench.frameworks.mxnet.common import context
+
+        ctx = context(device)
+        a = mx.nd.random.uniform(shape=(size, size), ctx=ctx)
+        b = mx.nd.random.uniform(shape=(size, size), ctx=ctx)
+        best = float("inf")
+        for _ in range(repeats + 1):  # the first product warms up
+            mx.nd.waitall()
+            start = time.perf_counter()
+            mx.nd.dot(a, b).wait_to_read()
+            best = min(best, time.perf_counter() - start)
+        return 2 * size ** 3 / best
+
+    def gpu_name(self, device: str) -> str | None:
+        if not device.startswith("gpu"):
+            return None
+        import pynvml  # MXNet has no device-name query of its own
+
+        pynvml.nvmlInit()
+        name = pynvml.nvmlDeviceGetName(pynvml.nvmlDeviceGetHandleByIndex(int(device[4:-1])))
+        return name.decode() if isinstance(name, bytes) else str(name)
+
+
+RUNTIME = MXNetRuntime()
