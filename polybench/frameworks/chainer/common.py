@@ -1,0 +1,220 @@
+"""What every Chainer model shares: weight loading, the Adam step, batched prediction.
+
+Canonical -> Chainer mapping, in one place:
+
+* Dense: the canonical kernel is (in, out); ``L.Linear.W`` is (out, in), so it gets the
+  transpose. Per-step dense layers over (N, T, F) call the link with ``n_batch_axes=2``.
+* Convolution: the canonical (out, in, kh, kw) kernel on NCHW inputs is
+  ``L.Convolution2D``'s own layout.
+* Max-pooling: ``F.max_pooling_2d`` defaults to ``cover_all=True``, which adds a partial
+  window at the edge (49x49 -> 25x25); the spec floors (49x49 -> 24x24), so every model
+  passes ``cover_all=False``.
+* LSTM: ``L.NStepLSTM`` / ``L.NStepBiLSTM`` keep, per layer and direction, eight (H, in)
+  or (H, H) matrices ``w0..w7`` and eight (H,) biases ``b0..b7``. ``w0..w3`` act on the
+  input, ``w4..w7`` on the previous hidden state, and gate k of the input side pairs with
+  gate k + 4 of the recurrent side. The gate order is (input, forget, cell candidate,
+  output): ``chainer/functions/rnn/n_step_lstm.py::_lstm`` stacks ``[w2, w0, w1, w3]`` into
+  ``F.lstm``'s (a, i, f, o) order, so w2 is the cell candidate and w3 the output gate. (The
+  docstring of ``F.n_step_lstm`` names w2 the output gate and w3 the candidate; the code
+  wins, see chainer/chainer#8579, and the forward-parity test proves it.) That is the
+  canonical order, so gate k is column block k of the canonical kernels, transposed.
+  Chainer adds two biases per gate; the canonical bias goes to ``b0..b3`` and
+  ``b4..b7`` are zero and never updated (``freeze_recurrent_biases``), so training moves
+  one bias as the spec's model does. Index of a layer's link: ``layer * directions + direction``
+  (direction 0 forward, 1 backward). No initial state given: zeros.
+* Adam: the spec's epsilon is the one of Kingma & Ba's Algorithm 1, added to the
+  bias-corrected sqrt(v_hat) (as torch.optim.Adam does). ``chainer.optimizers.Adam``
+  uses the paper's faster form instead, ``alpha_t * m / (sqrt(v) + eps)`` with
+  ``alpha_t = alpha * sqrt(1 - beta2**t) / (1 - beta1**t)``, which is Algorithm 1 with
+  epsilon ``eps / sqrt(1 - beta2**t)``. The ``SpecEpsilon`` hook sets Chainer's eps to
+  ``epsilon * sqrt(1 - beta2**t)`` before each step, so both forms take the same step.
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+
+import chainer
+import chainer.functions as F
+import chainer.links as L
+import numpy as np
+
+from polybench.errors import UnsupportedError
+from polybench.frameworks.base import Implementation
+from polybench.specs.base import Adam, Spec, Split
+
+
+def chainer_device(device: str) -> chainer.backend.Device:
+    """The Chainer device of a run's device name: "cpu" is NumPy ("@numpy"), the rest
+    ("@cupy:0") are Chainer's own specifiers."""
+    return chainer.get_device("@numpy" if device == "cpu" else device)
+
+
+def _softmax_cross_entropy(logits: chainer.Variable, y) -> chainer.Variable:
+    """Mean cross-entropy over every (sample, step): logits (..., classes), int32 y (...)."""
+    return F.softmax_cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
+
+
+#: Loss functions by spec name, and the dtype each wants its targets in.
+LOSSES = {"softmax_cross_entropy": _softmax_cross_entropy, "l1": F.mean_absolute_error,
+          "sigmoid_binary_cross_entropy": F.sigmoid_cross_entropy}
+TARGET_DTYPES = {"softmax_cross_entropy": np.int32, "l1": np.float32, "sigmoid_binary_cross_entropy": np.int32}
+PREDICT_BATCH = 256
+
+
+def assign(parameter: chainer.Parameter, value: np.ndarray) -> None:
+    """Copy a canonical array (already in Chainer's layout) into a parameter, as float32."""
+    if parameter.shape != value.shape:
+        raise ValueError(f"shape {value.shape} does not fit parameter of shape {parameter.shape}")
+    parameter.array[...] = parameter.device.send(np.asarray(value, dtype=np.float32))
+
+
+def load_linear(link: L.Linear, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical dense (in, out) kernel -> L.Linear's (out, in) W, and its bias."""
+    assign(link.W, params[f"{name}.kernel"].T)
+    assign(link.b, params[f"{name}.bias"])
+
+
+def load_conv(link: L.Convolution2D, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical (out, in, h, w) kernel is L.Convolution2D's own layout."""
+    assign(link.W, params[f"{name}.kernel"])
+    assign(link.b, params[f"{name}.bias"])
+
+
+def load_lstm(link: L.NStepLSTM | L.NStepBiLSTM, params: dict[str, np.ndarray], name: str, layer: int = 0,
+              direction: int = 0) -> None:
+    """Canonical LSTM -> one layer and direction of an NStep(Bi)LSTM (mapping in the module
+    docstring): gate k's input weights w{k} and recurrent weights w{k+4} are the transposed
+    k-th column blocks of the canonical kernels; the bias goes to b0..b3, b4..b7 are zero."""
+    weights = link[layer * link.direction + direction]
+    gates = zip(np.split(params[f"{name}.kernel"], 4, axis=1),
+                np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
+                np.split(params[f"{name}.bias"], 4))
+    for k, (kernel, recurrent, bias) in enumerate(gates):
+        assign(getattr(weights, f"w{k}"), kernel.T)
+        assign(getattr(weights, f"w{k + 4}"), recurrent.T)
+        assign(getattr(weights, f"b{k}"), bias)
+        assign(getattr(weights, f"b{k + 4}"), np.zeros_like(bias))
+
+
+def freeze_recurrent_biases(model: chainer.Chain) -> None:
+    """Keep every NStep(Bi)LSTM's recurrent-side biases b4..b7 at zero: the spec's LSTM has
+    one bias, and Adam would move two trainable ones twice as fast. Call after
+    ``optimizer.setup`` (which creates the update rules)."""
+    for link in model.links():
+        if isinstance(link, (L.NStepLSTM, L.NStepBiLSTM)):
+            for weights in link:
+                for k in range(4, 8):
+                    getattr(weights, f"b{k}").update_rule.enabled = False
+
+
+def sequences(x) -> list[chainer.Variable]:
+    """A (N, T, F) batch as the list of N (T, F) sequences that the NStep links take."""
+    return F.separate(x, axis=0)
+
+
+def dropout(x, rates: dict[str, float], name: str):
+    """F.dropout at the named layer's rate; the identity when the layer has none (or in eval)."""
+    return F.dropout(x, rates[name]) if name in rates else x
+
+
+class SpecEpsilon:
+    """Optimizer hook: gives chainer.optimizers.Adam the spec's epsilon at every step
+    (see the module docstring; Adam's own ``eps`` is the paper's epsilon-hat)."""
+
+    name = "SpecEpsilon"
+    timing = "pre"  # before the update; optimizer.t is then the previous step's number
+    call_for_each_param = False
+
+    def __init__(self, epsilon: float) -> None:
+        self.epsilon = epsilon
+
+    def __call__(self, optimizer: chainer.optimizers.Adam) -> None:
+        optimizer.eps = self.epsilon * math.sqrt(1.0 - optimizer.beta2 ** (optimizer.t + 1))
+
+
+class ChainerImplementation(Implementation):
+    """A chainer.Chain trained with chainer.optimizers.Adam; subclasses only build the Chain."""
+
+    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
+                 dropout: bool = True, mode: str = "eager") -> None:
+        super().__init__(spec, params, optimizer, device, dropout, mode)
+        if mode != "eager":
+            raise UnsupportedError(f"{mode} mode is not implemented for Chainer in polybench (its static-graph "
+                                   f"optimisation, chainer.static_graph, is not wired in); run --mode eager")
+        self.chainer_device = chainer_device(device)
+        self.model = self.build(params)
+        self.model.to_device(self.chainer_device)
+        self.optimizer = chainer.optimizers.Adam(alpha=optimizer.learning_rate, beta1=optimizer.beta_1,
+                                                 beta2=optimizer.beta_2, eps=optimizer.epsilon)
+        self.optimizer.setup(self.model)
+        self.optimizer.add_hook(SpecEpsilon(optimizer.epsilon))
+        freeze_recurrent_biases(self.model)
+        self.loss_fn = LOSSES[spec.loss]
+        self.target_dtype = TARGET_DTYPES[spec.loss]
+        self.data: dict[str, tuple[Split, object | None, object]] = {}
+        self.loss_sum = self.chainer_device.xp.zeros((), dtype=np.float32)
+        self.loss_samples = 0
+
+    @abc.abstractmethod
+    def build(self, params: dict[str, np.ndarray]) -> chainer.Chain:
+        """The model as a chainer.Chain holding the canonical weights."""
+
+    def load_data(self, splits: dict[str, Split]) -> None:
+        send = self.chainer_device.send
+        for name, split in splits.items():
+            x = None if split.render else send(np.asarray(split.x, dtype=np.float32))
+            self.data[name] = (split, x, send(np.asarray(split.y, dtype=self.target_dtype)))
+
+    def _inputs(self, name: str, rows: np.ndarray):
+        """Model inputs for ``rows`` of a loaded split: a device-side slice, or rendered."""
+        split, x, _ = self.data[name]
+        if x is None:
+            return self.chainer_device.send(np.asarray(split.inputs(rows), dtype=np.float32))
+        return x[self.chainer_device.send(rows)]
+
+    def train_step(self, index: np.ndarray) -> None:
+        x, y = self._inputs("train", index), self.data["train"][2][self.chainer_device.send(index)]
+        with chainer.using_config("train", True), chainer.using_config("enable_backprop", True):
+            loss = self.loss_fn(self.model(x), y)
+        self.model.cleargrads()
+        loss.backward()
+        self.optimizer.update()
+        self.loss_sum += loss.array * len(index)  # stays an array on the device
+        self.loss_samples += len(index)
+
+    def take_train_loss(self) -> float:
+        mean = float(self.loss_sum) / max(self.loss_samples, 1)
+        self.loss_sum.fill(0)
+        self.loss_samples = 0
+        return mean
+
+    def _eval(self, x) -> np.ndarray:
+        """Eval-mode outputs (no dropout, no graph) for a device batch, as a host array."""
+        with chainer.using_config("train", False), chainer.using_config("enable_backprop", False):
+            return chainer.get_device("@numpy").send(self.model(x).array)
+
+    def predict(self, split: str) -> np.ndarray:
+        n = len(self.data[split][0])
+        return np.concatenate([self._eval(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+                               for i in range(0, n, PREDICT_BATCH)])
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return self._eval(self.chainer_device.send(np.asarray(x, dtype=np.float32)))
+
+    def sync(self) -> None:
+        if self.chainer_device.xp is not np:
+            self.chainer_device.device.synchronize()
+
+    def reset_peak_memory(self) -> None:
+        if self.chainer_device.xp is not np:
+            self.chainer_device.xp.get_default_memory_pool().free_all_blocks()
+
+    def peak_memory_bytes(self) -> int | None:
+        """On a GPU: the bytes CuPy's memory pool holds. The pool keeps every block it has
+        allocated (freed blocks are cached, not returned) and ``reset_peak_memory`` empties
+        it, so its holdings are the peak of what the model needed since the reset."""
+        if self.chainer_device.xp is not np:
+            return int(self.chainer_device.xp.get_default_memory_pool().total_bytes())
+        return None

@@ -1,0 +1,86 @@
+"""Chainer process settings: threads, device choice, versions.
+
+Chainer has no thread setting of its own: on the CPU it computes through NumPy, whose
+BLAS reads OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS once, when NumPy is
+loaded. The runner exports them before the kernel starts (the record keeps them under
+``thread_env``); here they can only be reported, not changed.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+
+with warnings.catch_warnings():
+    # Chainer's import-time environment check loads pkg_resources, which warns that the editable
+    # polybench install is "already imported" when its folder joins sys.path: noise in every notebook.
+    warnings.filterwarnings("ignore", message="Module polybench was already imported", category=UserWarning)
+    import chainer
+
+from polybench.errors import PolybenchError
+from polybench.frameworks.base import Runtime
+from polybench.frameworks.chainer.common import chainer_device
+
+#: The run's device names. The CPU is named "cpu" as in every framework's records (the shared
+#: experiment reads "cpu" as "no GPU to watch"); the Implementation computes on it as Chainer's
+#: "@numpy" device (see common.chainer_device). A GPU is Chainer's own "@cupy:0".
+CPU = "cpu"
+GPU = "@cupy:0"
+
+
+def _blas() -> str:
+    """NumPy's BLAS as its build configuration names it, e.g. 'openblas64 0.3.23.dev'."""
+    try:
+        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
+        return f"{blas['name']} {blas['version']}"
+    except (AttributeError, KeyError, TypeError):
+        return "unknown"
+
+
+class ChainerRuntime(Runtime):
+    name = "chainer"
+    module = "chainer"
+
+    def configure(self, threads: int, device: str) -> str:
+        if device == "cpu":
+            return CPU
+        if chainer.backends.cuda.available:
+            return GPU
+        if device == "gpu":
+            raise PolybenchError("--device gpu: Chainer sees no CuPy GPU here; use --device cpu or auto")
+        return CPU
+
+    def seed(self, seed: int) -> None:
+        np.random.seed(seed)  # F.dropout draws its CPU masks from NumPy's global generator
+        if chainer.backends.cuda.available:
+            chainer.backends.cuda.cupy.random.seed(seed)
+
+    def versions(self) -> dict[str, str]:
+        cuda = chainer.backends.cuda
+        return {"chainer": chainer.__version__, "numpy": np.__version__, "blas": _blas(),
+                "cupy": cuda.cupy.__version__ if cuda.available else "none",
+                "cudnn": str(cuda.libcudnn.getVersion()) if cuda.cudnn_enabled else "none",
+                "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none"}
+
+    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+        target = chainer_device(device)
+        a, b = (target.send(np.random.default_rng(i).random((size, size), dtype=np.float32)) for i in (0, 1))
+        best = float("inf")
+        for _ in range(repeats + 1):  # the first product warms up
+            start = time.perf_counter()
+            a @ b
+            if target.xp is not np:
+                target.device.synchronize()
+            best = min(best, time.perf_counter() - start)
+        return 2 * size ** 3 / best
+
+    def gpu_name(self, device: str) -> str | None:
+        if not device.startswith("@cupy"):
+            return None
+        cupy = chainer.backends.cuda.cupy
+        return cupy.cuda.runtime.getDeviceProperties(chainer_device(device).device.id)["name"].decode()
+
+
+RUNTIME = ChainerRuntime()
