@@ -1,0 +1,59 @@
+"""Parity of every framework's implementations, each run in its own environment.
+
+Forward: the eval-mode outputs on the spec's fixed batch against the spec's NumPy float64
+reference (max abs difference <= 1e-4), in every mode the framework runs. Training: the
+losses of the first three optimizer steps (dropout off, same weights, batches and Adam)
+against PyTorch's. Test ids carry the framework's name, so `pytest -k "parity and mxnet"`
+selects one framework.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import pytest
+
+from polybench import envs
+from polybench.frameworks import FRAMEWORKS
+from polybench.parity import run_in_environment
+from polybench.specs import SPECS
+
+#: Frameworks whose graph mode is implemented (the others record it as unsupported).
+GRAPH_MODE = ("torch",)
+
+
+@functools.cache
+def python_of(framework: str):
+    """The framework's environment (built if missing: that takes minutes)."""
+    return envs.ensure(framework, say=lambda _: None)
+
+
+@functools.cache
+def training_losses(framework: str, model: str, data_dir: str) -> tuple[float, ...]:
+    return tuple(run_in_environment(python_of(framework), "train", "--framework", framework, "--model", model,
+                                    "--data-dir", data_dir)["losses"])
+
+
+@pytest.mark.parametrize("model", list(SPECS))
+@pytest.mark.parametrize("framework, mode", [(fw, "eager") for fw in FRAMEWORKS] + [(fw, "graph") for fw in GRAPH_MODE])
+def test_forward_parity(framework, mode, model):
+    result = run_in_environment(python_of(framework), "forward", "--framework", framework, "--model", model,
+                                "--mode", mode)
+    assert result["shape"] == result["reference_shape"]
+    assert result["reference_scale"] > 0.01  # the batch exercises the network, not just zeros
+    assert result["max_abs_diff"] <= 1e-4
+
+
+@pytest.mark.parametrize("model", list(SPECS))
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_training_parity(framework, model, toy_data_dir):
+    ours = training_losses(framework, model, str(toy_data_dir))
+    assert len(ours) == 3 and all(math.isfinite(v) for v in ours)
+    assert ours[0] != ours[1] != ours[2]  # the weights change between steps
+    if framework == "torch":
+        return  # the reference itself
+    torch = training_losses("torch", model, str(toy_data_dir))
+    for step, (mine, reference) in enumerate(zip(ours, torch), start=1):
+        # 1e-4, tighter than the 1e-3 asked for: a doubled LSTM bias step stayed under 1e-3 on shape_gen
+        assert abs(mine - reference) <= 1e-4 * abs(reference), f"step {step}: {framework} {mine} vs torch {reference}"
