@@ -11,6 +11,10 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 THREADS_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+#: Thread settings recorded as found (set by a framework's runtime, not by the runner).
+RECORDED_THREAD_ENV = THREADS_ENV + ("MXNET_CPU_WORKER_NTHREADS",)
+#: Libraries whose versions every record carries, beside the framework's own.
+LIBRARIES = ("numpy", "pandas", "matplotlib", "psutil", "nvidia-ml-py", "ipykernel", "polybench")
 
 
 def default_threads() -> int:
@@ -46,7 +50,7 @@ def git_commit(root: Path = PROJECT_ROOT) -> str | None:
     return commit + ("+dirty" if dirty else "")
 
 
-def package_versions(names: tuple[str, ...] = ("numpy", "polybench")) -> dict[str, str]:
+def package_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
     """Installed versions of the named distributions."""
     versions = {}
     for name in names:
@@ -85,7 +89,7 @@ def capture(threads: int, command: str | None = None) -> dict:
         "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "threads": threads,
-        "thread_env": {name: os.environ.get(name) for name in THREADS_ENV},
+        "thread_env": {name: os.environ.get(name) for name in RECORDED_THREAD_ENV},
         "versions": package_versions(),
         "commit": git_commit(),
         "executable": sys.executable,

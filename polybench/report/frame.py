@@ -32,7 +32,8 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
         achieved, peak = r.get("achieved_flops_per_second"), r.get("peak_flops_per_second")
         rows.append({
             "model": r["model"], "framework": r["framework"], "mode": r["mode"], "seed": r["seed"],
-            "profile": r["profile"], "device": r["device"], "status": r["status"], "error": r["error"],
+            "profile": r["profile"], "device": r["device"], "device_kind": "gpu" if r.get("gpu_name") else "cpu",
+            "status": r["status"], "error": r["error"],
             "metric": r["metric"], "higher_is_better": r["metric_higher_is_better"],
             "test_metric": r["test_metric"], "test_loss": r["test_loss"], "target": r["target"],
             "target_met": r["target_met"], "epochs_run": len(r["epochs"]), "batch_size": r["batch_size"],

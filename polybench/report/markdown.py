@@ -138,7 +138,9 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         f"({', '.join(f'{n} {s}' for s, n in counts.items())}), "
         f"{seeds.min() if seeds.min() == seeds.max() else f'{seeds.min()}–{seeds.max()}'} seed(s) per cell.",
         f"Profile(s): {', '.join(sorted(frame.profile.unique()))}. Device(s): "
-        f"{', '.join(sorted(str(d) for d in frame.device.unique()))}. CPU: {env.cpu_model} "
+        f"{', '.join(sorted(frame.device_kind.unique()))}"
+        f"{' (' + ', '.join(sorted(frame.gpu_name.dropna().unique())) + ')' if frame.gpu_name.notna().any() else ''}. "
+        f"CPU: {env.cpu_model} "
         f"({env.cpu_count} cores), {env.threads} threads per framework. Commit(s): "
         f"{', '.join(sorted(str(c) for c in frame.commit.dropna().unique())) or 'unknown'}.",
         "",
