@@ -26,7 +26,6 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Adam, Spec, Split
 
@@ -90,20 +89,23 @@ def load_lstm(layer: keras.layers.LSTM, params: dict[str, np.ndarray], name: str
 
 
 class KerasImplementation(Implementation):
-    """A Keras model trained eagerly (no tf.function) with tf.GradientTape and Adam; subclasses
-    only build the model."""
+    """A Keras model trained with tf.GradientTape and Adam, eagerly or (graph mode) inside
+    tf.function; subclasses only build the model."""
 
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
                  dropout: bool = True, mode: str = "eager") -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        if mode != "eager":
-            raise UnsupportedError(f"TensorFlow {mode} mode (tf.function) is not implemented in polybench "
-                                   f"yet; only eager mode runs")
         with tf.device(device):
             self.model = self.build(params)
             self.optimizer = SpecAdam(learning_rate=optimizer.learning_rate, beta_1=optimizer.beta_1,
                                       beta_2=optimizer.beta_2, epsilon=optimizer.epsilon, amsgrad=False)
+            self.optimizer.build(self.model.trainable_variables)  # its slots exist before any tracing
             self.loss_sum = tf.Variable(0.0, trainable=False)
+        # Graph mode: tf.function traces the step and the inference call into graphs that
+        # TensorFlow's grappler optimises; shapes are relaxed so the short last batch does
+        # not keep retracing. Tracing happens on the first batches: first-epoch time.
+        self.step = tf.function(self._step, reduce_retracing=True) if mode == "graph" else self._step
+        self.infer = tf.function(self._infer, reduce_retracing=True) if mode == "graph" else self._infer
         self.loss_fn = LOSSES[spec.loss]
         self.data: dict[str, tuple[Split, tf.Tensor | None, tf.Tensor]] = {}
         self.loss_samples = 0
@@ -131,14 +133,19 @@ class KerasImplementation(Implementation):
             return self.to_model_layout(tf.convert_to_tensor(split.inputs(rows)))
         return tf.gather(x, rows)
 
+    def _step(self, x: tf.Tensor, y: tf.Tensor) -> None:
+        with tf.GradientTape() as tape:
+            loss = self.loss_fn(y, self.model(x, training=True))
+        variables = self.model.trainable_variables
+        self.optimizer.apply(tape.gradient(loss, variables), variables)
+        self.loss_sum.assign_add(loss * tf.cast(tf.shape(y)[0], loss.dtype))  # stays on the device
+
+    def _infer(self, x: tf.Tensor) -> tf.Tensor:
+        return self.model(x, training=False)
+
     def train_step(self, index: np.ndarray) -> None:
         with tf.device(self.device):
-            x, y = self._inputs("train", index), tf.gather(self.data["train"][2], index)
-            with tf.GradientTape() as tape:
-                loss = self.loss_fn(y, self.model(x, training=True))
-            variables = self.model.trainable_variables
-            self.optimizer.apply(tape.gradient(loss, variables), variables)
-            self.loss_sum.assign_add(loss * len(index))  # stays on the device
+            self.step(self._inputs("train", index), tf.gather(self.data["train"][2], index))
         self.loss_samples += len(index)
 
     def take_train_loss(self) -> float:
@@ -150,14 +157,14 @@ class KerasImplementation(Implementation):
     def predict(self, split: str) -> np.ndarray:
         n = len(self.data[split][0])
         with tf.device(self.device):
-            outputs = [self.model(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))),
-                                  training=False) for i in range(0, n, PREDICT_BATCH)]
+            outputs = [self.infer(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+                       for i in range(0, n, PREDICT_BATCH)]
             return tf.concat(outputs, axis=0).numpy()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with tf.device(self.device):
             x = self.to_model_layout(tf.convert_to_tensor(np.asarray(x, dtype=np.float32)))
-            return self.model(x, training=False).numpy()
+            return self.infer(x).numpy()
 
     def sync(self) -> None:
         tf.test.experimental.sync_devices()
