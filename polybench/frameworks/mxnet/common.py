@@ -108,11 +108,15 @@ class GluonImplementation(Implementation):
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
                  dropout: bool = True, mode: str = "eager") -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        if mode != "eager":
-            raise UnsupportedError(f"MXNet runs {spec.name} in eager mode only so far: graph mode "
-                                   "(Gluon hybridize) is not implemented yet")
         self.ctx = context(device)
         self.net = self.build(params)
+        if mode == "graph":
+            # Graph mode: hybridize turns the HybridBlock into a cached symbolic graph with
+            # memory planned once (static_alloc) for fixed input shapes (static_shape); the
+            # first call per input shape builds it, inside the first epoch's time.
+            if not isinstance(self.net, gluon.HybridBlock):
+                raise UnsupportedError(f"{spec.name} is not a HybridBlock in MXNet, so it cannot be hybridized")
+            self.net.hybridize(static_alloc=True, static_shape=True)
         adam = PaperAdam(learning_rate=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2,
                          epsilon=optimizer.epsilon)
         self.trainer = gluon.Trainer(self.net.collect_params(), adam)
