@@ -1,4 +1,4 @@
-"""What every Chainer model shares: weight loading, the Adam step, batched prediction.
+"""What every Chainer model shares: weight loading, the Adam step, batched prediction, graph mode.
 
 Canonical -> Chainer mapping, in one place:
 
@@ -33,12 +33,15 @@ Canonical -> Chainer mapping, in one place:
 from __future__ import annotations
 
 import abc
+import functools
 import math
 
 import chainer
 import chainer.functions as F
 import chainer.links as L
 import numpy as np
+from chainer import static_code
+from chainer.links.rnn.n_step_rnn import NStepRNNBase
 
 from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation
@@ -115,8 +118,50 @@ def sequences(x) -> list[chainer.Variable]:
 
 
 def dropout(x, rates: dict[str, float], name: str):
-    """F.dropout at the named layer's rate; the identity when the layer has none (or in eval)."""
-    return F.dropout(x, rates[name]) if name in rates else x
+    """F.dropout at the named layer's rate; the identity when the layer has none (or in eval).
+    While a graph-mode model is being traced for training, the scheduled dropout instead."""
+    if name not in rates:
+        return x
+    if chainer.config.schedule_func is not None and chainer.config.train:
+        return scheduled_dropout(x, rates[name])
+    return F.dropout(x, rates[name])
+
+
+@static_code
+def _draw_dropout_mask(ratio: float, state: dict[str, int], outputs: list) -> None:
+    """Fill ``outputs[0]`` in place with a fresh inverted-dropout mask, drawn as F.dropout draws
+    its CPU masks. Call 1 is the trace; call 2 is the schedule's own run in that same step,
+    which keeps call 1's mask (the trace's graph, which the first backward uses, holds it)."""
+    state["calls"] += 1
+    if state["calls"] == 2:
+        return
+    mask = outputs[0]
+    xp = chainer.backend.get_array_module(mask)
+    mask[...] = mask.dtype.type(1.0 / (1.0 - ratio)) * (xp.random.rand(*mask.shape) >= ratio)
+
+
+def scheduled_dropout(x: chainer.Variable, ratio: float) -> chainer.Variable:
+    """Dropout that a static schedule replays correctly: x times a mask buffer that a
+    ``@static_code`` function refills every step. (F.dropout keeps its first mask on its
+    FunctionNode, so a replayed schedule would reuse that one mask for every step.)"""
+    mask = x.xp.empty(x.shape, dtype=x.dtype)
+    _draw_dropout_mask(ratio, {"calls": 0}, outputs=[mask])
+    return x * mask
+
+
+@static_code
+def _zeros(xp, shape: tuple[int, ...], dtype) -> tuple:
+    """A new zero array, allocated by the schedule on every replay."""
+    return (xp.zeros(shape, dtype=dtype),)
+
+
+def _scheduled_init_hx(link: L.NStepLSTM | L.NStepBiLSTM, xs) -> chainer.Variable:
+    """NStepRNNBase.init_hx (the zero initial state when none is given), with the zeros made
+    by the static schedule: the link's own plain ``xp.zeros`` runs only while tracing, and
+    its array is gone when an eval-mode schedule replays, so F.separate would read None."""
+    shape = (link.n_layers * link.direction, len(xs), link.out_size)
+    with chainer.using_device(link.device):
+        return chainer.Variable(_zeros(link.xp, shape, xs[0].dtype)[0])
 
 
 class SpecEpsilon:
@@ -134,18 +179,47 @@ class SpecEpsilon:
         optimizer.eps = self.epsilon * math.sqrt(1.0 - optimizer.beta2 ** (optimizer.t + 1))
 
 
+class StaticGraph(chainer.Chain):
+    """Graph mode: the whole model as one Chainer static subgraph (``chainer.static_graph``).
+
+    The first call for each (train or eval, input shape) runs the model define-by-run while
+    tracing its functions into a static schedule, then runs that schedule; the first
+    backward traces the backward schedule the same way. Every later call with that key
+    replays the schedules without building a graph in Python. So the tracing lands in the
+    first epoch: its first step, its shorter last batch, and each eval batch shape.
+    Two things the plain trace would get wrong are scheduled instead: dropout masks
+    (``scheduled_dropout``) and the NStep LSTMs' zero initial states (``_scheduled_init_hx``)."""
+
+    def __init__(self, model: chainer.Chain) -> None:
+        super().__init__()
+        with self.init_scope():
+            self.model = model
+        for link in model.links():
+            if isinstance(link, NStepRNNBase):
+                link.init_hx = functools.partial(_scheduled_init_hx, link)
+
+    @chainer.static_graph
+    def forward(self, x):
+        return self.model(x)
+
+
 class ChainerImplementation(Implementation):
     """A chainer.Chain trained with chainer.optimizers.Adam; subclasses only build the Chain."""
 
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
                  dropout: bool = True, mode: str = "eager") -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        if mode != "eager":
-            raise UnsupportedError(f"{mode} mode is not implemented for Chainer in polybench (its static-graph "
-                                   f"optimisation, chainer.static_graph, is not wired in); run --mode eager")
         self.chainer_device = chainer_device(device)
         self.model = self.build(params)
         self.model.to_device(self.chainer_device)
+        # Graph mode: the model runs as one chainer.static_graph subgraph (StaticGraph), traced on
+        # its first calls and replayed after; the tracing lands in the first epoch's time.
+        on_cudnn = self.chainer_device.xp is not np and chainer.should_use_cudnn(">=auto", 5000)
+        if mode == "graph" and on_cudnn and any(isinstance(link, NStepRNNBase) for link in self.model.links()):
+            raise UnsupportedError("Chainer's static_graph cannot replay the cuDNN NStepLSTM used on a GPU: "
+                                   "it is an old-style chainer.Function, whose backward runs outside the "
+                                   "static schedule")
+        self.network = StaticGraph(self.model) if mode == "graph" else self.model
         self.optimizer = chainer.optimizers.Adam(alpha=optimizer.learning_rate, beta1=optimizer.beta_1,
                                                  beta2=optimizer.beta_2, eps=optimizer.epsilon)
         self.optimizer.setup(self.model)
@@ -177,7 +251,7 @@ class ChainerImplementation(Implementation):
     def train_step(self, index: np.ndarray) -> None:
         x, y = self._inputs("train", index), self.data["train"][2][self.chainer_device.send(index)]
         with chainer.using_config("train", True), chainer.using_config("enable_backprop", True):
-            loss = self.loss_fn(self.model(x), y)
+            loss = self.loss_fn(self.network(x), y)
         self.model.cleargrads()
         loss.backward()
         self.optimizer.update()
@@ -191,9 +265,9 @@ class ChainerImplementation(Implementation):
         return mean
 
     def _eval(self, x) -> np.ndarray:
-        """Eval-mode outputs (no dropout, no graph) for a device batch, as a host array."""
+        """Eval-mode outputs (no dropout, no backward graph) for a device batch, as a host array."""
         with chainer.using_config("train", False), chainer.using_config("enable_backprop", False):
-            return chainer.get_device("@numpy").send(self.model(x).array)
+            return chainer.get_device("@numpy").send(self.network(x).array)
 
     def predict(self, split: str) -> np.ndarray:
         n = len(self.data[split][0])
