@@ -45,7 +45,7 @@ exp = Experiment("{model}", framework, mode=mode, profile=profile, seed=seed, de
                  threads=threads, epochs=epochs, batch_size=batch_size, data_dir=data_dir,
                  record_path=output, progress_path=progress, command=command)
 p = exp.profile
-print(f"{{exp.key.framework}} on {{exp.device}} with {{exp.threads}} threads, profile {{p.name}}: "
+print(f"{{exp.key.framework}} ({{exp.key.mode}} mode) on {{exp.device}} with {{exp.threads}} threads, profile {{p.name}}: "
       f"{{p.epochs}} epochs, batch {{p.batch_size}}, {{p.optimizer}}")
 print({{name: len(split) for name, split in exp.splits.items()}})'''
 

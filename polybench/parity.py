@@ -11,7 +11,9 @@ implementation from the canonical weights of seed 0 with dropout off, takes the 
 rows, and prints the loss of each optimizer step. Run in two environments, the two
 sequences must agree: same weights, same batches, same optimizer settings.
 
-Tests run both with each framework's Python and assert on the figures.
+Both take ``--mode eager|graph``; a mode the implementation does not support prints
+``{"unsupported": reason}``. Tests run both with each framework's Python and assert on
+the figures.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from polybench import frameworks, loop
 from polybench.data import tables
+from polybench.errors import UnsupportedError
 from polybench.specs import get_spec
 
 
@@ -36,7 +39,10 @@ def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eage
     device = runtime.configure(threads=1, device="cpu")
     params = spec.parity_parameters()
     x = spec.parity_batch(batch)
-    impl = runtime.implementation(model)(spec, params, spec.profile("full").optimizer, device, mode=mode)
+    try:
+        impl = runtime.implementation(model)(spec, params, spec.profile("full").optimizer, device, mode=mode)
+    except UnsupportedError as exc:
+        return {"unsupported": str(exc)}
     outputs = np.asarray(impl.forward(x), dtype=np.float64)
     reference = spec.reference_forward(params, x)
     if outputs.shape != reference.shape:
@@ -46,7 +52,7 @@ def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eage
             "reference_scale": float(np.abs(reference).max())}
 
 
-def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3) -> dict:
+def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3, mode: str = "eager") -> dict:
     """The loss of each of the first ``steps`` optimizer steps, dropout off."""
     spec = get_spec(model)
     runtime = frameworks.runtime(framework)
@@ -54,7 +60,11 @@ def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3) -> 
     profile = spec.profile("quick")
     splits = {name: split.head(profile.train_size if name == "train" else 1)
               for name, split in tables.load_splits(spec, data_dir).items()}
-    impl = runtime.implementation(model)(spec, spec.init_parameters(0), profile.optimizer, device, dropout=False)
+    try:
+        impl = runtime.implementation(model)(spec, spec.init_parameters(0), profile.optimizer, device,
+                                             dropout=False, mode=mode)
+    except UnsupportedError as exc:
+        return {"unsupported": str(exc)}
     impl.load_data(splits)
     order = loop.epoch_orders(len(splits["train"]), 1, seed=0)[0]
     losses = []
@@ -75,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check == "forward":
         result = forward_parity(args.framework, args.model, mode=args.mode)
     else:
-        result = train_parity(args.framework, args.model, args.data_dir)
+        result = train_parity(args.framework, args.model, args.data_dir, mode=args.mode)
     print(json.dumps(result))
     return 0
 
