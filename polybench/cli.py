@@ -97,7 +97,13 @@ def cmd_run(args) -> int:
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
     run_dir.mkdir(parents=True, exist_ok=True)
     print(f"run folder: {run_dir}")
-    results = runner.Runner(plan, run_dir).run_all()
+    try:
+        results = runner.Runner(plan, run_dir).run_all()
+    except KeyboardInterrupt:
+        if any((run_dir / "records").glob("*.json")):
+            report.build([run_dir], run_dir)  # what finished stays readable
+            print(f"\ninterrupted; the runs that finished are in {run_dir / 'report.md'}", file=sys.stderr)
+        raise
     report.build([run_dir], run_dir)
     print()
     print(report.terminal_table([run_dir]))
