@@ -101,14 +101,10 @@ def test_lstm_reference_follows_the_gate_equations():
     assert np.allclose(backward[:, ::-1], ops.lstm(x[:, ::-1], kernel, recurrent, bias, return_sequences=True))
 
 
-def test_lstm_bias_starts_the_forget_gate_open():
-    bias = get_spec("echo").init_parameters(0)["lstm.bias"]
-    assert bias.tolist() == [0.0] * 25 + [1.0] * 25 + [0.0] * 50
-
-
-def test_orthogonal_recurrent_kernels():
-    recurrent = get_spec("echo").init_parameters(0)["lstm.recurrent_kernel"].astype(np.float64)
-    assert np.allclose(recurrent @ recurrent.T, np.eye(25), atol=1e-5)
+def test_lstm_weights_are_uniform_in_one_over_sqrt_units():
+    params = get_spec("echo").init_parameters(0)
+    for name in ("lstm.kernel", "lstm.recurrent_kernel", "lstm.bias"):
+        assert np.abs(params[name]).max() <= 1 / np.sqrt(25) and np.abs(params[name]).max() > 0.9 / np.sqrt(25)
 
 
 GENERATED = [name for name, cls in SPECS.items() if hasattr(cls, "generate")]
