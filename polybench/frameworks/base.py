@@ -80,10 +80,11 @@ class Runtime(abc.ABC):
         """Set the framework's thread count; resolve "auto"/"cpu"/"gpu" to the device name it
         will use. Raises PolybenchError when a GPU is asked for and none is visible."""
 
+    @abc.abstractmethod
     def seed(self, seed: int) -> None:
         """Seed the framework's own random generators (dropout masks), so that a run is
-        repeatable. Implementations override this; the loop's shuffle and the initial
-        weights come from the spec and the loop, not from here."""
+        repeatable. The loop's shuffle and the initial weights come from the spec and the
+        loop, not from here."""
 
     @abc.abstractmethod
     def versions(self) -> dict[str, str]:
