@@ -18,7 +18,8 @@ def fake_record(model, framework, status="ok", metric=0.98, seconds=(3.0, 2.0, 2
              epochs=epochs, environment={"threads": 2, "cpu_model": "Test CPU", "versions": {framework: "1.0"}})
     if status == "ok":
         r.update(test_metric=metric, target_met=metric >= 0.975, first_epoch_seconds=seconds[0],
-                 steady_epoch_seconds=sorted(seconds[1:])[len(seconds[1:]) // 2], samples_per_second=1000.0,
+                 steady_epoch_seconds=sorted(seconds[1:])[len(seconds[1:]) // 2] if len(seconds) > 1 else None,
+                 samples_per_second=1000.0,
                  train_seconds=sum(seconds), peak_rss_bytes=700 * 2**20, implementation_loc=20)
     else:
         r["error"] = "ValueError: it broke"
@@ -114,6 +115,16 @@ def test_intervals_over_seeds_and_the_noise_verdict(tmp_path):
     assert f"2.10 [{2.1 - half:.2f}, {2.1 + half:.2f}]" in text
 
 
+def test_one_epoch_runs_compare_first_epochs(tmp_path):
+    for framework, seconds in (("torch", [1.0, 1.1, 1.2]), ("mxnet", [3.0, 3.1, 3.2])):
+        for seed, first in enumerate(seconds):
+            key, record = fake_record("echo", framework, seed=seed, seconds=(first,))
+            records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    assert "echo (eager): torch vs mxnet first epoch (the only one) — torch faster by 2.82×" \
+        in (tmp_path / "report.md").read_text()
+
+
 def test_single_seed_reports_no_interval(run_dir):
     report.build([run_dir], run_dir)
     assert "With one seed per cell there is no interval" in (run_dir / "report.md").read_text()
@@ -128,7 +139,7 @@ def test_time_to_target_efficiency_overhead_and_loc_sections(tmp_path):
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "| mnist_fcn | torch | eager | 1/1 | 5.1 |" in text
-    assert "| mnist_fcn | 1 | torch | eager | 3.00 | 3.00 | 60.0 | 5.0% |" in text
+    assert "| mnist_fcn | 1 | torch | eager | 3 | 3 | 60 | 5.00% |" in text
     # steady epoch 2.0 s over 10 batches: 200 ms per step; 2 µs is 0.001% of it
     assert "| mnist_fcn | 2.00 | 200.000 (torch) | 0.0010% |" in text
     assert "| mnist_fcn | 109 (21 + 88) |" in text

@@ -59,23 +59,26 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 
 def noise_lines(table: pd.DataFrame) -> list[str]:
-    """For each model, each pair of frameworks: is the steady-state time difference outside
-    both 95% intervals, or inside the noise?"""
-    if table.steady_epoch_seconds_low.isna().all():
+    """For each model, each pair of frameworks: is the epoch-time difference outside both 95%
+    intervals, or inside the noise? Steady-state epochs when there are any, else the first."""
+    measure = "steady_epoch_seconds" if table.steady_epoch_seconds.notna().any() else "first_epoch_seconds"
+    what = "steady epoch" if measure == "steady_epoch_seconds" else "first epoch (the only one)"
+    if table[f"{measure}_low"].isna().all():
         return ["With one seed per cell there is no interval: rerun with `--seeds 3` (or more) to see "
                 "which differences are outside the noise."]
     lines = []
     for (model, mode), cell in table.groupby(["model", "mode"], sort=False):
         for a, b in itertools.combinations(cell.itertuples(), 2):
-            if pd.isna(a.steady_epoch_seconds_low) or pd.isna(b.steady_epoch_seconds_low):
+            a_low, a_high, b_low, b_high = (getattr(r, f"{measure}_{end}") for r in (a, b) for end in ("low", "high"))
+            if pd.isna(a_low) or pd.isna(b_low):
                 continue
-            overlap = a.steady_epoch_seconds_low <= b.steady_epoch_seconds_high and \
-                b.steady_epoch_seconds_low <= a.steady_epoch_seconds_high
-            fast, slow = (a, b) if a.steady_epoch_seconds <= b.steady_epoch_seconds else (b, a)
+            overlap = a_low <= b_high and b_low <= a_high
+            fast, slow = (a, b) if getattr(a, measure) <= getattr(b, measure) else (b, a)
             verdict = "inside the noise (95% intervals overlap)" if overlap else \
-                f"{fast.framework} faster by {slow.steady_epoch_seconds / fast.steady_epoch_seconds:.2f}×"
-            lines.append(f"- {model} ({mode}): {a.framework} vs {b.framework} steady epoch — {verdict}")
-    return lines or ["No pair of frameworks with intervals to compare."]
+                f"{fast.framework} faster by {getattr(slow, measure) / getattr(fast, measure):.2f}×"
+            lines.append(f"- {model} ({mode}): {a.framework} vs {b.framework} {what} — {verdict}")
+    return lines or ["Each model ran in one framework and mode only: nothing to compare. Intervals are in the "
+                     "results table."]
 
 
 def time_to_target_rows(table: pd.DataFrame) -> list[list[str]]:
@@ -89,9 +92,9 @@ def efficiency_rows(table: pd.DataFrame) -> list[list[str]]:
     for model, cell in table.groupby("model", sort=False):
         ranked = cell.sort_values("share_of_peak", ascending=False, na_position="last")
         for rank, r in enumerate(ranked.itertuples(), start=1):
-            rows.append([model, str(rank), r.framework, r.mode, fmt(r.flops_per_sample / 1e6, ",.2f"),
-                         fmt(r.achieved_flops_per_second / 1e9, ",.2f"), fmt(r.peak_flops_per_second / 1e9, ",.1f"),
-                         with_interval(r, "share_of_peak", ".1%")])
+            rows.append([model, str(rank), r.framework, r.mode, fmt(r.flops_per_sample / 1e6, ".4g"),
+                         fmt(r.achieved_flops_per_second / 1e9, ".3g"), fmt(r.peak_flops_per_second / 1e9, ".3g"),
+                         with_interval(r, "share_of_peak", ".2%")])
     return rows
 
 
