@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Adam, Spec, Split
 
@@ -59,9 +60,14 @@ def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, suffix: 
 class TorchImplementation(Implementation):
     """An nn.Module trained with torch.optim.Adam; subclasses only build the module."""
 
+    #: Why graph mode cannot run this model, when it cannot (recorded as unsupported).
+    graph_unsupported: str | None = None
+
     def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
                  dropout: bool = True, mode: str = "eager") -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
+        if mode == "graph" and self.graph_unsupported:
+            raise UnsupportedError(self.graph_unsupported)
         self.torch_device = torch.device(device)
         self.model = self.build(params).to(self.torch_device)
         # Graph mode: torch.compile traces the module (TorchDynamo) and compiles forward and
