@@ -25,8 +25,6 @@ from polybench.frameworks import check_framework
 
 REQUIREMENTS = PROJECT_ROOT / "requirements"
 _MARKER = "polybench-ready.json"
-#: The module whose import proves each environment works.
-IMPORT_NAMES = {"torch": "torch", "tensorflow": "tensorflow", "mxnet": "mxnet", "chainer": "chainer"}
 #: Requirement files installed first, each in its own pip call, and whether the
 #: framework's own file then needs --no-build-isolation (chainer's sdist does).
 BUILD_FIRST = {"chainer": ("chainer-build.txt", True)}
@@ -116,7 +114,7 @@ def setup(framework: str, say: Callable[[str], None] = print) -> Path:
     version = import_check(framework)
     (target / _MARKER).write_text(json.dumps({"requirements": requirements_hash(framework),
                                               "version": version}) + "\n")
-    say(f"{framework}: ready ({IMPORT_NAMES[framework]} {version}, kernel {kernel_name(framework)}, "
+    say(f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, "
         f"{time.monotonic() - start:.0f} s)")
     return python
 
@@ -127,8 +125,8 @@ def ensure(framework: str, say: Callable[[str], None] = print) -> Path:
 
 
 def import_check(framework: str) -> str:
-    """Import the framework inside its environment; return its version."""
-    name = IMPORT_NAMES[check_framework(framework)]
+    """Import the framework inside its environment (its module bears its name); return its version."""
+    name = check_framework(framework)
     done = subprocess.run([str(env_python(framework)), "-c", f"import {name}; print({name}.__version__)"],
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
     if done.returncode != 0:

@@ -72,8 +72,6 @@ class Runtime(abc.ABC):
 
     #: Registry name, e.g. "torch".
     name: ClassVar[str]
-    #: The Python distribution whose import proves the environment works.
-    module: ClassVar[str]
 
     @abc.abstractmethod
     def configure(self, threads: int, device: str) -> str:

@@ -41,7 +41,6 @@ def _blas() -> str:
 
 class ChainerRuntime(Runtime):
     name = "chainer"
-    module = "chainer"
 
     def configure(self, threads: int, device: str) -> str:
         if device == "cpu":

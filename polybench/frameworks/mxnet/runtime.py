@@ -21,7 +21,6 @@ from polybench.frameworks.base import Runtime
 
 class MXNetRuntime(Runtime):
     name = "mxnet"
-    module = "mxnet"
 
     def configure(self, threads: int, device: str) -> str:
         wanted = {**environment.thread_environment(threads),

@@ -20,7 +20,6 @@ from polybench.frameworks.base import Runtime  # noqa: E402
 
 class TensorFlowRuntime(Runtime):
     name = "tensorflow"
-    module = "tensorflow"
 
     def configure(self, threads: int, device: str) -> str:
         threading = tf.config.threading

@@ -12,7 +12,6 @@ from polybench.frameworks.base import Runtime
 
 class TorchRuntime(Runtime):
     name = "torch"
-    module = "torch"
 
     def configure(self, threads: int, device: str) -> str:
         torch.set_num_threads(threads)
