@@ -126,6 +126,7 @@ class Experiment:
             target_met=spec.metric.met(result.test_metric),
             epochs_planned=self.profile.epochs,
             batch_size=self.profile.batch_size,
+            optimizer=dataclasses.asdict(self.profile.optimizer),
             train_samples=result.train_samples,
             epochs=[dataclasses.asdict(row) for row in result.epochs],
             first_epoch_seconds=result.first_epoch_seconds,

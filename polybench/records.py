@@ -59,6 +59,7 @@ def empty_record(key: RunKey, profile: str) -> dict:
         "target_met": None,
         "epochs_planned": None,
         "batch_size": None,
+        "optimizer": None,
         "train_samples": None,
         "epochs": [],
         "first_epoch_seconds": None,
@@ -116,6 +117,23 @@ def read_records(run_dirs: list[Path]) -> list[dict]:
         for path in sorted((Path(run_dir) / "records").glob("*.json")):
             records.append(read_record(path))
     return records
+
+
+def latest(records: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Split records into the latest one per (model, framework, mode, seed, profile), by
+    ``finished_at``, and the older ones it supersedes: a rerun of a cell in another run
+    folder replaces the earlier result instead of counting as one more seed."""
+    newest: dict[tuple, dict] = {}
+    superseded = []
+    for record in records:
+        key = (record["model"], record["framework"], record["mode"], record["seed"], record["profile"])
+        if key in newest:
+            older, newer = sorted((newest[key], record), key=lambda r: r.get("finished_at") or "")
+            superseded.append(older)
+            newest[key] = newer
+        else:
+            newest[key] = record
+    return list(newest.values()), superseded
 
 
 def read_progress(path: Path) -> list[dict]:

@@ -31,12 +31,18 @@ class Addition(GeneratedSpec):
         "one-hot encoded over the alphabet \"0123456789+ \"; the answer is the sum as 2 characters. An "
         "encoder LSTM(75) reads the problem, its last output is repeated twice, a decoder LSTM(50) "
         "returns both steps and a dense layer gives 12 logits per step (softmax cross-entropy per "
-        "character). Metric: exact match of both characters. Adam 1e-3, batch 32, 5 epochs.")
+        "character). Metric: exact match of both characters. Adam 1e-3 with β2 = 0.99, batch 32, 5 epochs.")
     loss = "softmax_cross_entropy"
     metric = Metric("exact_match", higher_is_better=True, target=0.97)
     sizes = {"train": 75_000, "val": 1_000, "test": 1_000}
+    # β2 = 0.99, not Adam's usual 0.999: the gradient norm here has rare spikes of 100-300x its
+    # median, and with 0.999 the slowly adapting second moment let them throw trained models
+    # off late in training: over seeds 0-7 PyTorch ended below the target once (0.879, from
+    # 0.999 an epoch before) and MXNet twice in seeds 0-2. With 0.99 PyTorch ends at 0.999 for
+    # all eight seeds (dips recover within an epoch). Clipping the gradient norm at 1.0
+    # instead did not help (one of three seeds still fell to 0.884 in its last epoch).
     profiles = task_profiles(epochs=5, batch_size=32, learning_rate=1e-3, quick_sizes=(2_000, 200, 200),
-                             time_limit_s=1800)
+                             time_limit_s=1800, beta_2=0.99)
     input_shape = (PROBLEM_CHARS, len(ALPHABET))
     output_shape = (ANSWER_CHARS, len(ALPHABET))
     schema = {"problem": Columns(("problem",), "str"), "answer": Columns(("answer",), "str")}

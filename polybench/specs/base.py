@@ -172,10 +172,10 @@ def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> 
 
 
 def task_profiles(epochs: int, batch_size: int, learning_rate: float, quick_sizes: tuple[int, int, int],
-                  time_limit_s: float) -> dict[str, "Profile"]:
+                  time_limit_s: float, beta_2: float = 0.999) -> dict[str, "Profile"]:
     """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
     (sizes in samples, train/val/test)."""
-    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7)
     train, val, test = quick_sizes
     return {"quick": Profile("quick", epochs=1, batch_size=batch_size, optimizer=adam, train_size=train,
                              val_size=val, test_size=test, time_limit_s=300),
