@@ -167,3 +167,33 @@ def test_graph_vs_eager_ratios_chart_and_paragraph(tmp_path):
 def test_no_mode_section_with_one_mode(run_dir):
     report.build([run_dir], run_dir)
     assert "Imperative vs symbolic" not in (run_dir / "report.md").read_text()
+
+
+def test_a_rerun_in_a_later_folder_supersedes_the_older_record(tmp_path):
+    old_dir, new_dir = tmp_path / "old", tmp_path / "new"
+    key, old = fake_record("mnist_fcn", "torch", metric=0.90)
+    old["finished_at"] = "2026-11-20T10:00:00+00:00"
+    records.write_record(key.record_path(old_dir), old)
+    _, new = fake_record("mnist_fcn", "torch", metric=0.99)
+    new["finished_at"] = "2026-11-21T10:00:00+00:00"
+    records.write_record(key.record_path(new_dir), new)
+    kept, superseded = records.latest(records.read_records([new_dir, old_dir]))
+    assert [r["test_metric"] for r in kept] == [0.99] and [r["test_metric"] for r in superseded] == [0.90]
+    report.build([old_dir, new_dir], tmp_path / "out")
+    table = pd.read_csv(tmp_path / "out" / "summary.csv")
+    assert table.test_metric.tolist() == [0.99]  # one run, not two "seeds"
+    md = (tmp_path / "out" / "report.md").read_text()
+    assert "1 older record(s)" in md and "mnist_fcn/torch/eager/seed 0 (2026-11-20T10:00:00+00:00)" in md
+
+
+def test_runs_with_different_thread_counts_say_which_used_which(tmp_path):
+    for framework, threads in [("torch", 2), ("mxnet", 1)]:
+        key, record = fake_record("mnist_fcn", framework)
+        record["environment"]["threads"] = threads
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "1, 2 thread(s) per framework (the threads column says which run used which)" in md
+    header = next(line for line in md.splitlines() if line.startswith("| model | framework | mode |"))
+    assert "| threads |" in header
+    assert "| mnist_fcn | mxnet | eager | 1 |" in md and "| mnist_fcn | torch | eager | 2 |" in md

@@ -20,7 +20,7 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     for run_dir in run_dirs:
         if not (run_dir / "records").is_dir():
             raise PolybenchError(f"{run_dir}: no records/ folder; pass a run folder made by `polybench run`")
-    recs = records.read_records(run_dirs)
+    recs, superseded = records.latest(records.read_records(run_dirs))
     if not recs:
         raise PolybenchError(f"no records in {', '.join(str(d) for d in run_dirs)}; nothing to report")
     out_dir = Path(out_dir)
@@ -41,13 +41,13 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     if len(ratios):
         written.append(charts_dir / "graph_vs_eager.png")
         modes.chart(ratios, written[-1])
-    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs)
+    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded)
     return [out_dir / "summary.csv", out_dir / "report.md", *written]
 
 
 def terminal_table(run_dirs: list[Path]) -> str:
     """The results table as fixed-width text for the end of `polybench run`."""
-    table = aggregate(summary_frame(records.read_records([Path(d) for d in run_dirs])))
+    table = aggregate(summary_frame(records.latest(records.read_records([Path(d) for d in run_dirs]))[0]))
     header, rows = results_rows(table)
     cells = [header] + rows
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]

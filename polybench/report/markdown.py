@@ -55,6 +55,10 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                      with_interval(r, "first_epoch_seconds", ".2f"), with_interval(r, "steady_epoch_seconds", ".2f"),
                      fmt(r.samples_per_second, ",.0f"), fmt(r.peak_rss_bytes / MIB, ".0f"), gpu,
                      fmt(r.implementation_loc, ".0f")])
+    if table.threads.nunique() > 1:  # runs with different thread counts: say which is which
+        header.insert(3, "threads")
+        for row, threads in zip(rows, table.threads):
+            row.insert(3, threads)
     return header, rows
 
 
@@ -130,8 +134,8 @@ def ratio_rows(ratios: pd.DataFrame) -> list[list[str]]:
 
 
 def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataFrame, charts: list[Path],
-          run_dirs: list[Path]) -> None:
-    """Write report.md."""
+          run_dirs: list[Path], superseded: list[dict] = ()) -> None:
+    """Write report.md; ``superseded`` are the older records of cells rerun in a later run."""
     counts = frame.status.value_counts().to_dict()
     env = frame.iloc[0]
     seeds = frame.groupby(["model", "framework", "mode"]).size()
@@ -144,8 +148,13 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         f"{', '.join(sorted(frame.device_kind.unique()))}"
         f"{' (' + ', '.join(sorted(frame.gpu_name.dropna().unique())) + ')' if frame.gpu_name.notna().any() else ''}. "
         f"CPU: {env.cpu_model} "
-        f"({env.cpu_count} cores), {env.threads} threads per framework. Commit(s): "
+        f"({env.cpu_count} cores), "
+        f"{', '.join(str(int(t)) for t in sorted(frame.threads.dropna().unique()))} thread(s) per framework"
+        f"{' (the threads column says which run used which)' if frame.threads.nunique() > 1 else ''}. Commit(s): "
         f"{', '.join(sorted(str(c) for c in frame.commit.dropna().unique())) or 'unknown'}.",
+        *([f"{len(superseded)} older record(s) of cells rerun in a later run folder were left out: "
+           + ", ".join(f"{r['model']}/{r['framework']}/{r['mode']}/seed {r['seed']} ({r.get('finished_at')})"
+                       for r in superseded) + "."] if superseded else []),
         "",
         "Figures are medians over each cell's ok runs, with a 95% t-interval of the mean in brackets "
         "when a cell has two or more seeds. Epoch times cover training steps only; the first epoch "
