@@ -164,6 +164,22 @@ def test_graph_vs_eager_ratios_chart_and_paragraph(tmp_path):
     assert "the claim of faster and leaner holds where both ratios are below 1: torch/echo." in text
 
 
+def test_a_mode_that_did_not_run_is_named_with_its_reason(tmp_path):
+    for framework, mode, status in [("torch", "eager", "ok"), ("torch", "graph", "unsupported"),
+                                    ("mxnet", "eager", "ok"), ("mxnet", "graph", "ok")]:
+        key, record = fake_record("mnist_cnn", framework, status="ok")
+        key = records.RunKey("mnist_cnn", framework, mode, 0)
+        record.update(mode=mode)
+        if status != "ok":
+            record.update(status=status, error="UnsupportedError: zero convolution gradients", test_metric=None)
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "| mnist_cnn | mxnet |" in text.split("## Imperative vs symbolic")[1]
+    assert ("- torch/mnist_cnn ran in eager mode only; graph mode was unsupported: "
+            "UnsupportedError: zero convolution gradients") in text
+
+
 def test_no_mode_section_with_one_mode(run_dir):
     report.build([run_dir], run_dir)
     assert "Imperative vs symbolic" not in (run_dir / "report.md").read_text()

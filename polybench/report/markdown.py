@@ -178,7 +178,8 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         markdown_table(["model", "harness µs/batch", "fastest step ms", "share"], overhead_rows(table)), "",
         "## Lines of code", "", markdown_table(*loc_rows(table)), "",
     ]
-    if len(ratios):
+    missing = modes.missing_lines(frame)
+    if len(ratios) or missing:
         lines += [
             "## Imperative vs symbolic", "",
             "Graph/eager ratios from the same report's runs (below 1: graph mode is faster or leaner). "
@@ -186,6 +187,7 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
             markdown_table(["model", "framework", "steady epoch", "first epoch", "peak RSS", "compile s"],
                            ratio_rows(ratios)), "",
             modes.paragraph(ratios), "",
+            *([f"Not in the table ({len(missing)}):", *missing, ""] if missing else []),
         ]
     lines += [
         "## Memory", "",

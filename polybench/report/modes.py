@@ -38,6 +38,21 @@ def ratio_table(table: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def missing_lines(frame: pd.DataFrame) -> list[str]:
+    """One line per (model, framework) that finished in one mode but not in the other, with
+    the other mode's status and reason: the cells the ratio table cannot show."""
+    lines = []
+    for (model, framework), cell in frame.groupby(["model", "framework"], sort=False):
+        ok_modes = set(cell.loc[cell.status == "ok", "mode"])
+        if len(ok_modes) != 1 or cell["mode"].nunique() < 2:
+            continue
+        for r in cell[~cell["mode"].isin(ok_modes)].drop_duplicates("mode").itertuples():
+            reason = f": {r.error}" if isinstance(r.error, str) and r.error else ""
+            lines.append(f"- {framework}/{model} ran in {next(iter(ok_modes))} mode only; {r.mode} mode was "
+                         f"{r.status}{reason}")
+    return lines
+
+
 def chart(ratios: pd.DataFrame, path: Path) -> None:
     """Steady-state epoch time graph/eager per model, one bar per framework (log scale)."""
     models = list(dict.fromkeys(ratios.model))
