@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import functools
 import math
+import subprocess
+import textwrap
 
 import pytest
 
@@ -19,9 +21,11 @@ from polybench.frameworks import FRAMEWORKS
 from polybench.parity import run_in_environment
 from polybench.specs import SPECS
 
-#: Cells whose graph mode is known to be wrong and says so (UnsupportedError with a reason).
-#: Chainer's LSTM models would add themselves under cuDNN on a GPU.
-GRAPH_UNSUPPORTED = [("torch", "mnist_cnn")]
+LSTM_MODELS = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
+#: Cells whose graph mode is known to be wrong or not compiled, each with the words its reason
+#: must contain (UnsupportedError). Chainer's LSTM models would add themselves under cuDNN on a GPU.
+GRAPH_UNSUPPORTED = {("torch", "mnist_cnn"): "zero convolution gradients",
+                     **{("torch", model): "does not compile nn.LSTM" for model in LSTM_MODELS}}
 GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS if (fw, model) not in GRAPH_UNSUPPORTED]
 
 
@@ -70,8 +74,42 @@ def test_graph_mode_training_parity(framework, model, toy_data_dir):
 
 
 
-@pytest.mark.parametrize("framework, model", GRAPH_UNSUPPORTED)
+@pytest.mark.parametrize("framework, model", list(GRAPH_UNSUPPORTED))
 def test_graph_mode_parity_unsupported_says_why(framework, model):
     result = run_in_environment(python_of(framework), "forward", "--framework", framework, "--model", model,
                                 "--mode", "graph")
-    assert set(result) == {"unsupported"} and "gradients" in result["unsupported"]
+    assert set(result) == {"unsupported"} and GRAPH_UNSUPPORTED[framework, model] in result["unsupported"]
+
+
+def test_torch_graph_mode_refuses_a_model_that_compiles_to_nothing():
+    """torch.compile falls back to eager without a word for code Dynamo skips; graph mode must
+    say so instead of timing eager execution as compiled."""
+    script = textwrap.dedent('''
+        import torch
+        from polybench.errors import UnsupportedError
+        from polybench.frameworks.torch.common import TorchImplementation
+        from polybench.specs import get_spec
+
+        class Skipped(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.dense = torch.nn.Linear(784, 10)
+
+            @torch._dynamo.disable
+            def forward(self, x):
+                return self.dense(x)
+
+        class Implementation(TorchImplementation):
+            def build(self, params):
+                return Skipped()
+
+        spec = get_spec("mnist_fcn")
+        impl = Implementation(spec, spec.init_parameters(0), spec.profile("quick").optimizer, "cpu", mode="graph")
+        try:
+            impl.forward(torch.zeros(2, 784).numpy())
+        except UnsupportedError as e:
+            print("unsupported:", e)
+        ''')
+    out = subprocess.run([str(python_of("torch")), "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "unsupported: torch.compile compiled no graph for this model" in out.stdout

@@ -8,6 +8,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch._dynamo.utils import counters
 
 from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation
@@ -57,6 +58,13 @@ def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, suffix: 
     getattr(layer, f"bias_hh_l0{suffix}").requires_grad_(False)
 
 
+#: Why the LSTM models have no torch graph mode. Checked with torch 2.13.0 on the CPU.
+RNN_UNSUPPORTED = (
+    f"torch.compile (torch {torch.__version__}) does not compile nn.LSTM: Dynamo leaves RNN modules to eager "
+    "(torch._dynamo.config.allow_rnn is off), so nothing of these models would be compiled and graph mode "
+    "would silently be eager; with allow_rnn on, Inductor's CPU code fails on aten.mkldnn_rnn_layer")
+
+
 class TorchImplementation(Implementation):
     """An nn.Module trained with torch.optim.Adam; subclasses only build the module."""
 
@@ -70,10 +78,13 @@ class TorchImplementation(Implementation):
             raise UnsupportedError(self.graph_unsupported)
         self.torch_device = torch.device(device)
         self.model = self.build(params).to(self.torch_device)
+        if mode == "graph" and any(isinstance(m, nn.RNNBase) for m in self.model.modules()):
+            raise UnsupportedError(RNN_UNSUPPORTED)
         # Graph mode: torch.compile traces the module (TorchDynamo) and compiles forward and
         # backward (Inductor); the optimizer step stays eager. Compilation happens on the
         # first batches, so it lands in the first epoch's time.
         self.network = torch.compile(self.model) if mode == "graph" else self.model
+        self._graphs_before = counters["stats"]["unique_graphs"] if mode == "graph" else None
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=optimizer.learning_rate,
                                           betas=(optimizer.beta_1, optimizer.beta_2), eps=optimizer.epsilon)
         self.loss_fn = LOSSES[spec.loss]
@@ -97,12 +108,23 @@ class TorchImplementation(Implementation):
             return torch.from_numpy(split.inputs(rows)).to(self.torch_device)
         return x[torch.from_numpy(rows).to(self.torch_device)]
 
+    def _network(self, x: torch.Tensor) -> torch.Tensor:
+        """The model's output; in graph mode, the first call also proves that Dynamo compiled a
+        graph, so a model it skips is unsupported instead of silently running eagerly."""
+        out = self.network(x)
+        if self._graphs_before is not None:
+            if counters["stats"]["unique_graphs"] == self._graphs_before:
+                raise UnsupportedError("torch.compile compiled no graph for this model, so graph mode would run "
+                                       "it eagerly")
+            self._graphs_before = None
+        return out
+
     def train_step(self, index: np.ndarray) -> None:
         y = self.data["train"][2]
         x = self._inputs("train", index)
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self.network(x), y[torch.from_numpy(index).to(self.torch_device)])
+        loss = self.loss_fn(self._network(x), y[torch.from_numpy(index).to(self.torch_device)])
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * len(index)
@@ -118,7 +140,7 @@ class TorchImplementation(Implementation):
     def predict(self, split: str) -> np.ndarray:
         self.model.eval()
         n = len(self.data[split][0])
-        outputs = [self.network(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+        outputs = [self._network(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
                    for i in range(0, n, PREDICT_BATCH)]
         return torch.cat(outputs).cpu().numpy()
 
@@ -126,7 +148,7 @@ class TorchImplementation(Implementation):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.model.eval()
         x = torch.from_numpy(np.asarray(x, dtype=np.float32)).to(self.torch_device)
-        return self.network(x).cpu().numpy()
+        return self._network(x).cpu().numpy()
 
     def sync(self) -> None:
         if self.torch_device.type == "cuda":
