@@ -159,10 +159,24 @@ def test_graph_vs_eager_ratios_chart_and_paragraph(tmp_path):
     assert "| echo | torch | 0.50 | 7.50 | 0.93 | 29.0 |" in text
     assert "| echo | mxnet | 1.25 | 1.17 | 1.20 | 1.0 |" in text
     assert "Graph mode was faster in the steady state in 1 of 2 cells" in text
+    assert "Median ratio by framework (steady state): torch 0.50, mxnet 1.25." in text
     assert "On the LSTM tasks torch gains most (median ratio 0.50)" in text
     assert "The largest compile cost, relative to the epoch, is torch on echo" in text
     assert "(+2900%; 7.50× the eager first epoch)" in text
     assert "the claim of faster and leaner holds where both ratios are below 1: torch/echo." in text
+
+
+def test_one_epoch_runs_compare_the_modes_on_their_only_epoch(tmp_path):
+    for framework, mode, first in [("torch", "eager", 2.0), ("torch", "graph", 1.0)]:
+        key, record = fake_record("echo", framework, seconds=(first,))
+        key = records.RunKey("echo", framework, mode, 0)
+        record.update(mode=mode)
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "nan" not in text.split("## Imperative vs symbolic")[1].split("## Memory")[0]
+    assert "The runs had one epoch each, so the times compared include compilation and warm-up." in text
+    assert "Graph mode was faster in the first (only) epoch in 1 of 1 cells (median ratio 0.50)." in text
 
 
 def test_a_mode_that_did_not_run_is_named_with_its_reason(tmp_path):

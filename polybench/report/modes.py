@@ -54,8 +54,17 @@ def missing_lines(frame: pd.DataFrame) -> list[str]:
     return lines
 
 
+def time_ratio(ratios: pd.DataFrame) -> tuple[str, str]:
+    """Which epoch-time ratio to compare: the steady state, or the first epoch when the runs
+    had only one (the quick profile); and how to name it."""
+    if ratios.steady.notna().any():
+        return "steady", "steady state"
+    return "first", "first (only) epoch"
+
+
 def chart(ratios: pd.DataFrame, path: Path) -> None:
-    """Steady-state epoch time graph/eager per model, one bar per framework (log scale)."""
+    """Steady-state (or only-epoch) time graph/eager per model, one bar per framework (log scale)."""
+    column, label = time_ratio(ratios)
     models = list(dict.fromkeys(ratios.model))
     frameworks = list(dict.fromkeys(ratios.framework))
     width = 0.8 / max(len(frameworks), 1)
@@ -63,11 +72,11 @@ def chart(ratios: pd.DataFrame, path: Path) -> None:
     for i, framework in enumerate(frameworks):
         sub = ratios[ratios.framework == framework].set_index("model").reindex(models)
         x = np.arange(len(models)) + (i - (len(frameworks) - 1) / 2) * width
-        ax.bar(x, sub.steady.fillna(0), width=width, color=COLORS.get(framework, "grey"), label=framework)
+        ax.bar(x, sub[column].fillna(0), width=width, color=COLORS.get(framework, "grey"), label=framework)
     ax.axhline(1.0, color="black", linewidth=1)
     ax.set_yscale("log")
     ax.set_xticks(np.arange(len(models)), models, rotation=20)
-    ax.set_ylabel("graph / eager steady epoch time")
+    ax.set_ylabel(f"graph / eager epoch time ({label})")
     ax.set_title("Below 1: graph mode is faster")
     ax.legend(fontsize=8)
     fig.tight_layout()
@@ -79,16 +88,19 @@ def paragraph(ratios: pd.DataFrame) -> str:
     """What the numbers say about the claim, generated from them."""
     if ratios.empty:
         return "No (model, framework) cell has both an eager and a graph run that finished."
+    column, label = time_ratio(ratios)
     parts = []
-    faster = ratios[ratios.steady < 1]
-    parts.append(f"Graph mode was faster in the steady state in {len(faster)} of {len(ratios)} cells"
-                 + (f" (median ratio {ratios.steady.median():.2f})." if len(ratios) else "."))
-    per_framework = ratios.groupby("framework", sort=False).steady.median().sort_values()
-    parts.append("Median steady-state ratio by framework: "
+    if column == "first":
+        parts.append("The runs had one epoch each, so the times compared include compilation and warm-up.")
+    faster = ratios[ratios[column] < 1]
+    parts.append(f"Graph mode was faster in the {label} in {len(faster)} of {len(ratios)} cells"
+                 f" (median ratio {ratios[column].median():.2f}).")
+    per_framework = ratios.groupby("framework", sort=False)[column].median().dropna().sort_values()
+    parts.append(f"Median ratio by framework ({label}): "
                  + ", ".join(f"{fw} {r:.2f}" for fw, r in per_framework.items()) + ".")
     lstm = ratios[ratios.model.isin(LSTM_TASKS)]
-    if len(lstm):
-        best = lstm.groupby("framework").steady.median().sort_values()
+    if len(lstm) and lstm[column].notna().any():
+        best = lstm.groupby("framework")[column].median().dropna().sort_values()
         parts.append(f"On the LSTM tasks {best.index[0]} gains most (median ratio {best.iloc[0]:.2f}).")
     compile_cost = ratios.dropna(subset=["compile_share"]).sort_values("compile_share", ascending=False)
     if len(compile_cost) and compile_cost.iloc[0].compile_share > 0:
@@ -104,5 +116,5 @@ def paragraph(ratios: pd.DataFrame) -> str:
     parts.append(f"Graph mode used less peak host memory in {len(leaner)} of {len(ratios)} cells "
                  f"(median ratio {ratios.memory.median():.2f}); the claim of faster and leaner holds where both "
                  "ratios are below 1: " + (", ".join(f"{r.framework}/{r.model}" for r in ratios.itertuples()
-                                                   if r.steady < 1 and r.memory < 1) or "nowhere") + ".")
+                                                   if getattr(r, column) < 1 and r.memory < 1) or "nowhere") + ".")
     return " ".join(parts)
