@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
 from pathlib import Path
 
@@ -189,7 +190,14 @@ def make_parser() -> Parser:
     return parser
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGTERM (a `kill`, a CI job's timeout) stops a run as Ctrl-C does: the running kernel is
+    killed with its children, the run is recorded as interrupted and the report is written."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         argv = sys.argv[1:] if argv is None else argv
         args = make_parser().parse_args(argv)

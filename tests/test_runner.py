@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -126,3 +129,31 @@ time.sleep(600)
     assert record["status"] == "timeout" and "20 s time limit" in record["error"]
     kernel = int(pid_file.read_text())
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
+
+
+def test_sigterm_stops_the_run_and_its_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    pid_file = tmp_path / "kernel.pid"
+    crafted_notebooks(tmp_path, monkeypatch, f"""
+import os, time
+open({str(pid_file)!r}, "w").write(str(os.getpid()))
+time.sleep(600)
+""")
+    script = ("import sys; from pathlib import Path; from polybench import cli, notebooks; "
+              "notebooks.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))")
+    run_dir = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "notebooks"), "run", "--framework", "torch",
+                             "--model", "mnist_fcn", "--profile", "quick", "--threads", "2",
+                             "--data-dir", str(mnist_data_dir), "--out", str(run_dir)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not pid_file.is_file() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert pid_file.is_file(), "the kernel never started"
+    time.sleep(0.5)  # the pid is written before the file is closed
+    kernel = int(pid_file.read_text())
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "polybench: interrupted" in err and "Traceback" not in err
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
+    record = json.loads(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir).read_text())
+    assert record["status"] == "failed" and record["error"] == "interrupted by the user"
