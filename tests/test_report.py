@@ -191,6 +191,7 @@ def test_a_mode_that_did_not_run_is_named_with_its_reason(tmp_path):
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "| mnist_cnn | mxnet |" in text.split("## Imperative vs symbolic")[1]
+    assert "| mnist_cnn | torch | graph | 0/1 | accuracy – | ≥ 0.975 (unsupported) |" in text
     assert ("- torch/mnist_cnn ran in eager mode only; graph mode was unsupported: "
             "UnsupportedError: zero convolution gradients") in text
 

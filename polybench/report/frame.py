@@ -79,7 +79,8 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
         runs=("status", "size"), ok=("status", lambda s: int((s == "ok").sum())), metric=("metric", "first"),
         target=("target", "first"), higher_is_better=("higher_is_better", "first"),
         reached=("time_to_target_seconds", lambda s: int(s.notna().sum())),
-        threads=("threads", lambda s: ", ".join(str(int(t)) for t in sorted(s.dropna().unique()))))
+        threads=("threads", lambda s: ", ".join(str(int(t)) for t in sorted(s.dropna().unique()))),
+        statuses=("status", lambda s: ", ".join(sorted(s.unique()))))
     table = counts.join(ok.groupby(GROUP, sort=False)[measures + CONSTANTS].median())
     for measure in measures:
         bounds = ok.groupby(GROUP, sort=False)[measure].apply(interval)

@@ -46,6 +46,8 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
     rows = []
     for r in table.itertuples():
         target = f"{'≥' if r.higher_is_better else '≤'} {r.target} {'met' if r.target_met else 'not met'}"
+        if r.ok == 0:  # nothing to measure: say what happened instead of "not met"
+            target = f"{'≥' if r.higher_is_better else '≤'} {r.target} ({r.statuses})"
         gpu = "–" if pd.isna(r.gpu_peak_nvml_bytes) and pd.isna(r.gpu_peak_framework_bytes) else \
             f"{fmt(r.gpu_peak_framework_bytes / MIB, '.0f')} / {fmt(r.gpu_peak_nvml_bytes / MIB, '.0f')}"
         extras = [f"{c[len(EXTRA):]} {fmt(getattr(r, c))}" for c in table.columns
