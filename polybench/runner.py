@@ -12,8 +12,8 @@ import datetime
 import os
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Callable

@@ -14,13 +14,18 @@ from polybench.report.markdown import results_rows
 __all__ = ["aggregate", "build", "results_rows", "summary_frame", "terminal_table"]
 
 
+def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict]]:
+    """The run folders' records, the latest per cell, and the older ones they supersede."""
+    return records.latest(records.read_records([Path(d) for d in run_dirs]))
+
+
 def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     """Write summary.csv, report.md and charts/*.png into ``out_dir``; return their paths."""
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         if not (run_dir / "records").is_dir():
             raise PolybenchError(f"{run_dir}: no records/ folder; pass a run folder made by `polybench run`")
-    recs, superseded = records.latest(records.read_records(run_dirs))
+    recs, superseded = _latest_records(run_dirs)
     if not recs:
         raise PolybenchError(f"no records in {', '.join(str(d) for d in run_dirs)}; nothing to report")
     out_dir = Path(out_dir)
@@ -47,7 +52,7 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
 
 def terminal_table(run_dirs: list[Path]) -> str:
     """The results table as fixed-width text for the end of `polybench run`."""
-    table = aggregate(summary_frame(records.latest(records.read_records([Path(d) for d in run_dirs]))[0]))
+    table = aggregate(summary_frame(_latest_records(run_dirs)[0]))
     header, rows = results_rows(table)
     cells = [header] + rows
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]

@@ -21,9 +21,11 @@ def _label(row, modes: int) -> str:
     return row.framework if modes == 1 else f"{row.framework}\n{row.mode}"
 
 
-def _model_axes(models: list[str], title: str, bars: int = 4):
-    """One panel per model; panels holding many bars (frameworks × modes) get wider and fewer
-    per row, so their labels stay readable."""
+def _model_axes(table: pd.DataFrame, title: str):
+    """One panel per model of the table; panels holding many bars (frameworks × modes) get
+    wider and fewer per row, so their labels stay readable."""
+    models = list(dict.fromkeys(table.model))
+    bars = int(table.groupby("model").size().max())
     cols = min(len(models), 4 if bars <= 5 else 2)
     rows = -(-len(models) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(max(4.2, 0.85 * bars) * cols, 3.6 * rows), squeeze=False)
@@ -31,11 +33,6 @@ def _model_axes(models: list[str], title: str, bars: int = 4):
         ax.set_visible(False)
     fig.suptitle(title)
     return fig, dict(zip(models, axes.flat))
-
-
-def _most_bars(table: pd.DataFrame) -> int:
-    """The most (framework, mode) cells any one model has."""
-    return int(table.groupby("model").size().max())
 
 
 def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int = 1, **style) -> None:
@@ -49,9 +46,8 @@ def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int =
 
 def chart_metric(table: pd.DataFrame, path: Path) -> None:
     """Test metric per model, one bar per framework, with the target."""
-    models = list(dict.fromkeys(table.model))
     modes = table["mode"].nunique()
-    fig, axes = _model_axes(models, "Test metric (median over seeds; dashed: full-profile target)", _most_bars(table))
+    fig, axes = _model_axes(table, "Test metric (median over seeds; dashed: full-profile target)")
     for model, ax in axes.items():
         sub = table[table.model == model]
         first = sub.iloc[0]
@@ -69,9 +65,8 @@ def chart_metric(table: pd.DataFrame, path: Path) -> None:
 
 def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
     """First-epoch and steady-state epoch seconds per model and framework."""
-    models = list(dict.fromkeys(table.model))
     modes = table["mode"].nunique()
-    fig, axes = _model_axes(models, "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)", _most_bars(table))
+    fig, axes = _model_axes(table, "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)")
     for model, ax in axes.items():
         sub = table[table.model == model].reset_index(drop=True)
         x = np.arange(len(sub))
@@ -92,11 +87,10 @@ def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
 
 def chart_memory(table: pd.DataFrame, path: Path) -> None:
     """Peak host RSS per model and framework, and GPU peaks where measured."""
-    models = list(dict.fromkeys(table.model))
     modes = table["mode"].nunique()
     has_gpu = table.gpu_peak_nvml_bytes.notna().any() or table.gpu_peak_framework_bytes.notna().any()
     title = "Peak memory during training, MiB (host RSS" + ("; hatched: GPU, NVML)" if has_gpu else ")")
-    fig, axes = _model_axes(models, title, _most_bars(table))
+    fig, axes = _model_axes(table, title)
     for model, ax in axes.items():
         sub = table[table.model == model]
         _bars(ax, sub, "peak_rss_bytes", scale=MIB, modes=modes)

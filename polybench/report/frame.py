@@ -70,6 +70,11 @@ def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float]
     return values.mean() - half, values.mean() + half
 
 
+def thread_counts(threads: pd.Series) -> str:
+    """The distinct thread counts of some runs, e.g. "1, 2"."""
+    return ", ".join(str(int(t)) for t in sorted(threads.dropna().unique()))
+
+
 def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     """Per (model, framework, mode): run counts, and for each measure its median over the
     ok runs with ``<measure>_low`` / ``<measure>_high`` 95% bounds."""
@@ -79,7 +84,7 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
         runs=("status", "size"), ok=("status", lambda s: int((s == "ok").sum())), metric=("metric", "first"),
         target=("target", "first"), higher_is_better=("higher_is_better", "first"),
         reached=("time_to_target_seconds", lambda s: int(s.notna().sum())),
-        threads=("threads", lambda s: ", ".join(str(int(t)) for t in sorted(s.dropna().unique()))),
+        threads=("threads", thread_counts),
         statuses=("status", lambda s: ", ".join(sorted(s.unique()))))
     table = counts.join(ok.groupby(GROUP, sort=False)[measures + CONSTANTS].median())
     for measure in measures:

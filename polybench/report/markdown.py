@@ -10,7 +10,7 @@ import pandas as pd
 
 from polybench.atomic import atomic_write
 from polybench.report import modes
-from polybench.report.frame import EXTRA
+from polybench.report.frame import EXTRA, thread_counts
 
 MIB = 2 ** 20
 
@@ -45,9 +45,9 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
               "steady epoch s", "samples/s", "peak RSS MiB", "GPU peak MiB (fw / NVML)", "LOC"]
     rows = []
     for r in table.itertuples():
-        target = f"{'≥' if r.higher_is_better else '≤'} {r.target} {'met' if r.target_met else 'not met'}"
-        if r.ok == 0:  # nothing to measure: say what happened instead of "not met"
-            target = f"{'≥' if r.higher_is_better else '≤'} {r.target} ({r.statuses})"
+        # A cell with no finished run was never measured: its statuses, not "not met".
+        outcome = f"({r.statuses})" if r.ok == 0 else "met" if r.target_met else "not met"
+        target = f"{'≥' if r.higher_is_better else '≤'} {r.target} {outcome}"
         gpu = "–" if pd.isna(r.gpu_peak_nvml_bytes) and pd.isna(r.gpu_peak_framework_bytes) else \
             f"{fmt(r.gpu_peak_framework_bytes / MIB, '.0f')} / {fmt(r.gpu_peak_nvml_bytes / MIB, '.0f')}"
         extras = [f"{c[len(EXTRA):]} {fmt(getattr(r, c))}" for c in table.columns
@@ -151,7 +151,7 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         f"{' (' + ', '.join(sorted(frame.gpu_name.dropna().unique())) + ')' if frame.gpu_name.notna().any() else ''}. "
         f"CPU: {env.cpu_model} "
         f"({env.cpu_count} cores), "
-        f"{', '.join(str(int(t)) for t in sorted(frame.threads.dropna().unique()))} thread(s) per framework"
+        f"{thread_counts(frame.threads)} thread(s) per framework"
         f"{' (the threads column says which run used which)' if frame.threads.nunique() > 1 else ''}. Commit(s): "
         f"{', '.join(sorted(str(c) for c in frame.commit.dropna().unique())) or 'unknown'}.",
         *([f"{len(superseded)} older record(s) of cells rerun in a later run folder were left out: "
