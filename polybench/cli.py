@@ -8,7 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
-from polybench import envs, environment, frameworks
+from polybench import PROJECT_ROOT, frameworks, threads
+from polybench.runner import kernels
 from polybench.errors import PolybenchError, UsageError
 from polybench.specs import SPECS
 
@@ -63,7 +64,7 @@ def positive(name: str, value: int | float | None) -> None:
 
 def cmd_setup(args) -> int:
     for framework in choose(args.framework, frameworks.FRAMEWORKS, "framework"):
-        envs.setup(framework)
+        kernels.setup(framework)
     return 0
 
 
@@ -91,7 +92,7 @@ def cmd_run(args) -> int:
         seeds=seeds(args.seeds),
         profile=one_of(args.profile, PROFILES, "profile"),
         device=one_of(args.device, DEVICES, "device"),
-        threads=args.threads or environment.default_threads(),
+        threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
     run_dir = Path(args.out) if args.out else runner.default_run_dir()
@@ -138,7 +139,7 @@ def cmd_list(args) -> int:
         print(f"  {name:<14} {cls.title}  [{', '.join(implemented) or 'no implementation yet'}]")
     print("frameworks:")
     for fw in frameworks.FRAMEWORKS:
-        state = "environment ready" if envs.is_ready(fw) else f"not set up (polybench setup --framework {fw})"
+        state = "environment ready" if kernels.is_ready(fw) else f"not set up (polybench setup --framework {fw})"
         print(f"  {fw:<14} {state}")
     print(f"modes:      {', '.join(frameworks.MODES)}")
     print(f"profiles:   {', '.join(PROFILES)} (default full)")
@@ -161,7 +162,7 @@ def make_parser() -> Parser:
     p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
     p.add_argument("--model", default="all", help="comma-separated models (default all)")
     p.add_argument("--force", action="store_true", help="rewrite CSVs that already exist")
-    p.add_argument("--data-dir", default=str(environment.PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
+    p.add_argument("--data-dir", default=str(PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("run", help="train models in frameworks and write records and a report")
@@ -177,7 +178,7 @@ def make_parser() -> Parser:
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-run limit (default: the profile's)")
     p.add_argument("--out", metavar="DIR", help="run folder (default results/<timestamp>)")
     p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
-    p.add_argument("--data-dir", default=str(environment.PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
+    p.add_argument("--data-dir", default=str(PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("report", help="rebuild summary.csv, report.md and charts from run folders")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from polybench import envs
-from polybench.environment import PROJECT_ROOT
+from polybench import PROJECT_ROOT
+from polybench.runner import kernels
 
 
 @pytest.fixture(scope="session")
@@ -45,4 +45,4 @@ def toy_data_dir(mnist_data_dir) -> Path:
 @pytest.fixture(scope="session")
 def torch_env() -> Path:
     """The torch environment and kernel, built if missing (the test then takes minutes)."""
-    return envs.ensure("torch", say=lambda _: None)
+    return kernels.ensure("torch", say=lambda _: None)

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from polybench.environment import PROJECT_ROOT
+from polybench import PROJECT_ROOT
 
 
 def polybench(*args: str) -> subprocess.CompletedProcess:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from polybench import envs
-from polybench.environment import PROJECT_ROOT
+from polybench import PROJECT_ROOT
+from polybench.runner import kernels
 from polybench.frameworks import FRAMEWORKS
 
 
@@ -20,16 +20,16 @@ def pinned_version(framework: str) -> str:
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_framework_imports_in_its_own_environment(framework):
-    envs.ensure(framework, say=lambda _: None)
-    assert envs.is_ready(framework)
-    version = envs.import_check(framework)
+    kernels.ensure(framework, say=lambda _: None)
+    assert kernels.is_ready(framework)
+    version = kernels.import_check(framework)
     assert version.split("+")[0] == pinned_version(framework)
-    spec = json.loads((envs.kernel_dir(framework) / "kernel.json").read_text())
-    assert spec["argv"][0] == str(envs.env_python(framework))
+    spec = json.loads((kernels.kernel_dir(framework) / "kernel.json").read_text())
+    assert spec["argv"][0] == str(kernels.env_python(framework))
 
 
 def test_changed_requirements_make_an_environment_stale(monkeypatch):
-    envs.ensure("torch", say=lambda _: None)
-    assert envs.is_ready("torch")
+    kernels.ensure("torch", say=lambda _: None)
+    assert kernels.is_ready("torch")
     monkeypatch.setattr(envs, "requirements_hash", lambda framework: "something else")
-    assert not envs.is_ready("torch")
+    assert not kernels.is_ready("torch")

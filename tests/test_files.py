@@ -6,7 +6,9 @@ import json
 
 import pytest
 
-from polybench import loc, notebooks, records
+from polybench import records
+from polybench.notebook import loc
+from polybench.notebook import templates as notebooks
 from polybench.atomic import atomic_write
 from polybench.specs import SPECS
 
@@ -47,7 +49,7 @@ def test_lines_of_code_skip_blanks_comments_and_docstrings():
 @pytest.mark.parametrize("model", list(SPECS))
 def test_committed_notebooks_are_current(model):
     assert notebooks.notebook_path(model).read_text() == notebooks.render(model), \
-        "run `python -m polybench.notebooks` to rewrite the notebooks"
+        "run `python -m polybench.notebook.templates` to rewrite the notebooks"
 
 
 def test_notebook_parameters_cell_is_tagged():

@@ -8,7 +8,7 @@ import types
 
 import numpy as np
 
-from polybench import memory
+from polybench.notebook import memory
 
 
 class FakeNvml:

@@ -16,9 +16,9 @@ import textwrap
 
 import pytest
 
-from polybench import envs
+from polybench.runner import kernels
 from polybench.frameworks import FRAMEWORKS
-from polybench.parity import run_in_environment
+from polybench.frameworks.parity import run_in_environment
 from polybench.specs import SPECS
 
 LSTM_MODELS = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
@@ -32,7 +32,7 @@ GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS if (fw, model
 @functools.cache
 def python_of(framework: str):
     """The framework's environment (built if missing: that takes minutes)."""
-    return envs.ensure(framework, say=lambda _: None)
+    return kernels.ensure(framework, say=lambda _: None)
 
 
 @functools.cache

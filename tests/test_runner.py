@@ -15,8 +15,9 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from polybench import cli, notebooks, records, runner
-from polybench.notebooks import PARAMETERS
+from polybench import cli, records, runner
+from polybench.notebook import templates as notebooks
+from polybench.notebook.templates import PARAMETERS
 
 pytestmark = pytest.mark.slow
 
@@ -138,8 +139,8 @@ import os, time
 open({str(pid_file)!r}, "w").write(str(os.getpid()))
 time.sleep(600)
 """)
-    script = ("import sys; from pathlib import Path; from polybench import cli, notebooks; "
-              "notebooks.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))")
+    script = ("import sys; from pathlib import Path; from polybench import cli; from polybench.notebook import templates; "
+              "templates.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))")
     run_dir = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "notebooks"), "run", "--framework", "torch",
                              "--model", "mnist_fcn", "--profile", "quick", "--threads", "2",

@@ -19,6 +19,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Module polybench was already imported", category=UserWarning)
     import chainer
 
+from polybench.threads import blas
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 from polybench.frameworks.chainer.common import chainer_device
@@ -28,15 +29,6 @@ from polybench.frameworks.chainer.common import chainer_device
 #: "@numpy" device (see common.chainer_device). A GPU is Chainer's own "@cupy:0".
 CPU = "cpu"
 GPU = "@cupy:0"
-
-
-def _blas() -> str:
-    """NumPy's BLAS as its build configuration names it, e.g. 'openblas64 0.3.23.dev'."""
-    try:
-        blas = np.__config__.CONFIG["Build Dependencies"]["blas"]
-        return f"{blas['name']} {blas['version']}"
-    except (AttributeError, KeyError, TypeError):
-        return "unknown"
 
 
 class ChainerRuntime(Runtime):
@@ -58,7 +50,7 @@ class ChainerRuntime(Runtime):
 
     def versions(self) -> dict[str, str]:
         cuda = chainer.backends.cuda
-        return {"chainer": chainer.__version__, "numpy": np.__version__, "blas": _blas(),
+        return {"chainer": chainer.__version__, "numpy": np.__version__, "blas": blas() or "unknown",
                 "cupy": cuda.cupy.__version__ if cuda.available else "none",
                 "cudnn": str(cuda.libcudnn.getVersion()) if cuda.cudnn_enabled else "none",
                 "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none"}

@@ -14,7 +14,7 @@ import sys
 import time
 import warnings
 
-from polybench import environment
+from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 
@@ -23,7 +23,7 @@ class MXNetRuntime(Runtime):
     name = "mxnet"
 
     def configure(self, threads: int, device: str) -> str:
-        wanted = {**environment.thread_environment(threads),
+        wanted = {**thread_settings.thread_environment(threads),
                   "MXNET_CPU_WORKER_NTHREADS": "1"}  # one operator at a time, `threads` OpenMP threads inside it
         if "mxnet" not in sys.modules:
             os.environ.update(wanted)

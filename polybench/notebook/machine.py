@@ -9,22 +9,11 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-THREADS_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-#: Thread settings recorded as found (set by a framework's runtime, not by the runner).
-RECORDED_THREAD_ENV = THREADS_ENV + ("MXNET_CPU_WORKER_NTHREADS",)
+from polybench import PROJECT_ROOT
+from polybench.threads import RECORDED_THREAD_ENV, blas
+
 #: Libraries whose versions every record carries, beside the framework's own.
 LIBRARIES = ("numpy", "pandas", "matplotlib", "psutil", "nvidia-ml-py", "ipykernel", "polybench")
-
-
-def default_threads() -> int:
-    """Threads every framework gets unless told otherwise: the cores this process may use."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def thread_environment(threads: int) -> dict[str, str]:
-    """Environment variables that fix the math libraries' thread pools to ``threads``."""
-    return {name: str(threads) for name in THREADS_ENV}
 
 
 def cpu_model() -> str:
@@ -59,23 +48,6 @@ def package_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return versions
-
-
-def blas() -> str | None:
-    """The BLAS library NumPy was built with, as NumPy reports it."""
-    import numpy as np
-
-    try:  # NumPy >= 1.25
-        info = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
-        return f"{info.get('name')} {info.get('version', '')}".strip()
-    except (TypeError, KeyError):
-        pass
-    config = np.__config__  # older NumPy keeps distutils-style info
-    for name in ("blas_ilp64_opt_info", "blas_opt_info"):
-        libraries = (getattr(config, "get_info", lambda _: {})(name) or {}).get("libraries")
-        if libraries:
-            return ",".join(libraries)
-    return None
 
 
 def capture(threads: int, command: str | None = None) -> dict:

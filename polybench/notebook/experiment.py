@@ -16,7 +16,8 @@ import json
 import sys
 from pathlib import Path
 
-from polybench import environment, frameworks, loc, loop, memory, records
+from polybench import PROJECT_ROOT, frameworks, loop, records, threads
+from polybench.notebook import loc, machine, memory
 from polybench.data import tables
 from polybench.errors import PolybenchError
 from polybench.specs import get_spec
@@ -48,11 +49,11 @@ class Experiment:
         base = self.spec.profile(profile)
         self.profile = dataclasses.replace(base, epochs=epochs or base.epochs,
                                            batch_size=batch_size or base.batch_size)
-        self.threads = int(threads or environment.default_threads())
+        self.threads = int(threads or threads.default_threads())
         self.runtime = frameworks.runtime(framework)
         self.device = self.runtime.configure(self.threads, device)
         self.runtime.seed(self.key.seed)
-        self.data_dir = Path(data_dir) if data_dir else environment.PROJECT_ROOT / "data"
+        self.data_dir = Path(data_dir) if data_dir else PROJECT_ROOT / "data"
         self.command = command
         self.record_path = Path(record_path) if record_path else None
         self.progress_path = Path(progress_path) if progress_path else None
@@ -109,7 +110,7 @@ class Experiment:
             raise RuntimeError("train() has not finished")
         result, spec = self.result, self.spec
         record = records.empty_record(self.key, self.profile.name)
-        env = environment.capture(self.threads, self.command)
+        env = machine.capture(self.threads, self.command)
         env["versions"].update(self.runtime.versions())
         model_loc = loc.count_code_lines(self.implementation_source())
         step_loc = loc.count_code_lines(self.step_source())

@@ -22,8 +22,10 @@ import nbformat
 import psutil
 import yaml
 
-from polybench import envs, environment, frameworks, notebooks, records
-from polybench.experiment import now
+from polybench import PROJECT_ROOT, frameworks, records, threads
+from polybench.notebook import machine, templates
+from polybench.notebook.experiment import now
+from polybench.runner import kernels
 from polybench.specs import get_spec
 
 POLL_SECONDS = 0.5
@@ -41,11 +43,11 @@ class Plan:
     seeds: list[int]
     profile: str = "full"
     device: str = "auto"
-    threads: int = dataclasses.field(default_factory=environment.default_threads)
+    threads: int = dataclasses.field(default_factory=threads.default_threads)
     epochs: int | None = None
     batch_size: int | None = None
     time_limit_s: float | None = None  # None: each profile's own limit
-    data_dir: Path = environment.PROJECT_ROOT / "data"
+    data_dir: Path = PROJECT_ROOT / "data"
     command: str | None = None  # the command line, recorded with every run
 
     def keys(self) -> list[records.RunKey]:
@@ -58,7 +60,7 @@ class Plan:
 def default_run_dir() -> Path:
     """results/<local timestamp>/"""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return environment.PROJECT_ROOT / "results" / stamp
+    return PROJECT_ROOT / "results" / stamp
 
 
 def _kill_tree(pid: int) -> None:
@@ -124,7 +126,7 @@ class Runner:
                 record = self.save(key, self.failure(key, "unsupported", f"polybench has no {key.framework} "
                                                                f"implementation of {key.model} yet", [], now()))
             else:
-                envs.ensure(key.framework, say=self.say)
+                kernels.ensure(key.framework, say=self.say)
                 self.say(f"{label}: started")
                 record = self.run_one(key)
             self.say(f"{label}: {summarize(record)}")
@@ -143,13 +145,13 @@ class Runner:
         params_file.write_text(yaml.safe_dump(self.parameters(key)))
         log = self.run_dir / "logs" / f"{key.stem}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "papermill", str(notebooks.notebook_path(key.model)),
-                   str(key.notebook_path(self.run_dir)), "-k", envs.kernel_name(key.framework),
-                   "-f", str(params_file), "--cwd", str(environment.PROJECT_ROOT), "--no-progress-bar"]
-        env = {**os.environ, **environment.thread_environment(self.plan.threads)}
+        command = [sys.executable, "-m", "papermill", str(templates.notebook_path(key.model)),
+                   str(key.notebook_path(self.run_dir)), "-k", kernels.kernel_name(key.framework),
+                   "-f", str(params_file), "--cwd", str(PROJECT_ROOT), "--no-progress-bar"]
+        env = {**os.environ, **threads.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
         # Our kernel specs first, before any same-named kernel in the user's Jupyter folders.
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(envs.kernel_dir(key.framework).parent.parent),
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels.kernel_dir(key.framework).parent.parent),
                                                             env.get("JUPYTER_PATH")]))
         limit = self.time_limit(key)
         # Compilers that keep a cache across processes (torch.compile's Inductor) get an empty
@@ -215,7 +217,7 @@ class Runner:
         record.update(status=status, error=error, device=self.plan.device, metric=spec.metric.name,
                       metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target,
                       target_met=False, epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
-                      environment=environment.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
+                      environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
         return record
 
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from polybench.environment import PROJECT_ROOT
+from polybench import PROJECT_ROOT
 from polybench.errors import PolybenchError
 from polybench.frameworks import check_framework
 

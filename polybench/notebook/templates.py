@@ -3,7 +3,7 @@
 Every notebook tells the same story in the same order (task, parameters, data, the
 chosen framework's source, training, learning curves, test evaluation, record); only
 the data look and the task's own picture differ per model. The committed notebooks are
-this module's output: `python -m polybench.notebooks` rewrites them and a test checks
+this module's output: `python -m polybench.notebook.templates` rewrites them and a test checks
 that they are current.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from polybench.environment import PROJECT_ROOT
+from polybench import PROJECT_ROOT
 from polybench.specs import SPECS, get_spec
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -38,8 +38,8 @@ command = None          # the command line that started the run (recorded)'''
 SETUP = '''\
 import numpy as np
 
-from polybench import plots
-from polybench.experiment import Experiment
+from polybench.notebook import pictures
+from polybench.notebook.experiment import Experiment
 
 exp = Experiment("{model}", framework, mode=mode, profile=profile, seed=seed, device=device,
                  threads=threads, epochs=epochs, batch_size=batch_size, data_dir=data_dir,
@@ -51,22 +51,22 @@ print({{name: len(split) for name, split in exp.splits.items()}})'''
 
 MNIST_DATA = '''\
 train = exp.splits["train"]
-plots.digit_grid(train);
-plots.class_counts(train.y, exp.spec.output_shape[-1]);'''
+pictures.digit_grid(train);
+pictures.class_counts(train.y, exp.spec.output_shape[-1]);'''
 
 MNIST_TASK = '''\
 predicted = exp.spec.predictions(result.test_outputs)
 test = exp.splits["test"]
-plots.confusion_matrix(test.y, predicted, exp.spec.output_shape[-1]);
-plots.digit_grid(test, predictions=predicted);'''
+pictures.confusion_matrix(test.y, predicted, exp.spec.output_shape[-1]);
+pictures.digit_grid(test, predictions=predicted);'''
 
-TABLE_DATA = 'plots.sample_table(exp.splits["train"], exp.spec)'
-TABLE_TASK = 'plots.sample_table(exp.splits["test"], exp.spec, result.test_outputs)'
+TABLE_DATA = 'pictures.sample_table(exp.splits["train"], exp.spec)'
+TABLE_TASK = 'pictures.sample_table(exp.splits["test"], exp.spec, result.test_outputs)'
 
 SHAPES_TASK = '''\
-plots.generated_shapes(exp.implementation.forward, exp.splits["test"]);
+pictures.generated_shapes(exp.implementation.forward, exp.splits["test"]);
 test = exp.splits["test"]
-errors = [plots.corner_angle_error(np.vstack([[0.0, 0.0], plots.generate_shape(exp.implementation.forward,
+errors = [pictures.corner_angle_error(np.vstack([[0.0, 0.0], pictures.generate_shape(exp.implementation.forward,
                                                                                test.y[3 * i], corners=3)]))
           for i in range(100)]
 print(f"rectangularity: mean |corner angle − 90°| over 100 test rectangles completed from their first edge: "
@@ -77,18 +77,18 @@ MODEL_CELLS = {
     "mnist_fcn": (MNIST_DATA, MNIST_TASK, "Confusion matrix and sample predictions (red: wrong)"),
     "mnist_cnn": (MNIST_DATA, MNIST_TASK, "Confusion matrix and sample predictions (red: wrong)"),
     "echo": (TABLE_DATA, TABLE_TASK, "Test sequences: the digit at index 2 against the prediction"),
-    "damped_sine": ('plots.sine_continuations(exp.splits["train"]);',
-                    'plots.sine_continuations(exp.splits["test"], result.test_outputs);',
+    "damped_sine": ('pictures.sine_continuations(exp.splits["train"]);',
+                    'pictures.sine_continuations(exp.splits["test"], result.test_outputs);',
                     "Predicted against true continuation"),
-    "moving_square": ('plots.filmstrip(exp.splits["train"]);',
-                      'plots.filmstrip(exp.splits["test"], result.test_outputs, n=4);',
+    "moving_square": ('pictures.filmstrip(exp.splits["train"]);',
+                      'pictures.filmstrip(exp.splits["test"], result.test_outputs, n=4);',
                       "Test videos with the predicted direction"),
     "addition": (TABLE_DATA, TABLE_TASK, "Test problems: predicted against true sums"),
-    "cumsum": ('plots.cumsum_switches(exp.splits["train"]);',
-               'plots.cumsum_switches(exp.splits["test"], result.test_outputs);\n'
+    "cumsum": ('pictures.cumsum_switches(exp.splits["train"]);',
+               'pictures.cumsum_switches(exp.splits["test"], result.test_outputs);\n'
                'print(result.test_extra_metrics)',
                "Where the running sum passes 2.5: truth and predicted probability"),
-    "shape_gen": ('plots.rectangles(exp.splits["train"]);', SHAPES_TASK,
+    "shape_gen": ('pictures.rectangles(exp.splits["train"]);', SHAPES_TASK,
                   "Generated shapes: each predicted corner fed back in"),
 }
 
@@ -113,13 +113,13 @@ def build(model: str) -> nbformat.NotebookNode:
         new_code_cell(data_cell),
         new_markdown_cell("## The implementation\n\nThe chosen framework's module for this model, "
                           "built from the spec's canonical weights:"),
-        new_code_cell('plots.show_source(exp.implementation_source(), '
+        new_code_cell('pictures.show_source(exp.implementation_source(), '
                       'f"polybench/frameworks/{exp.key.framework}/{exp.key.model}.py")'),
         new_markdown_cell("## Training\n\nOne line per epoch; epoch time covers the training "
                           "steps only (validation is outside the clock)."),
         new_code_cell("result = exp.train()"),
         new_markdown_cell("## Learning curves"),
-        new_code_cell("plots.learning_curves(result.epochs, exp.spec);"),
+        new_code_cell("pictures.learning_curves(result.epochs, exp.spec);"),
         new_markdown_cell("## Test evaluation"),
         new_code_cell(f'met = exp.spec.metric.met(result.test_metric)\n'
                       f'print(f"test {{exp.spec.metric.name}} {{result.test_metric:.4f}} '

@@ -1,11 +1,11 @@
 """Parity checks, run inside a framework's own environment.
 
-``python -m polybench.parity forward --framework F --model M`` builds the implementation
+``python -m polybench.frameworks.parity forward --framework F --model M`` builds the implementation
 from the spec's parity weights, runs the eval-mode forward pass on the spec's fixed
 batch and prints, as JSON, the largest absolute difference from the NumPy float64
 reference.
 
-``python -m polybench.parity train --framework F --model M --data-dir D`` builds the
+``python -m polybench.frameworks.parity train --framework F --model M --data-dir D`` builds the
 implementation from the canonical weights of seed 0 with dropout off, takes the first
 ``steps`` batches of the shared loop's seed-0 order over the quick profile's training
 rows, and prints the loss of each optimizer step. Run in two environments, the two
@@ -75,7 +75,7 @@ def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3, mod
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m polybench.parity")
+    parser = argparse.ArgumentParser(prog="python -m polybench.frameworks.parity")
     parser.add_argument("check", choices=["forward", "train"])
     parser.add_argument("--framework", required=True, choices=frameworks.FRAMEWORKS)
     parser.add_argument("--model", required=True)
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_in_environment(python: Path, *args: str) -> dict:
     """Run this module with another environment's Python; return its JSON result."""
-    done = subprocess.run([str(python), "-m", "polybench.parity", *args], capture_output=True, text=True,
+    done = subprocess.run([str(python), "-m", "polybench.frameworks.parity", *args], capture_output=True, text=True,
                           timeout=900, stdin=subprocess.DEVNULL)
     if done.returncode != 0:
         raise RuntimeError(f"parity check {' '.join(args)} failed:\n{done.stderr[-3000:]}")
