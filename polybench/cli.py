@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, threads
+from polybench.notebook.settings import DEVICES, PROFILES
 from polybench.runner import kernels
 from polybench.errors import PolybenchError, UsageError
 from polybench.specs import SPECS
 
-PROFILES = ("quick", "full")
-DEVICES = ("auto", "cpu", "gpu")
 
 
 class Parser(argparse.ArgumentParser):

@@ -96,7 +96,7 @@ def test_divergence_keeps_the_epochs_done(torch_env, mnist_data_dir, tmp_path, m
     crafted_notebooks(tmp_path, monkeypatch, """
 import json
 from polybench.loop import DivergedError
-with open(progress, "a") as f:
+with open(progress_path, "a") as f:
     f.write(json.dumps({"epoch": 1, "train_loss": 2.3, "val_loss": 2.2, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
     f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
 raise DivergedError("training loss became nan in epoch 2")

@@ -18,13 +18,10 @@ from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, loop, records, threads
 from polybench.notebook import loc, machine, memory
+from polybench.notebook.settings import RunSettings
 from polybench.data import tables
-from polybench.errors import PolybenchError
 from polybench.specs import get_spec
 from polybench.specs.base import Split
-
-DEVICES = ("auto", "cpu", "gpu")
-
 
 def now() -> str:
     """The current UTC time in ISO 8601."""
@@ -34,30 +31,23 @@ def now() -> str:
 class Experiment:
     """A (model, framework, mode, profile, seed) run: its data, implementation and record."""
 
-    def __init__(self, model: str, framework: str, mode: str = "eager", profile: str = "full", seed: int = 0,
-                 device: str = "auto", threads: int | None = None, epochs: int | None = None,
-                 batch_size: int | None = None, data_dir: str | Path | None = None,
-                 record_path: str | Path | None = None, progress_path: str | Path | None = None,
-                 command: str | None = None) -> None:
-        if mode not in frameworks.MODES:
-            raise PolybenchError(f"unknown mode {mode!r} (choose from: {', '.join(frameworks.MODES)})")
-        if device not in DEVICES:
-            raise PolybenchError(f"unknown device {device!r} (choose from: {', '.join(DEVICES)})")
+    def __init__(self, settings: RunSettings) -> None:
+        self.settings = settings
         self.started_at = now()
-        self.spec = get_spec(model)
-        self.key = records.RunKey(model, frameworks.check_framework(framework), mode, int(seed))
-        base = self.spec.profile(profile)
-        self.profile = dataclasses.replace(base, epochs=epochs or base.epochs,
-                                           batch_size=batch_size or base.batch_size)
-        self.threads = int(threads or threads.default_threads())
-        self.runtime = frameworks.runtime(framework)
-        self.device = self.runtime.configure(self.threads, device)
+        self.spec = get_spec(settings.model)
+        self.key = records.RunKey(settings.model, settings.framework, settings.mode, int(settings.seed))
+        base = self.spec.profile(settings.profile)
+        self.profile = dataclasses.replace(base, epochs=settings.epochs or base.epochs,
+                                           batch_size=settings.batch_size or base.batch_size)
+        self.threads = int(settings.threads or threads.default_threads())
+        self.runtime = frameworks.runtime(settings.framework)
+        self.device = self.runtime.configure(self.threads, settings.device)
         self.runtime.seed(self.key.seed)
-        self.data_dir = Path(data_dir) if data_dir else PROJECT_ROOT / "data"
-        self.command = command
-        self.record_path = Path(record_path) if record_path else None
-        self.progress_path = Path(progress_path) if progress_path else None
-        self.implementation_class = self.runtime.implementation(model)
+        self.data_dir = Path(settings.data_dir) if settings.data_dir else PROJECT_ROOT / "data"
+        self.command = settings.command
+        self.record_path = Path(settings.record_path) if settings.record_path else None
+        self.progress_path = Path(settings.progress_path) if settings.progress_path else None
+        self.implementation_class = self.runtime.implementation(settings.model)
         sizes = {"train": self.profile.train_size, "val": self.profile.val_size, "test": self.profile.test_size}
         self.splits: dict[str, Split] = {name: split.head(sizes[name])
                                          for name, split in tables.load_splits(self.spec, self.data_dir).items()}

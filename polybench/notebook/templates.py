@@ -31,8 +31,8 @@ threads = None          # None: every core this process may use
 epochs = None           # None: the profile's
 batch_size = None       # None: the profile's
 data_dir = None         # None: the project's data/ folder
-output = None           # path of the record JSON to write (None: write none)
-progress = None         # path of the per-epoch progress log (None: none)
+record_path = None      # path of the record JSON to write (None: write none)
+progress_path = None    # path of the per-epoch progress log (None: none)
 command = None          # the command line that started the run (recorded)'''
 
 SETUP = '''\
@@ -40,10 +40,11 @@ import numpy as np
 
 from polybench.notebook import pictures
 from polybench.notebook.experiment import Experiment
+from polybench.notebook.settings import RunSettings
 
-exp = Experiment("{model}", framework, mode=mode, profile=profile, seed=seed, device=device,
-                 threads=threads, epochs=epochs, batch_size=batch_size, data_dir=data_dir,
-                 record_path=output, progress_path=progress, command=command)
+exp = Experiment(RunSettings("{model}", framework, mode=mode, profile=profile, seed=seed, device=device,
+                             threads=threads, epochs=epochs, batch_size=batch_size, data_dir=data_dir,
+                             record_path=record_path, progress_path=progress_path, command=command))
 p = exp.profile
 print(f"{{exp.key.framework}} ({{exp.key.mode}} mode) on {{exp.device}} with {{exp.threads}} threads, profile {{p.name}}: "
       f"{{p.epochs}} epochs, batch {{p.batch_size}}, {{p.optimizer}}")

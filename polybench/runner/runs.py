@@ -25,6 +25,7 @@ import yaml
 from polybench import PROJECT_ROOT, frameworks, records, threads
 from polybench.notebook import machine, templates
 from polybench.notebook.experiment import now
+from polybench.notebook.settings import RunSettings
 from polybench.runner import kernels
 from polybench.specs import get_spec
 
@@ -105,13 +106,12 @@ class Runner:
         self.run_dir = Path(run_dir)
         self.say = say
 
-    def parameters(self, key: records.RunKey) -> dict:
-        """The papermill parameters of one run."""
-        return {"framework": key.framework, "mode": key.mode, "profile": self.plan.profile, "seed": key.seed,
-                "device": self.plan.device, "threads": self.plan.threads, "epochs": self.plan.epochs,
-                "batch_size": self.plan.batch_size, "data_dir": str(self.plan.data_dir.resolve()),
-                "output": str(key.record_path(self.run_dir).resolve()),
-                "progress": str(key.progress_path(self.run_dir).resolve()), "command": self.plan.command}
+    def settings(self, key: records.RunKey) -> RunSettings:
+        """The settings of one run, as its notebook will receive them."""
+        return RunSettings(key.model, key.framework, key.mode, self.plan.profile, key.seed, self.plan.device,
+                           self.plan.threads, self.plan.epochs, self.plan.batch_size, str(self.plan.data_dir),
+                           str(key.record_path(self.run_dir)), str(key.progress_path(self.run_dir)),
+                           self.plan.command)
 
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
@@ -142,7 +142,7 @@ class Runner:
         key.notebook_path(self.run_dir).parent.mkdir(parents=True, exist_ok=True)
         params_file = self.run_dir / "params" / f"{key.stem}.yaml"
         params_file.parent.mkdir(parents=True, exist_ok=True)
-        params_file.write_text(yaml.safe_dump(self.parameters(key)))
+        params_file.write_text(yaml.safe_dump(self.settings(key).parameters()))
         log = self.run_dir / "logs" / f"{key.stem}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "papermill", str(templates.notebook_path(key.model)),
