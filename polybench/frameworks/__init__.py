@@ -11,7 +11,7 @@ import importlib.util
 
 from polybench.frameworks.base import Runtime
 
-FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer")
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
 #: "graph" its compiled or symbolic one (torch.compile, tf.function, Gluon hybridize,
 #: Chainer static_graph).
