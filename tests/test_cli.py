@@ -16,7 +16,8 @@ def polybench(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["run", "--framework", "jax"], "unknown framework 'jax' (choose from: torch, tensorflow, mxnet, chainer, all)"),
+    (["run", "--framework", "theano"],
+     "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, all)"),
     (["run", "--framework", "torch", "--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
     (["run", "--framework", "torch", "--profile", "fast"], "unknown profile 'fast' (choose from: quick, full)"),
     (["run", "--framework", "torch", "--device", "tpu"], "unknown device 'tpu' (choose from: auto, cpu, gpu)"),
@@ -41,7 +42,7 @@ def test_list_shows_models_frameworks_and_environments():
     done = polybench("list")
     assert done.returncode == 0
     assert "mnist_fcn" in done.stdout and "mnist_cnn" in done.stdout and "[torch" in done.stdout
-    for framework in ("torch", "tensorflow", "mxnet", "chainer"):
+    for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax"):
         assert f"  {framework}" in done.stdout
     assert "profiles:   quick, full" in done.stdout
 

@@ -14,7 +14,7 @@ from polybench.frameworks.base import Runtime
 FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
 #: "graph" its compiled or symbolic one (torch.compile, tf.function, Gluon hybridize,
-#: Chainer static_graph).
+#: Chainer static_graph, jax.jit through nnx.jit).
 MODES = ("eager", "graph")
 
 
