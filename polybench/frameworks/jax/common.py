@@ -10,12 +10,12 @@ Canonical layouts -> Flax NNX, the whole mapping:
 - Flatten after a convolution: NHWC flattens (row, column, channel), the canonical order is
   (channel, row, column), so the rows of the kernel reading the flattened map are permuted
   once at build time (``flattened=``), and the outputs do not change.
-- LSTM: nnx.LSTMCell keeps one nnx.Linear per gate for the input (ii, if_, ig, io: no bias)
-  and one per gate for the hidden state (hi, hf, hg, ho: with bias), gates i, f, g, o as in
-  the canonical layout; the canonical kernel (in, 4H), recurrent kernel (H, 4H) and ONE bias
-  (4H) are split into four column blocks, the bias going to the hidden-state layers, so the
-  cell trains one bias per gate as the spec's model does. Its gate and cell activations are
-  sigmoid and tanh (Flax's defaults, written out); the state starts from zeros.
+- LSTM: nnx.OptimizedLSTMCell (the fused cell) keeps an input layer ``dense_i`` with kernel
+  (in, 4H) and no bias and a hidden-state layer ``dense_h`` with kernel (H, 4H) and ONE bias
+  (4H), and splits their sum into gates i, f, g, o: exactly the canonical layout and gate
+  order, so nothing is transposed or split, and the cell trains one bias as the spec's model
+  does. Its gate and cell activations are sigmoid and tanh (Flax's defaults, written out);
+  the state starts from zeros.
 - Adam: optax.adam computes ``mu_hat / (sqrt(nu_hat + eps_root) + eps)`` with bias-corrected
   moments, i.e. epsilon is added to sqrt(v_hat): the spec's Algorithm 1 form as it stands
   (eps_root = 0, no rescaling needed, unlike Keras' "epsilon hat" form).
@@ -85,21 +85,14 @@ def load_conv(layer: nnx.Conv, params: dict[str, np.ndarray], name: str) -> None
     assign(layer.bias, params[f"{name}.bias"])
 
 
-def load_lstm(cell: nnx.LSTMCell, params: dict[str, np.ndarray], name: str,
+def load_lstm(cell: nnx.OptimizedLSTMCell, params: dict[str, np.ndarray], name: str,
               flattened: tuple[int, int, int] | None = None) -> None:
-    """Canonical LSTM -> nnx.LSTMCell: each of the four (i, f, g, o) column blocks of the
-    kernel, recurrent kernel and bias to that gate's layers (see the module docstring);
-    ``flattened`` as in ``load_linear`` for the input kernel."""
+    """Canonical LSTM kernel, recurrent kernel and bias: the fused cell's own layout and gate
+    order (see the module docstring); ``flattened`` as in ``load_linear`` for the input kernel."""
     kernel = params[f"{name}.kernel"]
-    if flattened is not None:
-        kernel = channels_last_rows(kernel, flattened)
-    gates = zip(np.split(kernel, 4, axis=1), np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
-                np.split(params[f"{name}.bias"], 4), strict=True)
-    for (w, u, b), (inputs, hidden) in zip(gates, ((cell.ii, cell.hi), (cell.if_, cell.hf), (cell.ig, cell.hg),
-                                                    (cell.io, cell.ho)), strict=True):
-        assign(inputs.kernel, w)
-        assign(hidden.kernel, u)
-        assign(hidden.bias, b)
+    assign(cell.dense_i.kernel, kernel if flattened is None else channels_last_rows(kernel, flattened))
+    assign(cell.dense_h.kernel, params[f"{name}.recurrent_kernel"])
+    assign(cell.dense_h.bias, params[f"{name}.bias"])
 
 
 class LSTM(nnx.Module):
@@ -109,13 +102,13 @@ class LSTM(nnx.Module):
     outputs in input order."""
 
     def __init__(self, inputs: int, units: int, *, rngs: nnx.Rngs, scan: bool, reverse: bool = False) -> None:
-        cell = nnx.LSTMCell(inputs, units, gate_fn=nnx.sigmoid, activation_fn=jnp.tanh, rngs=rngs)
+        cell = nnx.OptimizedLSTMCell(inputs, units, gate_fn=nnx.sigmoid, activation_fn=jnp.tanh, rngs=rngs)
         self.rnn = nnx.RNN(cell, return_carry=True, reverse=reverse, keep_order=True, rngs=False)
         self.scan = scan
         self.reverse = reverse
 
     @property
-    def cell(self) -> nnx.LSTMCell:
+    def cell(self) -> nnx.OptimizedLSTMCell:
         return self.rnn.cell
 
     def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
