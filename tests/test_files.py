@@ -25,12 +25,11 @@ def test_atomic_write_leaves_the_old_file_when_interrupted(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
-def test_records_are_strict_json_and_need_a_status(tmp_path):
+def test_records_are_strict_json_and_need_a_known_status(tmp_path):
     key = records.RunKey("mnist_fcn", "torch", "eager", 0)
-    record = records.empty_record(key, "quick")
-    with pytest.raises(ValueError, match="status"):
-        records.write_record(tmp_path / "r.json", record)
-    record.update(status="diverged", epochs=[{"epoch": 1, "train_loss": float("nan")}])
+    with pytest.raises(records.RecordError, match="status 'done' is not one of ok, failed"):
+        records.Record.new(key, "quick", "done")
+    record = records.Record.new(key, "quick", "diverged", epochs=[{"epoch": 1, "train_loss": float("nan")}])
     records.write_record(tmp_path / "r.json", record)
     text = (tmp_path / "r.json").read_text()
     assert "NaN" not in text and json.loads(text)["epochs"][0]["train_loss"] is None

@@ -94,20 +94,19 @@ class Experiment:
         self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
         return self.result
 
-    def record(self) -> dict:
+    def record(self) -> records.Record:
         """The run's record (status ok) from the finished training."""
         if self.result is None:
             raise RuntimeError("train() has not finished")
         result, spec = self.result, self.spec
-        record = records.empty_record(self.key, self.profile.name)
         env = machine.capture(self.threads, self.command)
         env["versions"].update(self.runtime.versions())
         model_loc = loc.count_code_lines(self.implementation_source())
         step_loc = loc.count_code_lines(self.step_source())
         flops = spec.train_flops_per_sample()
-        record.update(
+        return records.Record.new(
+            self.key, self.profile.name, "ok",
             device=self.device,
-            status="ok",
             metric=spec.metric.name,
             metric_higher_is_better=spec.metric.higher_is_better,
             test_metric=result.test_metric,
@@ -141,11 +140,10 @@ class Experiment:
             started_at=self.started_at,
             finished_at=now(),
         )
-        return record
 
     def save_record(self) -> dict:
-        """Write the record to ``record_path`` (atomically) and return it."""
+        """Write the record to ``record_path`` (atomically) and return it as written."""
         record = self.record()
         if self.record_path is not None:
             records.write_record(self.record_path, record)
-        return record
+        return record.to_dict()
