@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import math
 import shlex
 import signal
 import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, threads
-from polybench.notebook.settings import DEVICES, PROFILES
-from polybench.runner import kernels
 from polybench.errors import PolybenchError, UsageError
+from polybench.notebook.settings import DEVICES, PROFILES
+from polybench.runner import folder, kernels
 from polybench.specs import SPECS
-
 
 
 class Parser(argparse.ArgumentParser):
@@ -34,7 +34,7 @@ def choose(value: str, valid: tuple[str, ...], what: str) -> list[str]:
     """Comma-separated names checked against ``valid``; "all" means every one."""
     if value == "all":
         return list(valid)
-    names = [v.strip() for v in value.split(",") if v.strip()]
+    names = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     if not names:
         raise UsageError(f"no {what} given (choose from: {', '.join(valid)}, all)")
     for name in names:
@@ -47,18 +47,22 @@ def seeds(value: str) -> list[int]:
     """``N`` means seeds 0..N-1; ``a,b,c`` lists them."""
     try:
         if "," in value:
-            return [int(v) for v in value.split(",")]
+            listed = [int(v) for v in value.split(",")]
+            if min(listed) < 0 or len(set(listed)) != len(listed):
+                raise ValueError
+            return listed
         count = int(value)
     except ValueError:
-        raise UsageError(f"--seeds {value!r}: give a count (3) or a list (0,1,2)") from None
+        raise UsageError(f"--seeds {value!r}: give a count (3) or a list of distinct seeds >= 0 (0,1,2)") from None
     if count < 1:
         raise UsageError("--seeds must be at least 1")
     return list(range(count))
 
 
 def positive(name: str, value: int | float | None) -> None:
-    if value is not None and value <= 0:
-        raise UsageError(f"{name} must be positive, got {value}")
+    """A usage error unless ``value`` (when given) is a finite number above zero."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{name} must be a positive number, got {value}")
 
 
 def cmd_setup(args) -> int:
@@ -78,7 +82,7 @@ def cmd_data(args) -> int:
 
 def cmd_run(args) -> int:
     """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
-    from polybench import report, runner
+    from polybench import runner
     from polybench.data.prepare import prepare
 
     for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
@@ -94,9 +98,16 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
-    run_dir = Path(args.out) if args.out else runner.default_run_dir()
+    run_dir = folder.writable(Path(args.out) if args.out else runner.default_run_dir())
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    with folder.locked(run_dir):
+        return _run_in(plan, run_dir)
+
+
+def _run_in(plan, run_dir: Path) -> int:
+    """The body of `polybench run`, in a run folder this process holds."""
+    from polybench import report, runner
+
     print(f"run folder: {run_dir}")
     try:
         results = runner.Runner(plan, run_dir).run_all()
@@ -125,6 +136,7 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else run_dirs[0]
     if len(run_dirs) > 1 and not args.out:
         raise UsageError("several run folders: say where the combined report goes with --out DIR")
+    folder.writable(out)
     written = report.build(run_dirs, out)
     print(report.terminal_table(run_dirs))
     print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")

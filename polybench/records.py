@@ -198,7 +198,8 @@ def _matches(value: object, hint: object) -> bool:
 
 
 def _describe(hint: object) -> str:
-    return str(hint).replace("typing.", "").replace("NoneType", "null")
+    """An annotation as a reader writes it: int, float | None, list[dict]."""
+    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "").replace("NoneType", "None")
 
 
 def _short(value: object) -> str:

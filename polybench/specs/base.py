@@ -273,6 +273,10 @@ class Spec(abc.ABC):
     def render(self, columns: dict[str, np.ndarray]) -> Split:
         """Parsed CSV columns (by schema group) -> model inputs and targets."""
 
+    @abc.abstractmethod
+    def csv_rows(self) -> dict[str, int]:
+        """Data rows each CSV file in the data folder holds when complete."""
+
     def csv_files(self) -> list[str]:
         """Names of the CSV files in the data folder that this spec reads."""
         return list(dict.fromkeys(name for name, _ in self.split_sources().values()))
@@ -353,3 +357,6 @@ class GeneratedSpec(Spec):
 
     def split_sources(self) -> dict[str, tuple[str, slice]]:
         return {split: (f"{self.name}_{split}.csv", slice(None)) for split in SPLITS}
+
+    def csv_rows(self) -> dict[str, int]:
+        return {f"{self.name}_{split}.csv": self.sizes[split] for split in SPLITS}

@@ -13,6 +13,7 @@ from polybench.specs.base import (Adam, Columns, Metric, Parameter, Profile, Spe
                                   dense_flops, numbered)
 
 TRAIN_ROWS = 60_000
+TEST_ROWS = 10_000
 VALIDATION_ROWS = 5_000
 
 
@@ -29,6 +30,9 @@ class MnistSpec(Spec):
         cut = TRAIN_ROWS - VALIDATION_ROWS
         return {"train": ("mnist_train.csv", slice(0, cut)), "val": ("mnist_train.csv", slice(cut, None)),
                 "test": ("mnist_test.csv", slice(None))}
+
+    def csv_rows(self) -> dict[str, int]:
+        return {"mnist_train.csv": TRAIN_ROWS, "mnist_test.csv": TEST_ROWS}
 
     def render(self, columns: dict[str, np.ndarray]) -> Split:
         """Pixels scaled to [0, 1] as float32 in the model's input shape; labels as int64."""
