@@ -65,6 +65,14 @@ def positive(name: str, value: int | float | None) -> None:
         raise UsageError(f"{name} must be a positive number, got {value}")
 
 
+def mirror(value: str | None) -> Path | None:
+    """The --mnist-from folder, checked before any work starts (whichever models are chosen)."""
+    if value is not None and not Path(value).is_dir():
+        raise UsageError(f"MNIST mirror folder {value} does not exist; pass a folder holding the four MNIST "
+                         f"IDX .gz files")
+    return Path(value) if value else None
+
+
 def cmd_setup(args) -> int:
     for framework in choose(args.framework, frameworks.FRAMEWORKS, "framework"):
         kernels.setup(framework)
@@ -75,7 +83,7 @@ def cmd_data(args) -> int:
     from polybench.data.prepare import prepare
 
     models = choose(args.model, tuple(SPECS), "model")
-    prepare(models, Path(args.data_dir), Path(args.mnist_from) if args.mnist_from else None, force=args.force)
+    prepare(models, Path(args.data_dir), mirror(args.mnist_from), force=args.force)
     print(f"data: ready in {args.data_dir}")
     return 0
 
@@ -98,8 +106,9 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
+    mnist_from = mirror(args.mnist_from)
     run_dir = folder.writable(Path(args.out) if args.out else runner.default_run_dir())
-    prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
+    prepare(plan.models, plan.data_dir, mnist_from)
     with folder.locked(run_dir):
         return _run_in(plan, run_dir)
 
