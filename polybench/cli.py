@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import shlex
 import signal
@@ -227,6 +228,12 @@ def main(argv: list[str] | None = None) -> int:
     except PolybenchError as exc:
         print(f"polybench: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # the machine, not polybench: a full disk, a file that vanished, no permission
+        what = f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}"
+        if exc.errno == errno.ENOSPC:
+            what = f"no space left on the device ({what}); free some space and run the command again"
+        print(f"polybench: error: {what}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("polybench: interrupted", file=sys.stderr)
         return 130

@@ -162,6 +162,22 @@ def test_a_full_disk_while_a_csv_is_written_keeps_the_old_csv(tmp_path, monkeypa
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+def test_a_full_disk_while_a_chart_is_drawn_is_one_line(tmp_path, monkeypatch, capsys):
+    import matplotlib.figure
+
+    key, record = ok_record("mnist_fcn", "torch")
+    records.write_record(key.record_path(tmp_path), record)
+
+    def full(self, path, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
+    assert cli.main(["report", str(tmp_path)]) == 1
+    line = one_error_line(capsys.readouterr().err)
+    assert line == (f"polybench: error: no space left on the device (No space left on device: "
+                    f"{tmp_path / 'charts' / 'test_metric.png'}); free some space and run the command again")
+
+
 def test_a_full_disk_inside_the_write_block_leaves_no_trace(tmp_path):
     from polybench.atomic import atomic_write
     from polybench.errors import DiskFullError

@@ -23,6 +23,7 @@ import psutil
 import yaml
 
 from polybench import PROJECT_ROOT, frameworks, records, threads
+from polybench.atomic import atomic_write
 from polybench.notebook import machine, templates
 from polybench.notebook.experiment import now
 from polybench.notebook.settings import RunSettings
@@ -142,7 +143,8 @@ class Runner:
         key.notebook_path(self.run_dir).parent.mkdir(parents=True, exist_ok=True)
         params_file = self.run_dir / "params" / f"{key.stem}.yaml"
         params_file.parent.mkdir(parents=True, exist_ok=True)
-        params_file.write_text(yaml.safe_dump(self.settings(key).parameters()))
+        with atomic_write(params_file, "w") as f:
+            f.write(yaml.safe_dump(self.settings(key).parameters()))
         log = self.run_dir / "logs" / f"{key.stem}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         kernel_exit = self.run_dir / "logs" / f"{key.stem}.kernel-exit.json"
