@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, threads
+from polybench.errors import PolybenchError, UsageError
 from polybench.notebook.settings import DEVICES, PROFILES
 from polybench.runner import kernels
-from polybench.errors import PolybenchError, UsageError
 from polybench.specs import SPECS
-
 
 
 class Parser(argparse.ArgumentParser):
