@@ -77,7 +77,7 @@ def cmd_data(args) -> int:
 
 def cmd_run(args) -> int:
     """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
-    from polybench import report, runner
+    from polybench import runner
     from polybench.data.prepare import prepare
 
     for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
@@ -93,6 +93,8 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
+    from polybench import report  # after the checks: a usage error needs no pandas, scipy or matplotlib
+
     run_dir = Path(args.out) if args.out else runner.default_run_dir()
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -15,12 +15,10 @@ import re
 import sys
 from pathlib import Path
 
-import jupytext
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from polybench import PROJECT_ROOT
-from polybench.notebook import pictures
 from polybench.specs import SPECS, get_spec
 
 NOTEBOOK_DIR = PROJECT_ROOT / "notebooks"
@@ -31,6 +29,8 @@ KERNELSPEC = {"name": "polybench-torch", "display_name": "polybench (torch)", "l
 
 def fillers(model: str) -> dict[str, str]:
     """What each placeholder of the template stands for in ``model``'s notebook."""
+    from polybench.notebook import pictures  # matplotlib: imported here, not by the runner, which needs paths only
+
     spec = get_spec(model)
     return {"model": model, "title": spec.title, "description": spec.description, "metric": spec.metric.name,
             "target": f"{'≥' if spec.metric.higher_is_better else '≤'} {spec.metric.target}",
@@ -50,6 +50,8 @@ def fill(source: str, values: dict[str, str]) -> str:
 def build(model: str) -> nbformat.NotebookNode:
     """The notebook for ``model``: the template's code and Markdown cells, filled in, with
     the parameters cell's tag kept."""
+    import jupytext  # here, not by the runner, which needs paths only
+
     values = fillers(model)
     cells = []
     for cell in jupytext.read(TEMPLATE, fmt="py:percent").cells:
