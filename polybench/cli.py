@@ -117,8 +117,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from polybench import report
-
     run_dirs = [Path(d) for d in args.run_dirs]
     for d in run_dirs:
         if not d.is_dir():
@@ -126,6 +124,8 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else run_dirs[0]
     if len(run_dirs) > 1 and not args.out:
         raise UsageError("several run folders: say where the combined report goes with --out DIR")
+    from polybench import report  # after the checks, as in cmd_run
+
     written = report.build(run_dirs, out)
     print(report.terminal_table(run_dirs))
     print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")
