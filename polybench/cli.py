@@ -116,7 +116,7 @@ def cmd_run(args) -> int:
 
 def _run_in(plan, run_dir: Path) -> int:
     """The body of `polybench run`, in a run folder this process holds."""
-    from polybench import report, runner
+    from polybench import report, runner  # after the checks: a usage error needs no pandas, scipy or matplotlib
 
     print(f"run folder: {run_dir}")
     try:
@@ -137,8 +137,6 @@ def _run_in(plan, run_dir: Path) -> int:
 
 
 def cmd_report(args) -> int:
-    from polybench import report
-
     run_dirs = [Path(d) for d in args.run_dirs]
     for d in run_dirs:
         if not d.is_dir():
@@ -147,6 +145,8 @@ def cmd_report(args) -> int:
     if len(run_dirs) > 1 and not args.out:
         raise UsageError("several run folders: say where the combined report goes with --out DIR")
     folder.writable(out)
+    from polybench import report  # after the checks, as in cmd_run
+
     written = report.build(run_dirs, out)
     print(report.terminal_table(run_dirs))
     print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")

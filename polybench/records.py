@@ -129,8 +129,11 @@ class Record:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
             if not _matches(value, hints[field.name]):
-                raise RecordError(None, f"field {field.name!r} should be {_describe(hints[field.name])}, "
-                                        f"not {type(value).__name__} {_short(value)}")
+                raise RecordError(
+                    None,
+                    f"field {field.name!r} should be {_describe(hints[field.name])}, "
+                    f"not {type(value).__name__} {_short(value)}",
+                )
         if self.status not in STATUSES:
             raise RecordError(None, f"status {self.status!r} is not one of {', '.join(STATUSES)}")
         if self.status == "ok" and self.test_metric is None:
@@ -152,8 +155,11 @@ class Record:
         if type(schema) is not int or schema < 1:
             raise RecordError(None, f"schema version {_short(schema)} is not a positive whole number")
         if schema > SCHEMA_VERSION:
-            raise RecordError(None, f"written by a newer polybench (record schema {schema}; this one reads up to "
-                                    f"{SCHEMA_VERSION}); update polybench to read it")
+            raise RecordError(
+                None,
+                f"written by a newer polybench (record schema {schema}; this one reads up to "
+                f"{SCHEMA_VERSION}); update polybench to read it",
+            )
         names = {f.name for f in dataclasses.fields(cls)}
         missing = [f.name for f in dataclasses.fields(cls) if _required(f) and f.name not in data]
         if missing:
@@ -192,8 +198,7 @@ def _matches(value: object, hint: object) -> bool:
     if origin is list:
         return isinstance(value, list) and all(_matches(v, args[0]) for v in value)
     if origin is dict:
-        return isinstance(value, dict) and all(_matches(k, args[0]) and _matches(v, args[1])
-                                               for k, v in value.items())
+        return isinstance(value, dict) and all(_matches(k, args[0]) and _matches(v, args[1]) for k, v in value.items())
     return isinstance(value, hint)
 
 
@@ -239,8 +244,9 @@ def read_record(path: Path) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise RecordError(path, f"not valid JSON, truncated or edited ({exc.msg} at line {exc.lineno} "
-                                f"column {exc.colno})") from None
+        raise RecordError(
+            path, f"not valid JSON, truncated or edited ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
     try:
         return Record.from_dict(data).to_dict()
     except RecordError as exc:

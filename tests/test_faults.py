@@ -23,8 +23,14 @@ from polybench.runner import kernels
 
 def polybench(*args: str) -> subprocess.CompletedProcess:
     """`polybench ARGS` in a fresh process, as a user types it."""
-    return subprocess.run([sys.executable, "-m", "polybench.cli", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=300, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "polybench.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def one_error_line(stderr: str) -> str:
@@ -37,12 +43,22 @@ def one_error_line(stderr: str) -> str:
 
 def ok_record(model: str, framework: str, metric: float = 0.98, seed: int = 0) -> tuple[records.RunKey, dict]:
     key = records.RunKey(model, framework, "eager", seed)
-    record = records.Record.new(key, "full", "ok", device="cpu", metric="accuracy", metric_higher_is_better=True,
-                                test_metric=metric, target=0.975, target_met=metric >= 0.975,
-                                epochs=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.3, "val_metric": 0.9,
-                                         "seconds": 2.0}],
-                                first_epoch_seconds=2.0, samples_per_second=1000.0, train_seconds=2.0,
-                                environment={"threads": 2, "cpu_model": "Test CPU"})
+    record = records.Record.new(
+        key,
+        "full",
+        "ok",
+        device="cpu",
+        metric="accuracy",
+        metric_higher_is_better=True,
+        test_metric=metric,
+        target=0.975,
+        target_met=metric >= 0.975,
+        epochs=[{"epoch": 1, "train_loss": 0.3, "val_loss": 0.3, "val_metric": 0.9, "seconds": 2.0}],
+        first_epoch_seconds=2.0,
+        samples_per_second=1000.0,
+        train_seconds=2.0,
+        environment={"threads": 2, "cpu_model": "Test CPU"},
+    )
     return key, record.to_dict()
 
 
@@ -69,8 +85,10 @@ def test_report_of_a_damaged_run_folder_covers_the_valid_records_and_names_the_r
     assert "3 invalid record file(s) left out of the report:" in done.stdout
     assert f"{folder / 'mnist_cnn__torch__eager__seed0.json'}: not valid JSON, truncated or edited" in done.stdout
     assert f"{folder / 'mnist_cnn__mxnet__eager__seed0.json'}: empty file" in done.stdout
-    assert (f"{folder / 'mnist_cnn__chainer__eager__seed0.json'}: written by a newer polybench (record schema 99; "
-            f"this one reads up to 1); update polybench to read it") in done.stdout
+    assert (
+        f"{folder / 'mnist_cnn__chainer__eager__seed0.json'}: written by a newer polybench (record schema 99; "
+        f"this one reads up to 1); update polybench to read it"
+    ) in done.stdout
     report_md = (tmp_path / "report.md").read_text()
     assert "3 invalid record file(s) were left out" in report_md
     for name in ("mnist_cnn__torch", "mnist_cnn__mxnet", "mnist_cnn__chainer"):
@@ -80,17 +98,20 @@ def test_report_of_a_damaged_run_folder_covers_the_valid_records_and_names_the_r
     assert (folder / "mnist_cnn__mxnet__eager__seed0.json").read_text() == ""  # the report changes no record
 
 
-@pytest.mark.parametrize("change, reason", [
-    ({"seed": "zero"}, "field 'seed' should be int, not str 'zero'"),
-    ({"status": "done"}, "status 'done' is not one of ok, failed, timeout, diverged, unsupported"),
-    ({"test_metric": True}, "field 'test_metric' should be float | None, not bool True"),
-    ({"epochs": {"epoch": 1}}, "field 'epochs' should be list[dict], not dict"),
-    ({"schema": "1"}, "schema version '1' is not a positive whole number"),
-    ({"schema": None}, "no schema version"),
-    ({"model": None}, "field 'model' should be str, not NoneType None"),
-    ({"colour": "blue"}, "unknown field(s) colour"),
-    ({"status": "ok", "test_metric": None}, "status ok but no test_metric"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        ({"seed": "zero"}, "field 'seed' should be int, not str 'zero'"),
+        ({"status": "done"}, "status 'done' is not one of ok, failed, timeout, diverged, unsupported"),
+        ({"test_metric": True}, "field 'test_metric' should be float | None, not bool True"),
+        ({"epochs": {"epoch": 1}}, "field 'epochs' should be list[dict], not dict"),
+        ({"schema": "1"}, "schema version '1' is not a positive whole number"),
+        ({"schema": None}, "no schema version"),
+        ({"model": None}, "field 'model' should be str, not NoneType None"),
+        ({"colour": "blue"}, "unknown field(s) colour"),
+        ({"status": "ok", "test_metric": None}, "status ok but no test_metric"),
+    ],
+)
 def test_an_invalid_record_is_left_out_with_its_reason(tmp_path, change, reason):
     key, record = ok_record("mnist_fcn", "torch")
     records.write_record(key.record_path(tmp_path), record)
@@ -140,13 +161,30 @@ def test_a_full_disk_while_a_record_is_written_keeps_the_old_record(tmp_path, mo
     # no kernel needed: a cell without an implementation is recorded by the runner itself
     monkeypatch.setattr(frameworks, "has_implementation", lambda framework, model: False)
     monkeypatch.setattr(os, "fsync", disk_full)  # the disk fills as the new record is flushed
-    code = cli.main(["run", "--framework", "torch", "--model", "mnist_fcn", "--profile", "quick", "--threads", "1",
-                     "--out", str(out), "--data-dir", str(mnist_data_dir)])
+    code = cli.main(
+        [
+            "run",
+            "--framework",
+            "torch",
+            "--model",
+            "mnist_fcn",
+            "--profile",
+            "quick",
+            "--threads",
+            "1",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(mnist_data_dir),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 1
-    assert one_error_line(err) == (f"polybench: error: no space left on the device while writing "
-                                   f"{key.record_path(out)}; the previous file is unchanged. Free some space and "
-                                   f"run the command again")
+    assert one_error_line(err) == (
+        f"polybench: error: no space left on the device while writing "
+        f"{key.record_path(out)}; the previous file is unchanged. Free some space and "
+        f"run the command again"
+    )
     assert key.record_path(out).read_bytes() == before
     assert sorted(p.name for p in (out / "records").iterdir()) == [key.record_path(out).name]  # no temp file
 
@@ -174,8 +212,10 @@ def test_a_full_disk_while_a_chart_is_drawn_is_one_line(tmp_path, monkeypatch, c
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", full)
     assert cli.main(["report", str(tmp_path)]) == 1
     line = one_error_line(capsys.readouterr().err)
-    assert line == (f"polybench: error: no space left on the device (No space left on device: "
-                    f"{tmp_path / 'charts' / 'test_metric.png'}); free some space and run the command again")
+    assert line == (
+        f"polybench: error: no space left on the device (No space left on device: "
+        f"{tmp_path / 'charts' / 'test_metric.png'}); free some space and run the command again"
+    )
 
 
 def test_a_full_disk_inside_the_write_block_leaves_no_trace(tmp_path):
@@ -206,16 +246,19 @@ def edit_lines(path: Path, edit) -> None:
     path.write_text("".join(edit(lines)))
 
 
-@pytest.mark.parametrize("edit, where", ids=["extra value", "missing value", "not a number", "not an integer",
-                                              "missing rows", "cut mid-line", "header"], argvalues=[
-    (lambda lines: lines[:5] + ["12,0.5,7\n"] + lines[6:], "line 6: 3 values, expected 2"),
-    (lambda lines: lines[:5] + ["12\n"] + lines[6:], "line 6: 1 values, expected 2"),
-    (lambda lines: lines[:5] + ["12,abc\n"] + lines[6:], "line 6: decay is 'abc', not a number"),
-    (lambda lines: lines[:9] + ["x7,0.5\n"] + lines[10:], "line 10: period is 'x7', not a number"),
-    (lambda lines: lines[:-100], "9900 data rows, expected 10000 (truncated?)"),
-    (lambda lines: lines[:-1] + [lines[-1].split(",")[0]], "line 10001: 1 values, expected 2"),  # cut mid-line
-    (lambda lines: ["period;decay\n"] + lines[1:], "line 1: the header does not match the spec's columns"),
-])
+@pytest.mark.parametrize(
+    "edit, where",
+    ids=["extra value", "missing value", "not a number", "not an integer", "missing rows", "cut mid-line", "header"],
+    argvalues=[
+        (lambda lines: lines[:5] + ["12,0.5,7\n"] + lines[6:], "line 6: 3 values, expected 2"),
+        (lambda lines: lines[:5] + ["12\n"] + lines[6:], "line 6: 1 values, expected 2"),
+        (lambda lines: lines[:5] + ["12,abc\n"] + lines[6:], "line 6: decay is 'abc', not a number"),
+        (lambda lines: lines[:9] + ["x7,0.5\n"] + lines[10:], "line 10: period is 'x7', not a number"),
+        (lambda lines: lines[:-100], "9900 data rows, expected 10000 (truncated?)"),
+        (lambda lines: lines[:-1] + [lines[-1].split(",")[0]], "line 10001: 1 values, expected 2"),  # cut mid-line
+        (lambda lines: ["period;decay\n"] + lines[1:], "line 1: the header does not match the spec's columns"),
+    ],
+)
 def test_a_damaged_csv_is_one_line_naming_file_line_and_fix(sine_dir, capsys, edit, where):
     csv_path = sine_dir / "damped_sine_train.csv"
     edit_lines(csv_path, edit)
@@ -275,7 +318,8 @@ def test_a_failing_pip_install_leaves_the_environment_not_ready_and_names_the_lo
     log = tmp_path / "envs" / "torch" / "setup.log"
     assert one_error_line(captured.err) == (
         "polybench: error: setting up the environment failed while installing requirements/torch.txt "
-        f"(exit 1); see {log}")
+        f"(exit 1); see {log}"
+    )
     assert "Invalid requirement" in log.read_text()
     assert not kernels.is_ready("torch")
     assert cli.main(["list"]) == 0
@@ -290,8 +334,10 @@ def test_a_run_folder_that_cannot_be_written_is_a_usage_error(tmp_path):
     blocker.write_text("not a folder")
     done = polybench("run", "--framework", "torch", "--model", "echo", "--out", str(blocker / "run"))
     assert done.returncode == 2 and done.stdout == ""
-    assert one_error_line(done.stderr) == (f"polybench: error: --out {blocker / 'run'}: cannot write there "
-                                           f"(Not a directory); choose a folder you can write to")
+    assert one_error_line(done.stderr) == (
+        f"polybench: error: --out {blocker / 'run'}: cannot write there "
+        f"(Not a directory); choose a folder you can write to"
+    )
     assert blocker.read_text() == "not a folder"
     done = polybench("report", str(PROJECT_ROOT / "results"), "--out", str(blocker / "report"))
     assert done.returncode == 2 and "--out " + str(blocker / "report") + ": cannot write there" in done.stderr
@@ -301,12 +347,33 @@ def test_a_second_run_on_a_held_folder_is_refused(tmp_path, mnist_data_dir, caps
     from polybench.runner import folder
 
     with folder.locked(tmp_path / "run"):
-        holder = subprocess.run([sys.executable, "-m", "polybench.cli", "run", "--framework", "torch",
-                                 "--model", "mnist_fcn", "--profile", "quick", "--data-dir", str(mnist_data_dir),
-                                 "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=300,
-                                stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT)
+        holder = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "polybench.cli",
+                "run",
+                "--framework",
+                "torch",
+                "--model",
+                "mnist_fcn",
+                "--profile",
+                "quick",
+                "--data-dir",
+                str(mnist_data_dir),
+                "--out",
+                str(tmp_path / "run"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+            cwd=PROJECT_ROOT,
+        )
     assert holder.returncode == 1
-    assert one_error_line(holder.stderr) == (f"polybench: error: another `polybench run` (pid {os.getpid()}) is "
-                                             f"writing to {tmp_path / 'run'}; wait for it to finish or choose "
-                                             f"another --out")
+    assert one_error_line(holder.stderr) == (
+        f"polybench: error: another `polybench run` (pid {os.getpid()}) is "
+        f"writing to {tmp_path / 'run'}; wait for it to finish or choose "
+        f"another --out"
+    )
     assert not (tmp_path / "run" / "records").exists()

@@ -65,8 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parameters = yaml.safe_load(Path(args.parameters).read_text())
     try:
-        papermill.execute_notebook(args.input, args.output, parameters=parameters, kernel_name=args.kernel,
-                                   cwd=args.cwd, progress_bar=False, kernel_manager_class=WatchedKernelManager)
+        papermill.execute_notebook(
+            args.input,
+            args.output,
+            parameters=parameters,
+            kernel_name=args.kernel,
+            cwd=args.cwd,
+            progress_bar=False,
+            kernel_manager_class=WatchedKernelManager,
+        )
     except DeadKernelError:
         status = WatchedKernelManager.died_with
         with atomic_write(Path(args.kernel_exit), "w") as f:

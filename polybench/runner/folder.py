@@ -28,8 +28,9 @@ def writable(folder: Path, option: str = "--out") -> Path:
         probe.touch()
         probe.unlink()
     except OSError as exc:
-        raise UsageError(f"{option} {folder}: cannot write there ({exc.strerror or exc}); "
-                         f"choose a folder you can write to") from None
+        raise UsageError(
+            f"{option} {folder}: cannot write there ({exc.strerror or exc}); choose a folder you can write to"
+        ) from None
     return folder
 
 
@@ -43,8 +44,10 @@ def locked(run_dir: Path) -> Iterator[Path]:
         except BlockingIOError:
             f.seek(0)
             holder = f.read().strip() or "unknown"
-            raise PolybenchError(f"another `polybench run` (pid {holder}) is writing to {run_dir}; wait for it "
-                                 f"to finish or choose another --out") from None
+            raise PolybenchError(
+                f"another `polybench run` (pid {holder}) is writing to {run_dir}; wait for it "
+                f"to finish or choose another --out"
+            ) from None
         f.seek(0)
         f.truncate()
         f.write(f"{os.getpid()}\n")
