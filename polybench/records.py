@@ -67,7 +67,7 @@ def empty_record(key: RunKey, profile: str) -> dict:
         "samples_per_second": None,
         "train_seconds": None,
         "time_to_target_seconds": None,
-        "harness_seconds_per_batch": None,
+        "shuffle": None,  # who ordered the training samples: the shared loop, or the idiomatic loop itself
         "flops_per_sample": None,
         "achieved_flops_per_second": None,
         "peak_flops_per_second": None,
