@@ -28,17 +28,14 @@ class Trainer(IdiomaticTrainer):
 
     def __init__(self, impl: ChainerImplementation, batch_size: int, seed: int) -> None:
         super().__init__(impl, batch_size, seed)
-        split, x, y = impl.data["train"]
-        self.split = split
-        # Compact splits (the moving-square videos) keep their compact rows; the converter renders them.
-        self.dataset = chainer.datasets.TupleDataset(split.x if x is None else x, y)
         self.total = impl.chainer_device.xp.zeros((), dtype=np.float32)
 
     def _convert(self, batch: list) -> tuple:
         """A list of (x, t) examples -> batched arrays on the device (rendered when compact)."""
         x, t = concat_examples(batch)
-        if self.split.render is not None:
-            x = self.impl.chainer_device.send(np.asarray(self.split.render(x), dtype=np.float32))
+        split = self.impl.data["train"][0]
+        if split.render is not None:
+            x = self.impl.chainer_device.send(np.asarray(split.render(x), dtype=np.float32))
         return x, t
 
     def _loss(self, x, t) -> chainer.Variable:
@@ -47,7 +44,10 @@ class Trainer(IdiomaticTrainer):
         return loss
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
-        iterator = chainer.iterators.SerialIterator(self.dataset, self.batch_size, repeat=True, shuffle=True)
+        split, x, y = self.impl.data["train"]
+        # Compact splits (the moving-square videos) keep their compact rows; _convert renders them.
+        dataset = chainer.datasets.TupleDataset(split.x if x is None else x, y)
+        iterator = chainer.iterators.SerialIterator(dataset, self.batch_size, repeat=True, shuffle=True)
         optimizer = self.impl.optimizer
         while iterator.epoch < epochs:
             self.impl.sync()
