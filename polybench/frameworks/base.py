@@ -66,7 +66,7 @@ class Implementation(abc.ABC):
         whether graph mode compiled with XLA); empty when nothing."""
         return {}
 
-    def reset_peak_memory(self) -> None:
+    def reset_peak_memory(self) -> None:  # noqa: B027 (an optional hook: nothing to reset without a counter)
         """Start the framework's own device-memory peak counter afresh (if it has one)."""
 
     def peak_memory_bytes(self) -> int | None:
