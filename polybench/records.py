@@ -95,7 +95,8 @@ class Record:
     samples_per_second: float | None = None
     train_seconds: float | None = None
     time_to_target_seconds: float | None = None
-    harness_seconds_per_batch: float | None = None
+    #: Who ordered the training samples: the shared loop, or the idiomatic loop itself.
+    shuffle: str | None = None
     flops_per_sample: float | None = None
     achieved_flops_per_second: float | None = None
     peak_flops_per_second: float | None = None

@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 
 from polybench import PROJECT_ROOT, cli, frameworks, records
-from polybench.data import cache
+from polybench.data import cache, tables
 from polybench.runner import kernels
+from polybench.specs import get_spec
 
 
 def polybench(*args: str) -> subprocess.CompletedProcess:
@@ -160,6 +161,9 @@ def test_a_full_disk_while_a_record_is_written_keeps_the_old_record(tmp_path, mo
     before = key.record_path(out).read_bytes()
     # no kernel needed: a cell without an implementation is recorded by the runner itself
     monkeypatch.setattr(frameworks, "has_implementation", lambda framework, model: False)
+    # the data and its array cache are in place (another test may have removed the cache), so
+    # the first file this run writes is the record
+    tables.load_splits(get_spec("mnist_fcn"), mnist_data_dir)
     monkeypatch.setattr(os, "fsync", disk_full)  # the disk fills as the new record is flushed
     code = cli.main(
         [

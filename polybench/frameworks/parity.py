@@ -11,9 +11,14 @@ implementation from the canonical weights of seed 0 with dropout off, takes the 
 rows, and prints the loss of each optimizer step. Run in two environments, the two
 sequences must agree: same weights, same batches, same optimizer settings.
 
-Both take ``--mode eager|graph``; a mode the implementation does not support prints
-``{"unsupported": reason}``. Tests run both with each framework's Python and assert on
-the figures.
+Both take ``--mode eager|graph|idiomatic``; a mode the implementation does not support prints
+``{"unsupported": reason}``. In mode idiomatic the forward check runs the eager model as the
+framework's own loop has prepared it (e.g. hybridized, compiled by Keras).
+
+``python -m polybench.frameworks.parity idiomatic-epoch --framework F --model M --data-dir D``
+trains one epoch of the quick profile through the framework's own loop (mode idiomatic) and
+prints the training split's loss before and after it. Tests run these with each framework's
+Python and assert on the figures.
 """
 
 from __future__ import annotations
@@ -39,8 +44,12 @@ def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eage
     device = runtime.configure(threads=1, device="cpu")
     params = spec.parity_parameters()
     x = spec.parity_batch(batch)
+    profile = spec.profile("full")
     try:
-        impl = runtime.implementation(model)(spec, params, spec.profile("full").optimizer, device, mode=mode)
+        impl = runtime.implementation(model)(spec, params, profile.optimizer, device,
+                                             mode="eager" if mode == "idiomatic" else mode)
+        if mode == "idiomatic":  # the framework's own loop prepares the same model object
+            runtime.idiomatic_trainer()(impl, profile.batch_size, 0)
     except UnsupportedError as exc:
         return {"unsupported": str(exc)}
     outputs = np.asarray(impl.forward(x), dtype=np.float64)
@@ -74,9 +83,32 @@ def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3, mod
     return {"losses": losses}
 
 
+def idiomatic_epoch(framework: str, model: str, data_dir: Path) -> dict:
+    """The training split's loss before and after one epoch of the framework's own loop on
+    the quick profile's slice (canonical weights of seed 0, dropout as in a run)."""
+    spec = get_spec(model)
+    runtime = frameworks.runtime(framework)
+    device = runtime.configure(threads=1, device="cpu")
+    runtime.seed(0)
+    profile = spec.profile("quick")
+    splits = {name: split.head(profile.train_size if name == "train" else profile.val_size)
+              for name, split in tables.load_splits(spec, data_dir).items()}
+    impl = runtime.implementation(model)(spec, spec.init_parameters(0), profile.optimizer, device)
+    impl.load_data(splits)
+    trainer = runtime.idiomatic_trainer()(impl, profile.batch_size, 0)
+
+    def train_loss() -> float:
+        return float(spec.compute_loss(impl.predict("train"), splits["train"].y))
+
+    before = train_loss()
+    reported = []
+    trainer.fit(1, lambda epoch, loss, seconds: reported.append([epoch, loss, seconds]))
+    return {"before": before, "after": train_loss(), "reported": reported, **trainer.details()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m polybench.frameworks.parity")
-    parser.add_argument("check", choices=["forward", "train"])
+    parser.add_argument("check", choices=["forward", "train", "idiomatic-epoch"])
     parser.add_argument("--framework", required=True, choices=frameworks.FRAMEWORKS)
     parser.add_argument("--model", required=True)
     parser.add_argument("--data-dir", type=Path, help="data folder (train check)")
@@ -84,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.check == "forward":
         result = forward_parity(args.framework, args.model, mode=args.mode)
+    elif args.check == "idiomatic-epoch":
+        result = idiomatic_epoch(args.framework, args.model, args.data_dir)
     else:
         result = train_parity(args.framework, args.model, args.data_dir, mode=args.mode)
     print(json.dumps(result))

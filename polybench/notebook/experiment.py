@@ -56,7 +56,7 @@ class Experiment:
         self.sampler: memory.PeakSampler | None = None
         self.nvml: memory.NvmlReader | None = None
         self.implementation = None
-        self.harness_seconds_per_batch: float | None = None
+        self.trainer = None  # the framework's own loop, in mode "idiomatic"
         self.peak_flops: float | None = None
 
     def implementation_source(self) -> str:
@@ -73,20 +73,31 @@ class Experiment:
         if self.progress_path is not None:
             progress.append(self.progress_path, progress_row)
 
+    @property
+    def idiomatic(self) -> bool:
+        """Whether this run trains through the framework's own loop instead of the shared one."""
+        return self.key.mode == "idiomatic"
+
     def train(self) -> loop.TrainingResult:
         """Build the implementation from the canonical weights, load the data onto the
-        device and train through the shared loop, sampling peak memory meanwhile."""
+        device and train through the shared loop (or, in mode "idiomatic", the framework's
+        own loop on the eager model), sampling peak memory meanwhile."""
         self.implementation = self.implementation_class(self.spec, self.params, self.profile.optimizer,
-                                                        self.device, mode=self.key.mode)
+                                                        self.device, mode="eager" if self.idiomatic else self.key.mode)
         self.implementation.load_data(self.splits)
-        self.harness_seconds_per_batch = loop.harness_seconds_per_batch(len(self.splits["train"]),
-                                                                        self.profile.batch_size, self.key.seed)
+        if self.idiomatic:
+            self.trainer = self.runtime.idiomatic_trainer()(self.implementation, self.profile.batch_size,
+                                                            self.key.seed)
         self.implementation.reset_peak_memory()
         self.nvml = memory.NvmlReader() if self.runtime.gpu_name(self.device) else None
         with memory.PeakSampler(nvml=self.nvml) as self.sampler:
-            self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
-                                     batch_size=self.profile.batch_size, seed=self.key.seed,
-                                     on_epoch=self._report_epoch)
+            if self.trainer is not None:
+                self.result = loop.train_idiomatic(self.trainer, self.spec, self.splits, epochs=self.profile.epochs,
+                                                   on_epoch=self._report_epoch)
+            else:
+                self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
+                                         batch_size=self.profile.batch_size, seed=self.key.seed,
+                                         on_epoch=self._report_epoch)
         self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
         return self.result
 
@@ -97,6 +108,10 @@ class Experiment:
         result, spec = self.result, self.spec
         env = machine.capture(self.threads, self.command)
         env["versions"].update(self.runtime.versions())
+        env["threads_used"] = self.runtime.threads_used()
+        env["implementation"] = self.implementation.details()
+        if self.trainer is not None:
+            env["idiomatic"] = {"loop": type(self.trainer).__doc__.strip().splitlines()[0], **self.trainer.details()}
         model_loc = loc.count_code_lines(self.implementation_source())
         step_loc = loc.count_code_lines(self.step_source())
         flops = spec.train_flops_per_sample()
@@ -120,7 +135,7 @@ class Experiment:
             samples_per_second=result.samples_per_second,
             train_seconds=result.train_seconds,
             time_to_target_seconds=result.time_to_target(spec.metric),
-            harness_seconds_per_batch=self.harness_seconds_per_batch,
+            shuffle=self.trainer.shuffle if self.trainer is not None else loop.SHUFFLE,
             flops_per_sample=flops,
             achieved_flops_per_second=flops * result.samples_per_second,
             peak_flops_per_second=self.peak_flops,

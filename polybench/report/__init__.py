@@ -7,7 +7,7 @@ from pathlib import Path
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
-from polybench.report import charts, markdown, modes
+from polybench.report import charts, markdown, modes, overhead
 from polybench.report.frame import aggregate, summary_frame
 from polybench.report.markdown import results_rows
 
@@ -59,6 +59,10 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     if len(ratios):
         written.append(charts_dir / "graph_vs_eager.png")
         modes.chart(ratios, written[-1])
+    overheads = overhead.overhead_table(table)
+    if len(overheads):
+        written.append(charts_dir / "shared_vs_idiomatic.png")
+        overhead.chart(overheads, written[-1])
     markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded, left_out)
     return [out_dir / "summary.csv", out_dir / "report.md", *written]
 

@@ -47,7 +47,7 @@ def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int =
 def chart_metric(table: pd.DataFrame, path: Path) -> None:
     """Test metric per model, one bar per framework, with the target."""
     modes = table["mode"].nunique()
-    fig, axes = _model_axes(table, "Test metric (median over seeds; dashed: full-profile target)")
+    fig, axes = _model_axes(table, "Test metric (mean over seeds; dashed: full-profile target)")
     for model, ax in axes.items():
         sub = table[table.model == model]
         first = sub.iloc[0]

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from polybench.atomic import atomic_write
-from polybench.report import modes
-from polybench.report.frame import EXTRA, MIB, thread_counts
+from polybench.report import modes, overhead
+from polybench.report.frame import EXTRA, MIB, NOISE_RULE, inside_noise, thread_counts
 
 
 def fmt(value, spec: str = ".4f") -> str:
@@ -21,10 +21,10 @@ def fmt(value, spec: str = ".4f") -> str:
 
 
 def with_interval(row, measure: str, spec: str, scale: float = 1.0) -> str:
-    """Median, and its 95% interval in brackets when there is one."""
-    median = getattr(row, measure)
+    """Mean over seeds, and its 95% t-interval in brackets when there is one."""
+    mean = getattr(row, measure)
     low, high = getattr(row, f"{measure}_low", np.nan), getattr(row, f"{measure}_high", np.nan)
-    text = fmt(median / scale if pd.notna(median) else np.nan, spec)
+    text = fmt(mean / scale if pd.notna(mean) else np.nan, spec)
     if pd.notna(low) and pd.notna(high):
         text += f" [{fmt(low / scale, spec)}, {fmt(high / scale, spec)}]"
     return text
@@ -63,26 +63,30 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
 
 
 def noise_lines(table: pd.DataFrame) -> list[str]:
-    """For each model, each pair of frameworks: is the epoch-time difference outside both 95%
-    intervals, or inside the noise? Steady-state epochs when there are any, else the first."""
+    """For each model and mode, each pair of frameworks: is the epoch-time difference outside
+    the noise, by the report's rule (frame.NOISE_RULE)? Steady-state epochs when there are
+    any, else the first."""
     measure = "steady_epoch_seconds" if table.steady_epoch_seconds.notna().any() else "first_epoch_seconds"
     what = "steady epoch" if measure == "steady_epoch_seconds" else "first epoch (the only one)"
-    if table[f"{measure}_low"].isna().all():
-        return ["With one seed per cell there is no interval: rerun with `--seeds 3` (or more) to see "
-                "which differences are outside the noise."]
     lines = []
     for (model, mode), cell in table.groupby(["model", "mode"], sort=False):
         for a, b in itertools.combinations(cell.itertuples(), 2):
-            a_low, a_high, b_low, b_high = (getattr(r, f"{measure}_{end}") for r in (a, b) for end in ("low", "high"))
-            if pd.isna(a_low) or pd.isna(b_low):
+            if pd.isna(getattr(a, measure)) or pd.isna(getattr(b, measure)):
                 continue
-            overlap = a_low <= b_high and b_low <= a_high
             fast, slow = (a, b) if getattr(a, measure) <= getattr(b, measure) else (b, a)
-            verdict = "inside the noise (95% intervals overlap)" if overlap else \
-                f"{fast.framework} faster by {getattr(slow, measure) / getattr(fast, measure):.2f}×"
+            ratio = getattr(slow, measure) / getattr(fast, measure)
+            a_low, a_high, b_low, b_high = (getattr(r, f"{measure}_{end}") for r in (a, b) for end in ("low", "high"))
+            if not any(pd.isna(v) for v in (a_low, a_high, b_low, b_high)):
+                inside = a_low <= b_high and b_low <= a_high
+                why = "95% intervals overlap"
+            else:
+                inside = inside_noise(ratio, a.epoch_noise, b.epoch_noise) if measure == "steady_epoch_seconds" \
+                    else None
+                why = "within the within-run noise"
+            verdict = "noise not measured (fewer than three epochs)" if inside is None else \
+                f"inside the noise ({why})" if inside else f"{fast.framework} faster by {ratio:.2f}×"
             lines.append(f"- {model} ({mode}): {a.framework} vs {b.framework} {what} — {verdict}")
-    return lines or ["Each model ran in one framework and mode only: nothing to compare. Intervals are in the "
-                     "results table."]
+    return lines or ["Each model ran in one framework per mode only: nothing to compare."]
 
 
 def time_to_target_rows(table: pd.DataFrame) -> list[list[str]]:
@@ -99,20 +103,6 @@ def efficiency_rows(table: pd.DataFrame) -> list[list[str]]:
             rows.append([model, str(rank), r.framework, r.mode, fmt(r.flops_per_sample / 1e6, ".4g"),
                          fmt(r.achieved_flops_per_second / 1e9, ".3g"), fmt(r.peak_flops_per_second / 1e9, ".3g"),
                          with_interval(r, "share_of_peak", ".2%")])
-    return rows
-
-
-def overhead_rows(table: pd.DataFrame) -> list[list[str]]:
-    """Per model: the loop's own cost per batch against the fastest framework's step time."""
-    rows = []
-    for model, cell in table.groupby("model", sort=False):
-        fastest = cell.loc[cell.step_seconds.idxmin()] if cell.step_seconds.notna().any() else None
-        harness = cell.harness_seconds_per_batch.max()
-        if fastest is None or pd.isna(harness):
-            rows.append([model, fmt(harness * 1e6, ".2f"), "–", "–"])
-            continue
-        rows.append([model, fmt(harness * 1e6, ".2f"), f"{fastest.step_seconds * 1e3:.3f} ({fastest.framework})",
-                     fmt(harness / fastest.step_seconds, ".4%")])
     return rows
 
 
@@ -139,6 +129,7 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
     ``left_out`` the invalid record files (records.LeftOut) the report could not use."""
     counts = frame.status.value_counts().to_dict()
     env = frame.iloc[0]
+    overheads = overhead.overhead_table(table)
     seeds = frame.groupby(["model", "framework", "mode"]).size()
     lines = [
         "# polybench report", "",
@@ -159,13 +150,13 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         *([f"{len(left_out)} invalid record file(s) were left out: "
            + "; ".join(f"`{item.path}`: {item.reason}" for item in left_out) + "."] if left_out else []),
         "",
-        "Figures are medians over each cell's ok runs, with a 95% t-interval of the mean in brackets "
+        "Figures are means over each cell's ok runs (seeds), with a 95% t-interval of the mean in brackets "
         "when a cell has two or more seeds. Epoch times cover training steps only; the first epoch "
         "(warm-up, compilation) is shown apart from the steady state (median of epochs 2..n; – with a "
         "single epoch). The target is the spec's full-profile target. LOC counts the model's module "
         "plus the framework's shared training step, without blank lines, comments or docstrings.",
         "", "## Results", "", markdown_table(*results_rows(table)), "",
-        "## Differences and noise", "", *noise_lines(table), "",
+        "## Differences and noise", "", NOISE_RULE, "", *noise_lines(table), "",
         "## Time to target", "",
         "Training seconds (summed epoch times) until the validation metric first met the target.", "",
         markdown_table(["model", "framework", "mode", "reached", "seconds"], time_to_target_rows(table)), "",
@@ -175,10 +166,15 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         "product measured by the same framework in the same process after training.", "",
         markdown_table(["model", "rank", "framework", "mode", "MFLOP/sample", "achieved GFLOP/s",
                         "peak GFLOP/s", "share of peak"], efficiency_rows(table)), "",
-        "## Harness overhead", "",
-        "The loop timed around a do-nothing implementation gives its own cost per batch; the share is "
-        "of the fastest framework's step time for that model.", "",
-        markdown_table(["model", "harness µs/batch", "fastest step ms", "share"], overhead_rows(table)), "",
+        "## Shared loop vs the framework's own loop", "",
+        "Epoch time through the shared loop (eager or graph mode) over the same model trained by the "
+        "framework's own documented loop (mode idiomatic: a plain PyTorch loop, Keras compile()+fit(), "
+        "Gluon hybridize()+Trainer, Chainer SerialIterator+optimizer.update), same weights, data, batch "
+        "size and optimizer; the idiomatic loop shuffles in its own way. Above 1: the shared loop is "
+        "slower. Noise: sqrt(n_shared² + n_idiomatic²) of the two runs' within-run noises.", "",
+        markdown_table(["model", "framework", "shared mode", "shared / idiomatic", "epochs", "noise", "verdict"],
+                       overhead.rows(overheads)), "",
+        overhead.paragraph(overheads), "",
         "## Lines of code", "", markdown_table(*loc_rows(table)), "",
     ]
     missing = modes.missing_lines(frame)

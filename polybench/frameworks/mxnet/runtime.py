@@ -24,7 +24,8 @@ class MXNetRuntime(Runtime):
 
     def configure(self, threads: int, device: str) -> str:
         wanted = {**thread_settings.thread_environment(threads),
-                  "MXNET_CPU_WORKER_NTHREADS": "1"}  # one operator at a time, `threads` OpenMP threads inside it
+                  # one engine worker: one operator at a time, `threads` OpenMP threads inside it
+                  "MXNET_CPU_WORKER_NTHREADS": str(thread_settings.INTER_OP_THREADS)}
         if "mxnet" not in sys.modules:
             os.environ.update(wanted)
         elif any(os.environ.get(name) != value for name, value in wanted.items()):
@@ -33,6 +34,7 @@ class MXNetRuntime(Runtime):
         with warnings.catch_warnings():  # mxnet imports distutils; setuptools' shim then warns about sys.path
             warnings.filterwarnings("ignore", message="Module .* was already imported", category=UserWarning)
             import mxnet as mx
+        thread_settings.limit_pools(threads)
 
         if device == "cpu":
             return "cpu"
@@ -42,6 +44,13 @@ class MXNetRuntime(Runtime):
             raise PolybenchError("--device gpu: MXNet sees no GPU here (requirements/mxnet.txt pins its CPU "
                                  "build); use --device cpu or auto")
         return "cpu"
+
+    def threads_used(self) -> dict:
+        """MXNet reports neither count through its API: intra-op is the OpenMP pool it loaded
+        (read back by threadpoolctl), inter-op its CPU engine workers (read at start-up)."""
+        openmp = [pool["threads"] for pool in thread_settings.pools() if pool["api"] == "openmp"]
+        return thread_settings.used(max(openmp) if openmp else None,
+                                    int(os.environ.get("MXNET_CPU_WORKER_NTHREADS", "1")))
 
     def seed(self, seed: int) -> None:
         import mxnet as mx

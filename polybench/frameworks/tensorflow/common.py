@@ -21,6 +21,7 @@ Canonical layouts -> Keras 3 (TensorFlow backend), the whole mapping:
 from __future__ import annotations
 
 import abc
+import functools
 
 import keras
 import numpy as np
@@ -88,6 +89,12 @@ def load_lstm(layer: keras.layers.LSTM, params: dict[str, np.ndarray], name: str
                        params[f"{name}.recurrent_kernel"], params[f"{name}.bias"]])
 
 
+def supports_xla(model: keras.Model) -> bool:
+    """Whether every layer of ``model`` says it can be XLA-compiled (Keras' own test in fit:
+    an LSTM whose activations would let it use cuDNN says no)."""
+    return all(layer.supports_jit for layer in model._flatten_layers())
+
+
 class KerasImplementation(Implementation):
     """A Keras model trained with tf.GradientTape and Adam, eagerly or (graph mode) inside
     tf.function; subclasses only build the model."""
@@ -101,11 +108,16 @@ class KerasImplementation(Implementation):
                                       beta_2=optimizer.beta_2, epsilon=optimizer.epsilon, amsgrad=False)
             self.optimizer.build(self.model.trainable_variables)  # its slots exist before any tracing
             self.loss_sum = tf.Variable(0.0, trainable=False)
-        # Graph mode: tf.function traces the step and the inference call into graphs that
-        # TensorFlow's grappler optimises; shapes are relaxed so the short last batch does
-        # not keep retracing. Tracing happens on the first batches: first-epoch time.
-        self.step = tf.function(self._step, reduce_retracing=True) if mode == "graph" else self._step
-        self.infer = tf.function(self._infer, reduce_retracing=True) if mode == "graph" else self._infer
+        # Graph mode: tf.function traces the step and the inference call into graphs; shapes are
+        # relaxed so the short last batch does not keep retracing. Where every layer supports it,
+        # the graphs are compiled with XLA (jit_compile=True), as Keras' fit does on a GPU (it
+        # leaves XLA off on CPU-only machines, and for LSTMs that could use cuDNN); elsewhere
+        # TensorFlow's grappler optimises them. Tracing and compiling happen on the first
+        # batches: first-epoch time.
+        self.xla = mode == "graph" and supports_xla(self.model)
+        graph = functools.partial(tf.function, reduce_retracing=True, jit_compile=self.xla)
+        self.step = graph(self._step) if mode == "graph" else self._step
+        self.infer = graph(self._infer) if mode == "graph" else self._infer
         self.loss_fn = LOSSES[spec.loss]
         self.data: dict[str, tuple[Split, tf.Tensor | None, tf.Tensor]] = {}
         self.loss_samples = 0
@@ -165,6 +177,9 @@ class KerasImplementation(Implementation):
         with tf.device(self.device):
             x = self.to_model_layout(tf.convert_to_tensor(np.asarray(x, dtype=np.float32)))
             return self.infer(x).numpy()
+
+    def details(self) -> dict:
+        return {"xla": self.xla}
 
     def sync(self) -> None:
         tf.test.experimental.sync_devices()

@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from polybench import threads as thread_settings  # noqa: E402
 from polybench.errors import PolybenchError  # noqa: E402
 from polybench.frameworks.base import Runtime  # noqa: E402
 
@@ -23,14 +24,15 @@ class TensorFlowRuntime(Runtime):
 
     def configure(self, threads: int, device: str) -> str:
         threading = tf.config.threading
-        if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) \
-                != (threads, threads):
+        wanted = (threads, thread_settings.INTER_OP_THREADS)
+        if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) != wanted:
             try:
-                threading.set_intra_op_parallelism_threads(threads)
-                threading.set_inter_op_parallelism_threads(threads)
+                threading.set_intra_op_parallelism_threads(wanted[0])
+                threading.set_inter_op_parallelism_threads(wanted[1])
             except RuntimeError:  # TensorFlow fixes them when its first op runs
                 raise PolybenchError(f"TensorFlow is already running with other thread counts; cannot set "
                                      f"{threads} threads in this process") from None
+        thread_settings.limit_pools(threads)
         gpus = tf.config.list_physical_devices("GPU")
         if device == "gpu" and not gpus:
             raise PolybenchError("--device gpu: TensorFlow sees no GPU here; use --device cpu or auto")
@@ -41,6 +43,11 @@ class TensorFlowRuntime(Runtime):
         for gpu in gpus:  # allocate as needed, so the memory figures show what TensorFlow uses
             tf.config.experimental.set_memory_growth(gpu, True)
         return "/GPU:0"
+
+    def threads_used(self) -> dict:
+        threading = tf.config.threading
+        return thread_settings.used(threading.get_intra_op_parallelism_threads(),
+                                    threading.get_inter_op_parallelism_threads())
 
     def seed(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)  # Keras' dropout masks (and TensorFlow's global seed)

@@ -6,6 +6,7 @@ import time
 
 import torch
 
+from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 
@@ -16,9 +17,10 @@ class TorchRuntime(Runtime):
     def configure(self, threads: int, device: str) -> str:
         torch.set_num_threads(threads)
         try:
-            torch.set_num_interop_threads(threads)
+            torch.set_num_interop_threads(thread_settings.INTER_OP_THREADS)
         except RuntimeError:
-            pass  # already fixed once parallel work has started in this process
+            pass  # already fixed once parallel work has started in this process (threads_used shows it)
+        thread_settings.limit_pools(threads)
         if device == "cpu":
             return "cpu"
         if torch.cuda.is_available():
@@ -26,6 +28,9 @@ class TorchRuntime(Runtime):
         if device == "gpu":
             raise PolybenchError("--device gpu: PyTorch sees no CUDA GPU here; use --device cpu or auto")
         return "cpu"
+
+    def threads_used(self) -> dict:
+        return thread_settings.used(torch.get_num_threads(), torch.get_num_interop_threads())
 
     def seed(self, seed: int) -> None:
         torch.manual_seed(seed)
