@@ -79,6 +79,9 @@ def empty_record(key: RunKey, profile: str) -> dict:
         "implementation_loc": None,
         "model_loc": None,
         "step_loc": None,
+        # Measured in the kernel after training: forward_max_abs_diff (against the spec's NumPy
+        # reference), forward_reference_scale, first_losses (seed-0 weights, dropout off), seconds.
+        "parity": None,
         "environment": {},
         "started_at": None,
         "finished_at": None,

@@ -1,4 +1,5 @@
-"""Records -> summary.csv, report.md and charts/*.png. Reads records only; reruns nothing."""
+"""Records -> summary.csv, report.md, report.html and charts/*.png. Reads records (and, for
+report.html, the executed notebooks beside them); reruns nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
-from polybench.report import charts, markdown, modes
+from polybench.report import charts, html, markdown, modes, notebooks
 from polybench.report.frame import aggregate, summary_frame
 from polybench.report.markdown import results_rows
 
@@ -20,7 +21,8 @@ def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict]]:
 
 
 def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
-    """Write summary.csv, report.md and charts/*.png into ``out_dir``; return their paths."""
+    """Write summary.csv, report.md, report.html (with notebooks_html/) and charts/*.png into
+    ``out_dir``; return their paths."""
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         if not (run_dir / "records").is_dir():
@@ -47,7 +49,10 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
         written.append(charts_dir / "graph_vs_eager.png")
         modes.chart(ratios, written[-1])
     markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded)
-    return [out_dir / "summary.csv", out_dir / "report.md", *written]
+    pages, problems = notebooks.convert_all(recs, run_dirs, out_dir)
+    html.write(out_dir / "report.html", html.Inputs((out_dir / "report.md").read_text(), recs, frame, table, written,
+                                                    pages, problems))
+    return [out_dir / "summary.csv", out_dir / "report.md", out_dir / "report.html", *written]
 
 
 def terminal_table(run_dirs: list[Path]) -> str:
