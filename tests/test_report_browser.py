@@ -10,9 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from report_run import FIXTURE_RUN, SCRIPT_ERROR, add_failed_record
 
 from polybench import records, report
-from report_run import FIXTURE_RUN, SCRIPT_ERROR, add_failed_record
 
 CHROMIUM = ("chromium", "chromium-browser")
 DRIVER = "chromedriver"

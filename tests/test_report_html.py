@@ -7,9 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from report_run import FIXTURE_RUN, add_failed_record
 
 from polybench import records, report
-from report_run import FIXTURE_RUN, SCRIPT_ERROR, add_failed_record
+
 
 @pytest.fixture
 def run_dir(tmp_path) -> Path:

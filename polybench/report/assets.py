@@ -4,7 +4,8 @@ CSS = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2330; margin: 0;
        background: #fafbfc; }
 main { max-width: 1560px; margin: 0 auto; padding: 1rem 2rem 4rem; }
-h1 { margin: .5rem 0; } section { scroll-margin-top: 2.5rem; } h2 { border-bottom: 1px solid #d8dde6; padding-bottom: .2rem; margin-top: 2.5rem; }
+h1 { margin: .5rem 0; } section { scroll-margin-top: 2.5rem; }
+h2 { border-bottom: 1px solid #d8dde6; padding-bottom: .2rem; margin-top: 2.5rem; }
 nav { position: sticky; top: 0; background: #fafbfcee; padding: .4rem 0; z-index: 2; font-size: 14px; }
 nav a { margin-right: .9rem; color: #2457a6; text-decoration: none; }
 table { border-collapse: collapse; margin: .6rem 0; font-size: 13.5px; background: #fff; }
@@ -28,7 +29,8 @@ figcaption { font-size: 13px; color: #555; }
 .tab { border: 1px solid #c4cbd8; border-bottom: none; background: #eef1f6; padding: .35rem 1rem; cursor: pointer;
        font: inherit; border-radius: 4px 4px 0 0; }
 .tab[aria-selected="true"] { background: #2457a6; color: #fff; border-color: #2457a6; }
-.file { margin: .8rem 0; } .file summary { cursor: pointer; } .path { font-family: ui-monospace, monospace; font-size: 13px; color: #444; }
+.file { margin: .8rem 0; } .file summary { cursor: pointer; }
+.path { font-family: ui-monospace, monospace; font-size: 13px; color: #444; }
 .code { background: #f6f8fa; border: 1px solid #e1e4e8; padding: .4rem .8rem; overflow-x: auto; font-size: 12.5px; }
 .code pre { margin: 0; }
 .note, .loc { font-size: 13px; color: #555; } .missing { color: #8a6d00; font-style: italic; }
