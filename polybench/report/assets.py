@@ -12,6 +12,7 @@ table { border-collapse: collapse; margin: .6rem 0; font-size: 13.5px; backgroun
 th, td { border: 1px solid #d8dde6; padding: .25rem .5rem; text-align: left; vertical-align: top; }
 th { background: #eef1f6; }
 #results-table th { cursor: pointer; user-select: none; white-space: nowrap; }
+#results-table td { white-space: nowrap; }
 #results-table th.sorted-asc::after { content: " ▲"; } #results-table th.sorted-desc::after { content: " ▼"; }
 tr.not-ok td { background: #fff4f2; }
 .filters { display: flex; gap: 1rem; flex-wrap: wrap; align-items: center; margin: .5rem 0; }
