@@ -15,7 +15,14 @@ def add_failed_record(run_dir: Path, error: str = SCRIPT_ERROR) -> records.RunKe
     """A failed chainer run of addition whose error text holds a script element."""
     key = records.RunKey("addition", "chainer", "eager", 0)
     record = records.empty_record(key, "quick")
-    record.update(status="failed", error=error, device="cpu", metric="exact_match", metric_higher_is_better=True,
-                  target=0.97, environment={"threads": 2, "cpu_model": "Test CPU"})
+    record.update(
+        status="failed",
+        error=error,
+        device="cpu",
+        metric="exact_match",
+        metric_higher_is_better=True,
+        target=0.97,
+        environment={"threads": 2, "cpu_model": "Test CPU"},
+    )
     records.write_record(key.record_path(run_dir), record)
     return key

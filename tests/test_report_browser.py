@@ -38,12 +38,19 @@ def browser():
     binary = next(filter(None, (shutil.which(name) for name in CHROMIUM)), None)
     driver_path = shutil.which(DRIVER)
     if binary is None or driver_path is None:
-        pytest.fail("chromium or chromedriver is not installed: run `bash ci/test.sh` (as root it installs "
-                    "Debian's chromium and chromium-driver with apt-get)")
+        pytest.fail(
+            "chromium or chromedriver is not installed: run `bash ci/test.sh` (as root it installs "
+            "Debian's chromium and chromium-driver with apt-get)"
+        )
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1400,1800"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1800",
+    ):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     try:
@@ -83,8 +90,9 @@ def test_results_table_has_one_row_per_cell_and_filters(page, built):
     cells = {(r["model"], r["framework"], r["mode"]) for r in records.read_records([built])}
     rows = browser.find_elements("css selector", "#results-table tbody tr")
     assert len(rows) == len(cells)
-    assert {(r.get_attribute("data-model"), r.get_attribute("data-framework"), r.get_attribute("data-mode"))
-            for r in rows} == cells
+    assert {
+        (r.get_attribute("data-model"), r.get_attribute("data-framework"), r.get_attribute("data-mode")) for r in rows
+    } == cells
     select = browser.find_element("css selector", '.filters select[name="framework"]')
     select.find_element("css selector", 'option[value="mxnet"]').click()
     shown = [r for r in rows if _visible(r)]
@@ -99,12 +107,16 @@ def test_sorting_by_a_column_reorders_the_rows(page):
     browser, _ = page
     header = browser.find_element("xpath", '//table[@id="results-table"]//th[text()="framework"]')
     header.click()
-    names = [r.find_elements("tag name", "td")[1].text
-             for r in browser.find_elements("css selector", "#results-table tbody tr")]
+    names = [
+        r.find_elements("tag name", "td")[1].text
+        for r in browser.find_elements("css selector", "#results-table tbody tr")
+    ]
     assert names == sorted(names)
     header.click()
-    names = [r.find_elements("tag name", "td")[1].text
-             for r in browser.find_elements("css selector", "#results-table tbody tr")]
+    names = [
+        r.find_elements("tag name", "td")[1].text
+        for r in browser.find_elements("css selector", "#results-table tbody tr")
+    ]
     assert names == sorted(names, reverse=True)
 
 
@@ -132,7 +144,7 @@ def test_notebook_links_resolve_to_files(page, built):
     links = browser.find_elements("css selector", "#results-table a.notebook")
     assert len(links) == sum(1 for r in records.read_records([built]) if r["status"] == "ok")
     for link in links:
-        target = Path(link.get_attribute("href")[len("file://"):])
+        target = Path(link.get_attribute("href")[len("file://") :])
         assert target.is_file() and target.is_relative_to(built / "notebooks_html")
 
 

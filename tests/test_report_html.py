@@ -60,9 +60,9 @@ def test_report_html_parity_figures_and_not_recorded(run_dir):
     torch_record = records.read_record(records.RunKey("addition", "torch", "eager", 0).record_path(run_dir))
     first_loss = torch_record["parity"]["first_losses"][0]
     assert f"{first_loss:.6f}" in text
-    section = text[text.index('id="model-addition"'):]
+    section = text[text.index('id="model-addition"') :]
     assert "not recorded" in section
-    fcn = text[text.index('id="model-mnist_fcn"'):text.index('id="model-addition"')]
+    fcn = text[text.index('id="model-mnist_fcn"') : text.index('id="model-addition"')]
     assert "not recorded" not in fcn and "max relative gap vs torch (eager)" in fcn
 
 

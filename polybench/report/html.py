@@ -60,17 +60,21 @@ def results_html(frame: pd.DataFrame, table: pd.DataFrame, pages: dict[str, str]
         status, links = _cell_extras(frame, (cell.model, cell.framework, cell.mode), pages, problems)
         values = "".join(f"<td>{escape(value)}</td>" for value in row)
         css = "" if cell.ok == cell.runs else ' class="not-ok"'
-        body.append(f'<tr data-model="{escape(cell.model)}" data-framework="{escape(cell.framework)}" '
-                    f'data-mode="{escape(cell.mode)}"{css}>{values}<td>{status}</td><td>{links}</td></tr>')
+        body.append(
+            f'<tr data-model="{escape(cell.model)}" data-framework="{escape(cell.framework)}" '
+            f'data-mode="{escape(cell.mode)}"{css}>{values}<td>{status}</td><td>{links}</td></tr>'
+        )
     selects = []
     for name in ("model", "framework", "mode"):
         options = "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in dict.fromkeys(table[name]))
         selects.append(f'<label>{name} <select name="{name}"><option value="">all</option>{options}</select></label>')
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    return (f'<div class="filters">{"".join(selects)}<span><span id="shown-count">{len(rows)}</span> of '
-            f"{len(rows)} cells shown; click a column heading to sort</span></div>"
-            f'<div class="table-wrap"><table id="results-table"><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></div>')
+    return (
+        f'<div class="filters">{"".join(selects)}<span><span id="shown-count">{len(rows)}</span> of '
+        f"{len(rows)} cells shown; click a column heading to sort</span></div>"
+        f'<div class="table-wrap"><table id="results-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
 
 
 def failures_html(frame: pd.DataFrame) -> str:
@@ -78,9 +82,11 @@ def failures_html(frame: pd.DataFrame) -> str:
     failures = frame[frame.status != "ok"]
     if not len(failures):
         return "<p>Every run finished.</p>"
-    items = "".join(f"<li>{escape(f'{r.model} / {r.framework} / {r.mode} / seed {r.seed}')}: "
-                    f'<strong>{escape(str(r.status))}</strong> — <span class="error">{escape(str(r.error))}</span></li>'
-                    for r in failures.itertuples())
+    items = "".join(
+        f"<li>{escape(f'{r.model} / {r.framework} / {r.mode} / seed {r.seed}')}: "
+        f'<strong>{escape(str(r.status))}</strong> — <span class="error">{escape(str(r.error))}</span></li>'
+        for r in failures.itertuples()
+    )
     return f"<ul>{items}</ul>"
 
 
@@ -89,8 +95,10 @@ def charts_html(charts: list[Path]) -> str:
     figures = []
     for chart in charts:
         data = base64.b64encode(Path(chart).read_bytes()).decode("ascii")
-        figures.append(f'<figure><img src="data:image/png;base64,{data}" alt="{escape(chart.stem)}">'
-                       f"<figcaption>charts/{escape(chart.name)}</figcaption></figure>")
+        figures.append(
+            f'<figure><img src="data:image/png;base64,{data}" alt="{escape(chart.stem)}">'
+            f"<figcaption>charts/{escape(chart.name)}</figcaption></figure>"
+        )
     return f'<div class="charts">{"".join(figures)}</div>'
 
 
@@ -114,21 +122,28 @@ class Inputs:
 def page(inputs: Inputs) -> str:
     """The whole report.html text."""
     intro, sections = split_markdown(inputs.markdown)
-    own = {"Results": lambda: results_html(inputs.frame, inputs.table, inputs.notebook_pages,
-                                           inputs.notebook_problems),
-           "Runs that did not finish": lambda: failures_html(inputs.frame),
-           "Charts": lambda: charts_html(inputs.charts)}
+    own = {
+        "Results": lambda: results_html(inputs.frame, inputs.table, inputs.notebook_pages, inputs.notebook_problems),
+        "Runs that did not finish": lambda: failures_html(inputs.frame),
+        "Charts": lambda: charts_html(inputs.charts),
+    }
     parts = [(heading, own[heading]() if heading in own else MARKDOWN.render(body)) for heading, body in sections]
     models = dict.fromkeys(inputs.frame.model)
-    parts.append(("Models and their implementations",
-                  "".join(implementations.model_html(model, inputs.recs) for model in models)))
+    parts.append(
+        (
+            "Models and their implementations",
+            "".join(implementations.model_html(model, inputs.recs) for model in models),
+        )
+    )
     nav = "".join(f'<a href="#{_anchor(h)}">{escape(h)}</a>' for h, _ in parts)
     body = "".join(f'<section id="{_anchor(h)}"><h2>{escape(h)}</h2>{b}</section>' for h, b in parts)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>polybench report</title><style>{assets.CSS}{implementations.pygments_css()}</style></head>"
-            f'<body><main><h1>polybench report</h1>{MARKDOWN.render(intro)}<nav>{nav}</nav>{body}</main>'
-            f"<script>{assets.JS}</script></body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>polybench report</title><style>{assets.CSS}{implementations.pygments_css()}</style></head>"
+        f"<body><main><h1>polybench report</h1>{MARKDOWN.render(intro)}<nav>{nav}</nav>{body}</main>"
+        f"<script>{assets.JS}</script></body></html>\n"
+    )
 
 
 def write(path: Path, inputs: Inputs) -> None:

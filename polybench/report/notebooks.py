@@ -28,8 +28,9 @@ _TEMPLATE = """\
 
 
 def _exporter() -> HTMLExporter:
-    return HTMLExporter(extra_loaders=[DictLoader({"polybench_offline.html.j2": _TEMPLATE})],
-                        template_file="polybench_offline.html.j2")
+    return HTMLExporter(
+        extra_loaders=[DictLoader({"polybench_offline.html.j2": _TEMPLATE})], template_file="polybench_offline.html.j2"
+    )
 
 
 def notebook_of(record: dict, run_dirs: list[Path]) -> Path | None:
@@ -38,8 +39,11 @@ def notebook_of(record: dict, run_dirs: list[Path]) -> Path | None:
     key = records.RunKey(record["model"], record["framework"], record["mode"], record["seed"])
     for run_dir in reversed(run_dirs):
         record_path, notebook = key.record_path(run_dir), key.notebook_path(run_dir)
-        if notebook.is_file() and record_path.is_file() \
-                and records.read_record(record_path).get("finished_at") == record.get("finished_at"):
+        if (
+            notebook.is_file()
+            and record_path.is_file()
+            and records.read_record(record_path).get("finished_at") == record.get("finished_at")
+        ):
             return notebook
     return None
 
