@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets polybench up on a fresh machine and runs the whole test suite:
 # the orchestrator's virtual environment (.venv), the lint and format checks (ruff), every
-# framework's environment and Jupyter kernel (.venvs/), then pytest. Extra arguments go to pytest.
+# framework's environment and Jupyter kernel (.venvs/), Chromium for the report's browser test,
+# then pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,18 @@ cd "$(dirname "$0")/.."
 if [ -z "${POLYBENCH_MNIST_MIRROR:-}" ] && [ -d ../shared/data/mnist ]; then
   POLYBENCH_MNIST_MIRROR="$(cd ../shared/data/mnist && pwd)"
   export POLYBENCH_MNIST_MIRROR
+fi
+
+# The report's browser test drives Debian's Chromium through chromedriver (apt, never a download).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "ci/test.sh: chromium and chromium-driver are missing; install them as root:" \
+         "apt-get install -y chromium chromium-driver" >&2
+    exit 1
+  fi
 fi
 
 python3 -m venv .venv

@@ -129,7 +129,7 @@ def _run_in(plan, run_dir: Path) -> int:
     report.build([run_dir], run_dir)
     print()
     print(report.terminal_table([run_dir]))
-    print(f"\nreport: {run_dir / 'report.md'}  charts: {run_dir / 'charts'}")
+    print(f"\nreport: {run_dir / 'report.html'} (and report.md)  charts: {run_dir / 'charts'}")
     bad = [r for r in results if r["status"] in ("failed", "timeout", "diverged")]
     if bad:
         print(f"{len(bad)} of {len(results)} runs did not finish; see the report's list of failures")
@@ -149,7 +149,7 @@ def cmd_report(args) -> int:
 
     written = report.build(run_dirs, out)
     print(report.terminal_table(run_dirs))
-    print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")
+    print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, report.html, charts/")
     return 0
 
 
@@ -202,7 +202,7 @@ def make_parser() -> Parser:
     p.add_argument("--data-dir", default=str(PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("report", help="rebuild summary.csv, report.md and charts from run folders")
+    p = sub.add_parser("report", help="rebuild summary.csv, report.md, report.html and charts from run folders")
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     p.add_argument("--out", metavar="DIR", help="where to write (default: the run folder; required for several)")
     p.set_defaults(func=cmd_report)

@@ -23,7 +23,10 @@ from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
 
 #: Version of the record layout; a reader refuses records of a later version.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: Fields an older schema had and this one dropped, by the schema that dropped them. Reading an
+#: older record leaves them out. 2: the do-nothing loop timing, replaced by the idiomatic mode.
+RETIRED_FIELDS = {2: ("harness_seconds_per_batch",)}
 STATUSES = ("ok", "failed", "timeout", "diverged", "unsupported")
 
 
@@ -108,6 +111,9 @@ class Record:
     implementation_loc: int | None = None
     model_loc: int | None = None
     step_loc: int | None = None
+    #: Parity figures measured in the run's kernel after training: the forward pass's largest
+    #: difference from the NumPy reference and the first training losses (dropout off).
+    parity: dict | None = None
     environment: dict = dataclasses.field(default_factory=dict)
     started_at: str | None = None
     finished_at: str | None = None
@@ -161,6 +167,8 @@ class Record:
                 f"written by a newer polybench (record schema {schema}; this one reads up to "
                 f"{SCHEMA_VERSION}); update polybench to read it",
             )
+        retired = {name for version, fields in RETIRED_FIELDS.items() if schema < version for name in fields}
+        data = {name: value for name, value in data.items() if name not in retired}
         names = {f.name for f in dataclasses.fields(cls)}
         missing = [f.name for f in dataclasses.fields(cls) if _required(f) and f.name not in data]
         if missing:

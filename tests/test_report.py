@@ -38,7 +38,7 @@ def run_dir(tmp_path):
 def test_report_writes_summary_markdown_and_charts(run_dir):
     written = report.build([run_dir], run_dir)
     names = {p.relative_to(run_dir).as_posix() for p in written}
-    assert names == {"summary.csv", "report.md", "charts/test_metric.png", "charts/epoch_time.png",
+    assert names == {"summary.csv", "report.md", "report.html", "charts/test_metric.png", "charts/epoch_time.png",
                      "charts/peak_memory.png", "charts/curves_mnist_fcn.png", "charts/curves_mnist_cnn.png"}
     for chart in run_dir.glob("charts/*.png"):
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000

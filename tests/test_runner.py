@@ -53,6 +53,11 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     assert record["peak_rss_bytes"] > 50 * 2**20
     assert record["gpu_peak_framework_bytes"] is None and record["gpu_peak_nvml_bytes"] is None
     assert record["implementation_loc"] > 10
+    parity = record["parity"]  # measured in the kernel after training, as the parity tests do
+    assert parity["forward_max_abs_diff"] <= 1e-4 and len(parity["first_losses"]) == 3
+    assert list(record["environment"]["sources"]) == ["polybench/frameworks/torch/mnist_fcn.py",
+                                                      "polybench/frameworks/torch/common.py"]
+    assert "class FCN(nn.Module)" in record["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"]
     assert record["environment"]["threads"] == 2 and record["environment"]["versions"]["torch"].startswith("2.13")
     assert any("epoch 1/1" in line for line in said)
     executed = nbformat.read(key.notebook_path(tmp_path), as_version=4)

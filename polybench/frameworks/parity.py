@@ -27,6 +27,7 @@ import argparse
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -35,23 +36,21 @@ from polybench import frameworks, loop
 from polybench.data import tables
 from polybench.errors import UnsupportedError
 from polybench.specs import get_spec
+from polybench.specs.base import Spec, Split
 
 
-def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eager") -> dict:
-    """Max abs difference between the implementation's and the reference's outputs."""
-    spec = get_spec(model)
-    runtime = frameworks.runtime(framework)
-    device = runtime.configure(threads=1, device="cpu")
+def forward_difference(implementation_class: type, spec: Spec, device: str, mode: str = "eager",
+                       batch: int = 8, trainer_class: type | None = None) -> dict:
+    """Build ``implementation_class`` from the spec's parity weights, run its eval-mode forward
+    pass on the spec's fixed batch and compare with the NumPy float64 reference. With
+    ``trainer_class`` (mode idiomatic) the eager model is first prepared by the framework's
+    own loop, as a run in that mode prepares it."""
     params = spec.parity_parameters()
     x = spec.parity_batch(batch)
     profile = spec.profile("full")
-    try:
-        impl = runtime.implementation(model)(spec, params, profile.optimizer, device,
-                                             mode="eager" if mode == "idiomatic" else mode)
-        if mode == "idiomatic":  # the framework's own loop prepares the same model object
-            runtime.idiomatic_trainer()(impl, profile.batch_size, 0)
-    except UnsupportedError as exc:
-        return {"unsupported": str(exc)}
+    impl = implementation_class(spec, params, profile.optimizer, device, mode="eager" if trainer_class else mode)
+    if trainer_class is not None:  # the framework's own loop prepares the same model object
+        trainer_class(impl, profile.batch_size, 0)
     outputs = np.asarray(impl.forward(x), dtype=np.float64)
     reference = spec.reference_forward(params, x)
     if outputs.shape != reference.shape:
@@ -61,26 +60,59 @@ def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eage
             "reference_scale": float(np.abs(reference).max())}
 
 
-def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3, mode: str = "eager") -> dict:
-    """The loss of each of the first ``steps`` optimizer steps, dropout off."""
-    spec = get_spec(model)
-    runtime = frameworks.runtime(framework)
-    device = runtime.configure(threads=1, device="cpu")
+def first_losses(implementation_class: type, spec: Spec, splits: dict[str, Split], device: str,
+                 mode: str = "eager", steps: int = 3) -> list[float]:
+    """The loss of each of the first ``steps`` optimizer steps from the canonical weights of
+    seed 0, dropout off, on the first batches of the loop's seed-0 order over the quick
+    profile's training rows (``splits`` may be longer: they are cut here)."""
     profile = spec.profile("quick")
-    splits = {name: split.head(profile.train_size if name == "train" else 1)
-              for name, split in tables.load_splits(spec, data_dir).items()}
-    try:
-        impl = runtime.implementation(model)(spec, spec.init_parameters(0), profile.optimizer, device,
-                                             dropout=False, mode=mode)
-    except UnsupportedError as exc:
-        return {"unsupported": str(exc)}
+    splits = {name: split.head(profile.train_size if name == "train" else 1) for name, split in splits.items()}
+    impl = implementation_class(spec, spec.init_parameters(0), profile.optimizer, device, dropout=False, mode=mode)
     impl.load_data(splits)
     order = loop.epoch_orders(len(splits["train"]), 1, seed=0)[0]
     losses = []
     for index in loop.batch_indices(order, profile.batch_size)[:steps]:
         impl.train_step(index)
         losses.append(impl.take_train_loss())
-    return {"losses": losses}
+    return losses
+
+
+def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eager") -> dict:
+    """Max abs difference between the implementation's and the reference's outputs."""
+    runtime = frameworks.runtime(framework)
+    device = runtime.configure(threads=1, device="cpu")
+    try:
+        trainer_class = runtime.idiomatic_trainer() if mode == "idiomatic" else None
+        return forward_difference(runtime.implementation(model), get_spec(model), device, mode=mode, batch=batch,
+                                  trainer_class=trainer_class)
+    except UnsupportedError as exc:
+        return {"unsupported": str(exc)}
+
+
+def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3, mode: str = "eager") -> dict:
+    """The loss of each of the first ``steps`` optimizer steps, dropout off."""
+    spec = get_spec(model)
+    runtime = frameworks.runtime(framework)
+    device = runtime.configure(threads=1, device="cpu")
+    splits = tables.load_splits(spec, data_dir)
+    try:
+        return {"losses": first_losses(runtime.implementation(model), spec, splits, device, mode=mode, steps=steps)}
+    except UnsupportedError as exc:
+        return {"unsupported": str(exc)}
+
+
+def run_record_figures(implementation_class: type, spec: Spec, splits: dict[str, Split], device: str,
+                       mode: str, trainer_class: type | None = None) -> dict:
+    """The record's ``parity`` field, measured in a run's own kernel after training (off its
+    clock): the forward pass's max abs difference from the reference and the first
+    training losses, both as the parity tests measure them, and the seconds they took.
+    In mode idiomatic (``trainer_class``) the forward pass is of the model as the framework's
+    own loop prepared it, and the first losses are those of its eager model's shared step."""
+    started = time.perf_counter()
+    forward = forward_difference(implementation_class, spec, device, mode=mode, trainer_class=trainer_class)
+    losses = first_losses(implementation_class, spec, splits, device, mode="eager" if trainer_class else mode)
+    return {"forward_max_abs_diff": forward["max_abs_diff"], "forward_reference_scale": forward.get("reference_scale"),
+            "first_losses": losses, "seconds": time.perf_counter() - started}
 
 
 def idiomatic_epoch(framework: str, model: str, data_dir: Path) -> dict:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, loop, records, threads
 from polybench.data import tables
+from polybench.frameworks import parity
 from polybench.notebook import loc, machine, memory, progress
 from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
@@ -58,6 +59,7 @@ class Experiment:
         self.implementation = None
         self.trainer = None  # the framework's own loop, in mode "idiomatic"
         self.peak_flops: float | None = None
+        self.parity: dict | None = None
 
     def implementation_source(self) -> str:
         """Source code of this framework's module for the model."""
@@ -66,6 +68,14 @@ class Experiment:
     def step_source(self) -> str:
         """Source code of this framework's shared training step (its common module)."""
         return inspect.getsource(importlib.import_module(self.runtime.step_module()))
+
+    def sources(self) -> dict[str, str]:
+        """The implementation's source as it ran, by path in the project: the model's module and
+        the shared step. The HTML report shows these, so it does not depend on the checkout
+        it is built in."""
+        modules = (self.implementation_class.__module__, self.runtime.step_module())
+        texts = (self.implementation_source(), self.step_source())
+        return {module.replace(".", "/") + ".py": text for module, text in zip(modules, texts, strict=True)}
 
     def _report_epoch(self, row: loop.EpochRow) -> None:
         progress_row = {**dataclasses.asdict(row), "epochs": self.profile.epochs}
@@ -99,6 +109,10 @@ class Experiment:
                                          batch_size=self.profile.batch_size, seed=self.key.seed,
                                          on_epoch=self._report_epoch)
         self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
+        # Parity after training too: a graph mode compiled here first would shorten the timed
+        # first epoch, and its allocations would count in the peak RSS.
+        self.parity = parity.run_record_figures(self.implementation_class, self.spec, self.splits, self.device,
+                                                self.key.mode, type(self.trainer) if self.trainer else None)
         return self.result
 
     def record(self) -> records.Record:
@@ -112,6 +126,7 @@ class Experiment:
         env["implementation"] = self.implementation.details()
         if self.trainer is not None:
             env["idiomatic"] = {"loop": type(self.trainer).__doc__.strip().splitlines()[0], **self.trainer.details()}
+        env["sources"] = self.sources()
         model_loc = loc.count_code_lines(self.implementation_source())
         step_loc = loc.count_code_lines(self.step_source())
         flops = spec.train_flops_per_sample()
@@ -147,6 +162,7 @@ class Experiment:
             implementation_loc=model_loc + step_loc,
             model_loc=model_loc,
             step_loc=step_loc,
+            parity=self.parity,
             environment=env,
             started_at=self.started_at,
             finished_at=now(),

@@ -1,4 +1,5 @@
-"""Records -> summary.csv, report.md and charts/*.png. Reads records only; reruns nothing."""
+"""Records -> summary.csv, report.md, report.html and charts/*.png. Reads records (and, for
+report.html, the executed notebooks beside them); reruns nothing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
-from polybench.report import charts, markdown, modes, overhead
+from polybench.report import charts, html, markdown, modes, notebooks, overhead
 from polybench.report.frame import aggregate, summary_frame
 from polybench.report.markdown import results_rows
 
@@ -29,7 +30,8 @@ def left_out_lines(left_out: list[records.LeftOut]) -> list[str]:
 
 
 def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
-    """Write summary.csv, report.md and charts/*.png into ``out_dir``; return their paths."""
+    """Write summary.csv, report.md, report.html (with notebooks_html/) and charts/*.png into
+    ``out_dir``; return their paths."""
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         if not (run_dir / "records").is_dir():
@@ -64,7 +66,10 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
         written.append(charts_dir / "shared_vs_idiomatic.png")
         overhead.chart(overheads, written[-1])
     markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded, left_out)
-    return [out_dir / "summary.csv", out_dir / "report.md", *written]
+    pages, problems = notebooks.convert_all(recs, run_dirs, out_dir)
+    html.write(out_dir / "report.html", html.Inputs((out_dir / "report.md").read_text(), recs, frame, table, written,
+                                                    pages, problems))
+    return [out_dir / "summary.csv", out_dir / "report.md", out_dir / "report.html", *written]
 
 
 def terminal_table(run_dirs: list[Path]) -> str:
