@@ -80,6 +80,7 @@ def cmd_run(args) -> int:
     """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
     from polybench import report, runner
     from polybench.data.prepare import prepare
+    from polybench.runner import executors, resume
 
     for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
                         ("--batch-size", args.batch_size), ("--time-limit", args.time_limit)):
@@ -94,12 +95,15 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
-    run_dir = Path(args.out) if args.out else runner.default_run_dir()
+    executor = executors.make_executor(args.executor, args.ray_address)
+    run_dir, keys = run_folder(args, plan)
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if not args.resume:
+        resume.write_plan(plan, run_dir)
     print(f"run folder: {run_dir}")
     try:
-        results = runner.Runner(plan, run_dir).run_all()
+        results = executor.run(runner.Runner(plan, run_dir), keys) if keys else []
     except KeyboardInterrupt:
         if any((run_dir / "records").glob("*.json")):
             report.build([run_dir], run_dir)  # what finished stays readable
@@ -113,6 +117,24 @@ def cmd_run(args) -> int:
     if bad:
         print(f"{len(bad)} of {len(results)} runs did not finish; see the report's list of failures")
     return 1 if bad else 0
+
+
+def run_folder(args, plan) -> tuple[Path, list]:
+    """The run folder and the runs to do there: the whole plan in a new folder, or with
+    --resume the cells of that folder's plan that did not finish."""
+    from polybench import runner
+    from polybench.runner import resume
+
+    if not args.resume:
+        return (Path(args.out) if args.out else runner.default_run_dir()), plan.keys()
+    run_dir = Path(args.resume)
+    if args.out and Path(args.out).resolve() != run_dir.resolve():
+        raise UsageError("--resume DIR runs in DIR: leave out --out")
+    resume.check_same_plan(plan, run_dir)
+    keys = resume.to_run(plan, run_dir)
+    total = len(plan.keys())
+    print(f"resuming {run_dir}: {total - len(keys)} of {total} runs finished, {len(keys)} to run")
+    return run_dir, keys
 
 
 def cmd_report(args) -> int:
@@ -176,6 +198,12 @@ def make_parser() -> Parser:
     p.add_argument("--batch-size", type=int, help="override the profile's batch size")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-run limit (default: the profile's)")
     p.add_argument("--out", metavar="DIR", help="run folder (default results/<timestamp>)")
+    p.add_argument("--resume", metavar="DIR", help="finish the run folder DIR of the same plan: rerun its "
+                   "failed, timed-out and missing runs, keep the others")
+    p.add_argument("--executor", default="local", help="local (default: this machine, one run at a time) or ray "
+                   "(one run per slot of a Ray cluster)")
+    p.add_argument("--ray-address", metavar="HOST:PORT", help="the Ray cluster (default: the one `ray start` "
+                   "left on this machine, or RAY_ADDRESS)")
     p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
     p.add_argument("--data-dir", default=str(PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from polybench.atomic import atomic_write
-from polybench.report import modes
+from polybench.report import modes, placement
 from polybench.report.frame import EXTRA, thread_counts
 
 MIB = 2 ** 20
@@ -157,6 +157,7 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         *([f"{len(superseded)} older record(s) of cells rerun in a later run folder were left out: "
            + ", ".join(f"{r['model']}/{r['framework']}/{r['mode']}/seed {r['seed']} ({r.get('finished_at')})"
                        for r in superseded) + "."] if superseded else []),
+        *(["", *mixed] if (mixed := placement.mixed_node_lines(frame)) else []),
         "",
         "Figures are medians over each cell's ok runs, with a 95% t-interval of the mean in brackets "
         "when a cell has two or more seeds. Epoch times cover training steps only; the first epoch "
