@@ -95,7 +95,7 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
-    executor = executors.make_executor(args.executor, args.ray_address)
+    executor = executors.make_executor(args.executor, args.ray_address, plan.device)
     run_dir, keys = run_folder(args, plan)
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,9 @@ class LocalExecutor(Executor):
         return runner.run_all(keys)
 
 
-def make_executor(name: str, ray_address: str | None = None) -> Executor:
-    """The executor called ``name``; ``ray_address`` is only for the ray executor."""
+def make_executor(name: str, ray_address: str | None = None, device: str = "auto") -> Executor:
+    """The executor called ``name``, ready to run; ``ray_address`` is only for the ray executor,
+    which joins its cluster here and checks that it offers a slot for ``device`` runs."""
     if name not in EXECUTORS:
         raise UsageError(f"unknown executor {name!r} (choose from: {', '.join(EXECUTORS)})")
     if name == "local":
@@ -40,4 +41,4 @@ def make_executor(name: str, ray_address: str | None = None) -> Executor:
         return LocalExecutor()
     from polybench.runner.ray_executor import RayExecutor  # imports ray, which the local executor never needs
 
-    return RayExecutor(ray_address)
+    return RayExecutor(ray_address, device)

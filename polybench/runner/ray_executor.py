@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import signal
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -65,31 +67,63 @@ class Flight:
 
 
 class RayExecutor(Executor):
-    """Runs the plan's cells as Ray tasks on the cluster at ``address`` (default: the one
-    ``ray start`` left on this machine, or RAY_ADDRESS)."""
+    """Runs the plan's cells as Ray tasks on the cluster at ``address`` (default: RAY_ADDRESS,
+    or the cluster ``ray start`` started on this machine). Connects at once, so that a missing
+    cluster or slot is refused before anything is written."""
 
-    def __init__(self, address: str | None = None) -> None:
-        self.address = address
+    def __init__(self, address: str | None, device: str) -> None:
+        connect(address)
+        try:
+            check_resources(device)
+        except BaseException:
+            ray.shutdown()
+            raise
 
     def run(self, runner: Runner, keys: list[records.RunKey]) -> list[dict]:
-        connect(self.address)
         try:
-            check_resources(runner.plan.device)
             return Dispatch(runner, keys).run()
         finally:
             ray.shutdown()
 
 
+def cluster_address(address: str | None) -> str | None:
+    """The address to join: the one given, RAY_ADDRESS, or the cluster `ray start` left on
+    this machine; None when there is none."""
+    if address or os.environ.get("RAY_ADDRESS"):
+        return address or os.environ["RAY_ADDRESS"]
+    from ray._private.services import canonicalize_bootstrap_address  # Ray's own discovery for "auto"
+
+    try:
+        return canonicalize_bootstrap_address("auto")
+    except (ConnectionError, ValueError, RuntimeError):
+        return None
+
+
+def answers(address: str, timeout: float = 5.0) -> bool:
+    """Whether something accepts connections at HOST:PORT (ray.init would wait for minutes)."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
 def connect(address: str | None) -> None:
     """Join the Ray cluster as a driver; a usage error (one line) when there is none."""
+    target = cluster_address(address)
+    if target is None:
+        raise UsageError(f"no Ray cluster found on this machine and RAY_ADDRESS is not set; start one with "
+                         f"`{START_HINT}` or give its address with --ray-address HOST:PORT")
+    if not target.startswith("ray://") and not answers(target):
+        raise UsageError(f"no Ray cluster at {target} (nothing answers there); start one with `{START_HINT}` "
+                         f"or give the head node's address with --ray-address HOST:PORT")
     sigterm = signal.getsignal(signal.SIGTERM)  # ray.init installs its own; `polybench run` keeps its own
     try:
-        ray.init(address=address or "auto", logging_level=logging.WARNING, log_to_driver=False)
+        ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False)
     except (ConnectionError, ValueError, RuntimeError) as exc:
-        where = f"at {address}" if address else "on this machine (and RAY_ADDRESS is not set)"
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise UsageError(f"no Ray cluster {where} ({detail}); start one with `{START_HINT}` "
-                         f"or give its address with --ray-address HOST:PORT") from None
+        detail = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise UsageError(f"could not join the Ray cluster at {target}: {detail}") from None
     finally:
         signal.signal(signal.SIGTERM, sigterm)
 
