@@ -71,6 +71,15 @@ def ray_cluster():
             os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = saved
 
 
+@pytest.fixture(scope="module")
+def data_dir(mnist_data_dir) -> Path:
+    """The MNIST data folder with the echo task's CSVs added (the two models these tests run)."""
+    from polybench.data.prepare import prepare
+
+    prepare(MODELS, mnist_data_dir, say=lambda _: None)
+    return mnist_data_dir
+
+
 def quick_plan(data_dir: Path, models: list[str]) -> runner.Plan:
     return runner.Plan(frameworks=["torch"], models=models, modes=["eager"], seeds=[0], profile="quick",
                        threads=2, data_dir=data_dir)
@@ -80,8 +89,8 @@ def folder_files(run_dir: Path) -> set[str]:
     return {p.relative_to(run_dir).as_posix() for sub in RUN_FILES for p in (run_dir / sub).glob("*")}
 
 
-def test_ray_runs_give_the_records_a_local_run_gives(torch_env, toy_data_dir, tmp_path, ray_cluster):
-    plan = quick_plan(toy_data_dir, MODELS)
+def test_ray_runs_give_the_records_a_local_run_gives(torch_env, data_dir, tmp_path, ray_cluster):
+    plan = quick_plan(data_dir, MODELS)
     said = []
     on_ray = executors.make_executor("ray", ray_cluster, "auto").run(runner.Runner(plan, tmp_path / "ray", said.append),
                                                              plan.keys())
@@ -129,13 +138,13 @@ def kill_worker_when_running(model: str, killed: list) -> threading.Thread:
     return thread
 
 
-def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, toy_data_dir, tmp_path,
+def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, data_dir, tmp_path,
                                                                     ray_cluster, capsys):
     run_dir = tmp_path / "run"
     killed = []
     watcher = kill_worker_when_running("mnist_fcn", killed)
     command = ["run", "--framework", "torch", "--model", ",".join(MODELS), "--profile", "quick", "--threads", "2",
-               "--data-dir", str(toy_data_dir), "--executor", "ray", "--ray-address", ray_cluster]
+               "--data-dir", str(data_dir), "--executor", "ray", "--ray-address", ray_cluster]
     code = cli.main([*command, "--out", str(run_dir)])
     watcher.join(timeout=5)
     assert killed, "the run's Ray worker was never seen"
