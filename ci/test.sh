@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets polybench up on a fresh machine and runs the whole test suite:
-# the orchestrator's virtual environment (.venv), every framework's environment and
-# Jupyter kernel (.venvs/), then pytest. Extra arguments go to pytest.
+# the orchestrator's virtual environment (.venv), the lint and format checks (ruff), every
+# framework's environment and Jupyter kernel (.venvs/), then pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +13,8 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/polybench setup --framework all
 .venv/bin/polybench list
 .venv/bin/python -m pytest -ra "$@"

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, threads
+from polybench.errors import PolybenchError, UsageError
 from polybench.notebook.settings import DEVICES, PROFILES
 from polybench.runner import kernels
-from polybench.errors import PolybenchError, UsageError
 from polybench.specs import SPECS
-
 
 
 class Parser(argparse.ArgumentParser):
@@ -78,7 +77,7 @@ def cmd_data(args) -> int:
 
 def cmd_run(args) -> int:
     """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
-    from polybench import report, runner
+    from polybench import runner
     from polybench.data.prepare import prepare
     from polybench.runner import executors, resume
 
@@ -97,6 +96,8 @@ def cmd_run(args) -> int:
         data_dir=Path(args.data_dir), command=args.command_line)
     executor = executors.make_executor(args.executor, args.ray_address, plan.device)
     run_dir, keys = run_folder(args, plan)
+    from polybench import report  # after the checks: a usage error needs no pandas, scipy or matplotlib
+
     prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
     run_dir.mkdir(parents=True, exist_ok=True)
     if not args.resume:
@@ -138,8 +139,6 @@ def run_folder(args, plan) -> tuple[Path, list]:
 
 
 def cmd_report(args) -> int:
-    from polybench import report
-
     run_dirs = [Path(d) for d in args.run_dirs]
     for d in run_dirs:
         if not d.is_dir():
@@ -147,6 +146,8 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else run_dirs[0]
     if len(run_dirs) > 1 and not args.out:
         raise UsageError("several run folders: say where the combined report goes with --out DIR")
+    from polybench import report  # after the checks, as in cmd_run
+
     written = report.build(run_dirs, out)
     print(report.terminal_table(run_dirs))
     print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")

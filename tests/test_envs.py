@@ -8,8 +8,10 @@ import re
 import pytest
 
 from polybench import PROJECT_ROOT
-from polybench.runner import kernels
 from polybench.frameworks import FRAMEWORKS
+from polybench.runner import kernels
+
+pytestmark = pytest.mark.envs
 
 
 def pinned_version(framework: str) -> str:
@@ -31,5 +33,5 @@ def test_framework_imports_in_its_own_environment(framework):
 def test_changed_requirements_make_an_environment_stale(monkeypatch):
     kernels.ensure("torch", say=lambda _: None)
     assert kernels.is_ready("torch")
-    monkeypatch.setattr(envs, "requirements_hash", lambda framework: "something else")
+    monkeypatch.setattr(kernels, "requirements_hash", lambda framework: "something else")
     assert not kernels.is_ready("torch")

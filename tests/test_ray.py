@@ -44,11 +44,31 @@ def ray_cluster():
     temp = tempfile.mkdtemp(prefix="pbray-", dir="/tmp")  # short: Ray's unix sockets live under it
     port = free_port()
     log = open(Path(temp) / "head.log", "w")
-    head = subprocess.Popen([str(Path(sys.executable).parent / "ray"), "start", "--head", "--block",
-                             "--node-ip-address", "127.0.0.1", "--port", str(port), "--num-cpus", "2",
-                             "--resources", json.dumps({"polybench_slot": 1}), "--include-dashboard", "false",
-                             "--disable-usage-stats", "--temp-dir", temp],
-                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    head = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "ray"),
+            "start",
+            "--head",
+            "--block",
+            "--node-ip-address",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--num-cpus",
+            "2",
+            "--resources",
+            json.dumps({"polybench_slot": 1}),
+            "--include-dashboard",
+            "false",
+            "--disable-usage-stats",
+            "--temp-dir",
+            temp,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while "Ray runtime started" not in (Path(temp) / "head.log").read_text():
@@ -81,8 +101,9 @@ def data_dir(mnist_data_dir) -> Path:
 
 
 def quick_plan(data_dir: Path, models: list[str]) -> runner.Plan:
-    return runner.Plan(frameworks=["torch"], models=models, modes=["eager"], seeds=[0], profile="quick",
-                       threads=2, data_dir=data_dir)
+    return runner.Plan(
+        frameworks=["torch"], models=models, modes=["eager"], seeds=[0], profile="quick", threads=2, data_dir=data_dir
+    )
 
 
 def folder_files(run_dir: Path) -> set[str]:
@@ -92,17 +113,21 @@ def folder_files(run_dir: Path) -> set[str]:
 def test_ray_runs_give_the_records_a_local_run_gives(torch_env, data_dir, tmp_path, ray_cluster):
     plan = quick_plan(data_dir, MODELS)
     said = []
-    on_ray = executors.make_executor("ray", ray_cluster, "auto").run(runner.Runner(plan, tmp_path / "ray", said.append),
-                                                             plan.keys())
-    local = executors.make_executor("local").run(runner.Runner(plan, tmp_path / "local", lambda _: None),
-                                                 plan.keys())
-    assert [(r["model"], r["status"]) for r in on_ray] == [(r["model"], r["status"]) for r in local] == \
-        [(m, "ok") for m in MODELS]
+    on_ray = executors.make_executor("ray", ray_cluster, "auto").run(
+        runner.Runner(plan, tmp_path / "ray", said.append), plan.keys()
+    )
+    local = executors.make_executor("local").run(runner.Runner(plan, tmp_path / "local", lambda _: None), plan.keys())
+    assert (
+        [(r["model"], r["status"]) for r in on_ray]
+        == [(r["model"], r["status"]) for r in local]
+        == [(m, "ok") for m in MODELS]
+    )
     for ray_record, local_record in zip(on_ray, local, strict=True):
         assert set(ray_record) == set(local_record)
         assert set(ray_record["environment"]) == set(local_record["environment"])
-        assert {k: type(v) for k, v in ray_record.items() if v is not None} == \
-            {k: type(v) for k, v in local_record.items() if v is not None}
+        assert {k: type(v) for k, v in ray_record.items() if v is not None} == {
+            k: type(v) for k, v in local_record.items() if v is not None
+        }
         assert ray_record["environment"]["executor"] == "ray" and local_record["environment"]["executor"] == "local"
         assert ray_record["environment"]["slot"] == "polybench_slot@127.0.0.1"
         assert ray_record["environment"]["hostname"] == local_record["environment"]["hostname"]
@@ -138,13 +163,27 @@ def kill_worker_when_running(model: str, killed: list) -> threading.Thread:
     return thread
 
 
-def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, data_dir, tmp_path,
-                                                                    ray_cluster, capsys):
+def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, data_dir, tmp_path, ray_cluster, capsys):
     run_dir = tmp_path / "run"
     killed = []
     watcher = kill_worker_when_running("mnist_fcn", killed)
-    command = ["run", "--framework", "torch", "--model", ",".join(MODELS), "--profile", "quick", "--threads", "2",
-               "--data-dir", str(data_dir), "--executor", "ray", "--ray-address", ray_cluster]
+    command = [
+        "run",
+        "--framework",
+        "torch",
+        "--model",
+        ",".join(MODELS),
+        "--profile",
+        "quick",
+        "--threads",
+        "2",
+        "--data-dir",
+        str(data_dir),
+        "--executor",
+        "ray",
+        "--ray-address",
+        ray_cluster,
+    ]
     code = cli.main([*command, "--out", str(run_dir)])
     watcher.join(timeout=5)
     assert killed, "the run's Ray worker was never seen"
@@ -171,8 +210,23 @@ def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, d
 
 
 def test_no_cluster_at_the_address_is_a_one_line_error(tmp_path, capsys):
-    code = cli.main(["run", "--framework", "torch", "--model", "echo", "--profile", "quick", "--executor", "ray",
-                     "--ray-address", f"127.0.0.1:{free_port()}", "--out", str(tmp_path / "run")])
+    code = cli.main(
+        [
+            "run",
+            "--framework",
+            "torch",
+            "--model",
+            "echo",
+            "--profile",
+            "quick",
+            "--executor",
+            "ray",
+            "--ray-address",
+            f"127.0.0.1:{free_port()}",
+            "--out",
+            str(tmp_path / "run"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("polybench: error: no Ray cluster at 127.0.0.1:") and len(err.strip().splitlines()) == 1

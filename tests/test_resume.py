@@ -19,8 +19,19 @@ MODELS = ["mnist_fcn", "echo", "damped_sine"]
 
 
 def base_command(data_dir: Path) -> list[str]:
-    return ["run", "--framework", "torch", "--model", ",".join(MODELS), "--profile", "quick", "--threads", "2",
-            "--data-dir", str(data_dir)]
+    return [
+        "run",
+        "--framework",
+        "torch",
+        "--model",
+        ",".join(MODELS),
+        "--profile",
+        "quick",
+        "--threads",
+        "2",
+        "--data-dir",
+        str(data_dir),
+    ]
 
 
 def finished(path: Path) -> bool:
@@ -40,12 +51,15 @@ def data_dir(mnist_data_dir) -> Path:
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torch_env, data_dir, tmp_path,
-                                                                           capsys):
+def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torch_env, data_dir, tmp_path, capsys):
     run_dir = tmp_path / "run"
     command = base_command(data_dir)
-    proc = subprocess.Popen([sys.executable, "-m", "polybench.cli", *command, "--out", str(run_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "polybench.cli", *command, "--out", str(run_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     first = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)
     deadline = time.monotonic() + 300
     while not finished(first) and proc.poll() is None and time.monotonic() < deadline:
@@ -56,8 +70,10 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
     assert proc.returncode == 130 and "Traceback" not in err
     assert json.loads((run_dir / "plan.json").read_text())["models"] == MODELS
 
-    before = {key: records.read_record(key.record_path(run_dir)) if key.record_path(run_dir).is_file() else None
-              for key in runner.Plan(["torch"], MODELS, ["eager"], [0]).keys()}
+    before = {
+        key: records.read_record(key.record_path(run_dir)) if key.record_path(run_dir).is_file() else None
+        for key in runner.Plan(["torch"], MODELS, ["eager"], [0]).keys()
+    }
     kept = [key for key, record in before.items() if record is not None and record["status"] == "ok"]
     assert 1 <= len(kept) < len(MODELS), f"the interrupt came too late or too early: {before}"
     interrupted = [r for r in before.values() if r is not None and r["status"] == "failed"]
@@ -87,13 +103,23 @@ def test_resume_into_another_plans_folder_is_refused(tmp_path, capsys):
     marker.parent.mkdir()
     marker.write_text("{}")
     snapshot = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file()}
-    command = ["run", "--framework", "torch", "--model", "mnist_fcn", "--data-dir", str(tmp_path),
-               "--resume", str(run_dir)]
-    for options, difference in [(["--profile", "full", "--threads", "2"], "--profile quick there, full here"),
-                                (["--profile", "quick", "--threads", "1"], "--threads 2 there, 1 here"),
-                                (["--profile", "quick", "--threads", "2", "--epochs", "3"],
-                                 "--epochs default there, 3 here"),
-                                (["--profile", "quick", "--threads", "2", "--seeds", "2"], "--seeds 0 there, 0,1 here")]:
+    command = [
+        "run",
+        "--framework",
+        "torch",
+        "--model",
+        "mnist_fcn",
+        "--data-dir",
+        str(tmp_path),
+        "--resume",
+        str(run_dir),
+    ]
+    for options, difference in [
+        (["--profile", "full", "--threads", "2"], "--profile quick there, full here"),
+        (["--profile", "quick", "--threads", "1"], "--threads 2 there, 1 here"),
+        (["--profile", "quick", "--threads", "2", "--epochs", "3"], "--epochs default there, 3 here"),
+        (["--profile", "quick", "--threads", "2", "--seeds", "2"], "--seeds 0 there, 0,1 here"),
+    ]:
         assert cli.main([*command, *options]) == 2
         err = capsys.readouterr().err
         assert len(err.strip().splitlines()) == 1
@@ -112,8 +138,15 @@ def test_resume_needs_a_folder_with_a_plan(tmp_path, capsys):
 
 
 def test_resume_keeps_finished_cells_and_reruns_failed_timed_out_and_missing_ones(tmp_path):
-    plan = runner.Plan(["torch"], ["mnist_fcn", "echo", "addition", "cumsum", "shape_gen"], ["eager"], [0],
-                       profile="quick", threads=2, data_dir=tmp_path)
+    plan = runner.Plan(
+        ["torch"],
+        ["mnist_fcn", "echo", "addition", "cumsum", "shape_gen"],
+        ["eager"],
+        [0],
+        profile="quick",
+        threads=2,
+        data_dir=tmp_path,
+    )
     statuses = {"mnist_fcn": "ok", "echo": "failed", "addition": "timeout", "cumsum": "diverged"}
     for model, status in statuses.items():
         key = records.RunKey(model, "torch", "eager", 0)

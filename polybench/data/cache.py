@@ -7,8 +7,8 @@ Writes are atomic, so concurrent runs never read a half-written cache.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 

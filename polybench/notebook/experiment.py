@@ -12,20 +12,20 @@ import dataclasses
 import datetime
 import importlib
 import inspect
-import json
 import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, loop, records, threads
-from polybench.notebook import loc, machine, memory
-from polybench.notebook.settings import RunSettings
 from polybench.data import tables
+from polybench.notebook import loc, machine, memory, progress
+from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
 from polybench.specs.base import Split
 
+
 def now() -> str:
     """The current UTC time in ISO 8601."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 class Experiment:
@@ -68,14 +68,10 @@ class Experiment:
         return inspect.getsource(importlib.import_module(self.runtime.step_module()))
 
     def _report_epoch(self, row: loop.EpochRow) -> None:
-        line = (f"epoch {row.epoch}/{self.profile.epochs}  train_loss {row.train_loss:.4f}  "
-                f"val_loss {row.val_loss:.4f}  val_{self.spec.metric.name} {row.val_metric:.4f}  "
-                f"{row.seconds:.2f} s")
-        print(line, flush=True)
+        progress_row = {**dataclasses.asdict(row), "epochs": self.profile.epochs}
+        print(progress.epoch_line(progress_row, self.spec.metric.name), flush=True)
         if self.progress_path is not None:
-            self.progress_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.progress_path, "a") as f:
-                f.write(json.dumps({**dataclasses.asdict(row), "epochs": self.profile.epochs}) + "\n")
+            progress.append(self.progress_path, progress_row)
 
     def train(self) -> loop.TrainingResult:
         """Build the implementation from the canonical weights, load the data onto the

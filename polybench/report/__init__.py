@@ -56,4 +56,4 @@ def terminal_table(run_dirs: list[Path]) -> str:
     header, rows = results_rows(table)
     cells = [header] + rows
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells)
+    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells)

@@ -10,9 +10,7 @@ import pandas as pd
 
 from polybench.atomic import atomic_write
 from polybench.report import modes, placement
-from polybench.report.frame import EXTRA, thread_counts
-
-MIB = 2 ** 20
+from polybench.report.frame import EXTRA, MIB, thread_counts
 
 
 def fmt(value, spec: str = ".4f") -> str:
@@ -59,7 +57,7 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                      fmt(r.implementation_loc, ".0f")])
     if table.threads.nunique() > 1:  # runs with different thread counts: say which is which
         header.insert(3, "threads")
-        for row, threads in zip(rows, table.threads):
+        for row, threads in zip(rows, table.threads, strict=True):
             row.insert(3, threads)
     return header, rows
 

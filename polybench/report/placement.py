@@ -15,10 +15,16 @@ def mixed_node_lines(frame: pd.DataFrame) -> list[str]:
         hosts = cell.dropna(subset=["hostname"])
         if hosts.hostname.nunique() < 2:
             continue
-        where = "; ".join(f"{host}: seed {', '.join(str(s) for s in sorted(group.seed))}"
-                          for host, group in hosts.groupby("hostname", sort=True))
+        where = "; ".join(
+            f"{host}: seed {', '.join(str(s) for s in sorted(group.seed))}"
+            for host, group in hosts.groupby("hostname", sort=True)
+        )
         lines.append(f"- {model} / {framework} / {mode}: {where}")
     if not lines:
         return []
-    return ["The seeds of these cells ran on different nodes, so their spread includes the nodes' "
-            "differences as well as the seeds':", "", *lines]
+    return [
+        "The seeds of these cells ran on different nodes, so their spread includes the nodes' "
+        "differences as well as the seeds':",
+        "",
+        *lines,
+    ]

@@ -16,8 +16,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from polybench import PROJECT_ROOT
 from polybench.errors import PolybenchError

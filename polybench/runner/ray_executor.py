@@ -113,11 +113,15 @@ def connect(address: str | None) -> None:
     """Join the Ray cluster as a driver; a usage error (one line) when there is none."""
     target = cluster_address(address)
     if target is None:
-        raise UsageError(f"no Ray cluster found on this machine and RAY_ADDRESS is not set; start one with "
-                         f"`{START_HINT}` or give its address with --ray-address HOST:PORT")
+        raise UsageError(
+            f"no Ray cluster found on this machine and RAY_ADDRESS is not set; start one with "
+            f"`{START_HINT}` or give its address with --ray-address HOST:PORT"
+        )
     if not target.startswith("ray://") and not answers(target):
-        raise UsageError(f"no Ray cluster at {target} (nothing answers there); start one with `{START_HINT}` "
-                         f"or give the head node's address with --ray-address HOST:PORT")
+        raise UsageError(
+            f"no Ray cluster at {target} (nothing answers there); start one with `{START_HINT}` "
+            f"or give the head node's address with --ray-address HOST:PORT"
+        )
     sigterm = signal.getsignal(signal.SIGTERM)  # ray.init installs its own; `polybench run` keeps its own
     try:
         ray.init(address=target, logging_level=logging.WARNING, log_to_driver=False)
@@ -133,8 +137,7 @@ def check_resources(device: str) -> None:
     need = "GPU" if device == "gpu" else remote.SLOT
     if ray.cluster_resources().get(need, 0) < 1:
         hint = "nodes with GPUs" if need == "GPU" else f"a node started with `{START_HINT}`"
-        raise UsageError(f"the Ray cluster has no {need} resource, so no run could ever be scheduled; "
-                         f"add {hint}")
+        raise UsageError(f"the Ray cluster has no {need} resource, so no run could ever be scheduled; add {hint}")
 
 
 def task_options(device: str) -> dict:
@@ -156,8 +159,11 @@ def failure_reason(exc: RayError, place: remote.Place | None) -> str:
         return f"the Ray worker running it on {node} died (killed, or out of memory)"
     if isinstance(exc, RayTaskError):
         cause = exc.cause if exc.cause is not None else exc
-        return f"the task raised on {node}: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}" \
-            if str(cause).strip() else f"the task raised on {node}: {type(cause).__name__}"
+        return (
+            f"the task raised on {node}: {type(cause).__name__}: {str(cause).strip().splitlines()[0]}"
+            if str(cause).strip()
+            else f"the task raised on {node}: {type(cause).__name__}"
+        )
     return f"Ray reported {type(exc).__name__} on {node}: {first}"
 
 
@@ -179,8 +185,9 @@ class Dispatch:
     def run(self) -> list[dict]:
         """Every key's record, in the order of ``keys``."""
         here = ray.get_runtime_context().get_node_id()
-        self.queue = Queue(actor_options={"num_cpus": 0, "scheduling_strategy": NodeAffinitySchedulingStrategy(
-            here, soft=True)})
+        self.queue = Queue(
+            actor_options={"num_cpus": 0, "scheduling_strategy": NodeAffinitySchedulingStrategy(here, soft=True)}
+        )
         try:
             self.submit_all()
             try:
@@ -205,8 +212,10 @@ class Dispatch:
             self.flights[key.stem] = Flight(key, label, f"[{number}/{len(self.keys)}]", ref, token)
         if self.flights:
             kind = "GPU" if self.runner.plan.device == "gpu" else remote.SLOT
-            self.say(f"ray: {len(self.flights)} run(s) submitted, one at a time per {kind} "
-                     f"({int(ray.cluster_resources().get(kind, 0))} in the cluster)")
+            self.say(
+                f"ray: {len(self.flights)} run(s) submitted, one at a time per {kind} "
+                f"({int(ray.cluster_resources().get(kind, 0))} in the cluster)"
+            )
 
     def follow(self) -> None:
         """Relay progress and collect results until every task has ended."""
@@ -256,8 +265,13 @@ class Dispatch:
         self.clean_up(flight)
         limit = self.runner.time_limit(flight.key)
         if flight.cancelled_for == "timeout":
-            status, reason = "timeout", (f"stopped after the {limit:.0f} s time limit ({len(flight.rows)} epochs "
-                                         f"done); the node did not stop it, so the driver cancelled the task")
+            status, reason = (
+                "timeout",
+                (
+                    f"stopped after the {limit:.0f} s time limit ({len(flight.rows)} epochs "
+                    f"done); the node did not stop it, so the driver cancelled the task"
+                ),
+            )
         elif flight.cancelled_for == "interrupted" or isinstance(exc, TaskCancelledError):
             status, reason = "failed", "interrupted by the user"
         else:
@@ -272,8 +286,10 @@ class Dispatch:
             return
         strategy = NodeAffinitySchedulingStrategy(flight.place.node_id, soft=False)
         try:
-            ray.get(self.reap.options(num_cpus=0, max_retries=0, scheduling_strategy=strategy).remote(flight.token),
-                    timeout=60)
+            ray.get(
+                self.reap.options(num_cpus=0, max_retries=0, scheduling_strategy=strategy).remote(flight.token),
+                timeout=60,
+            )
         except RayError:
             pass  # the node is gone, and its processes with it
 

@@ -121,9 +121,13 @@ def run_cell(plan: Plan, key: records.RunKey, queue, token: str, data_dir: str |
             notebook = key.notebook_path(scratch)
             log = Path(scratch) / "logs" / f"{key.stem}.log"
             progress = key.progress_path(scratch)
-            return Outcome(record, notebook.read_bytes() if notebook.is_file() else None,
-                           log.read_text(errors="replace") if log.is_file() else "",
-                           progress.read_text() if progress.is_file() else "", place)
+            return Outcome(
+                record,
+                notebook.read_bytes() if notebook.is_file() else None,
+                log.read_text(errors="replace") if log.is_file() else "",
+                progress.read_text() if progress.is_file() else "",
+                place,
+            )
     finally:
         os.environ.pop(TOKEN_ENV, None)
 

@@ -27,15 +27,22 @@ IDENTITY = ("frameworks", "models", "modes", "seeds", "profile", "device", "thre
 #: the plan (the same seed diverges again); failed and timeout are what a resume reruns.
 FINISHED = ("ok", "diverged", "unsupported")
 #: The command-line option that sets each identity field, for the refusal message.
-OPTIONS = {"frameworks": "--framework", "models": "--model", "modes": "--mode", "seeds": "--seeds",
-           "profile": "--profile", "device": "--device", "threads": "--threads", "epochs": "--epochs",
-           "batch_size": "--batch-size"}
+OPTIONS = {
+    "frameworks": "--framework",
+    "models": "--model",
+    "modes": "--mode",
+    "seeds": "--seeds",
+    "profile": "--profile",
+    "device": "--device",
+    "threads": "--threads",
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+}
 
 
 def plan_dict(plan: Plan) -> dict:
     """The plan as JSON-ready values."""
-    return {name: str(value) if isinstance(value, Path) else value
-            for name, value in dataclasses.asdict(plan).items()}
+    return {name: str(value) if isinstance(value, Path) else value for name, value in dataclasses.asdict(plan).items()}
 
 
 def write_plan(plan: Plan, run_dir: Path) -> Path:
@@ -55,8 +62,10 @@ def read_plan(run_dir: Path) -> dict:
     try:
         stored = json.loads(path.read_text())
     except FileNotFoundError:
-        raise UsageError(f"--resume {run_dir}: the folder has no {PLAN_FILE}, so it was not made by "
-                         f"`polybench run` (or by a version before --resume); choose a new --out") from None
+        raise UsageError(
+            f"--resume {run_dir}: the folder has no {PLAN_FILE}, so it was not made by "
+            f"`polybench run` (or by a version before --resume); choose a new --out"
+        ) from None
     except (OSError, ValueError) as exc:
         raise UsageError(f"--resume {run_dir}: {PLAN_FILE} is unreadable ({exc}); choose a new --out") from None
     if not isinstance(stored, dict):
@@ -67,11 +76,16 @@ def read_plan(run_dir: Path) -> dict:
 def check_same_plan(plan: Plan, run_dir: Path) -> None:
     """Refuse (one line, exit 2) when the folder was made by a plan that differs from ``plan``."""
     stored, asked = read_plan(run_dir), plan_dict(plan)
-    differences = [f"{OPTIONS[name]} {_shown(stored.get(name))} there, {_shown(asked[name])} here"
-                   for name in IDENTITY if stored.get(name) != asked[name]]
+    differences = [
+        f"{OPTIONS[name]} {_shown(stored.get(name))} there, {_shown(asked[name])} here"
+        for name in IDENTITY
+        if stored.get(name) != asked[name]
+    ]
     if differences:
-        raise UsageError(f"--resume {run_dir}: the folder was made by another plan ({'; '.join(differences)}); "
-                         f"repeat its options (see {Path(run_dir) / PLAN_FILE}) or choose a new --out")
+        raise UsageError(
+            f"--resume {run_dir}: the folder was made by another plan ({'; '.join(differences)}); "
+            f"repeat its options (see {Path(run_dir) / PLAN_FILE}) or choose a new --out"
+        )
 
 
 def _shown(value) -> str:

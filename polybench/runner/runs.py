@@ -15,8 +15,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import psutil
@@ -25,6 +25,7 @@ import yaml
 from polybench import PROJECT_ROOT, frameworks, records, threads
 from polybench.notebook import machine, templates
 from polybench.notebook.experiment import now
+from polybench.notebook.progress import epoch_line
 from polybench.notebook.settings import RunSettings
 from polybench.runner import kernels
 from polybench.specs import get_spec
@@ -223,7 +224,8 @@ class Runner:
         record.update(status=status, error=error, device=self.plan.device, metric=spec.metric.name,
                       metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target,
                       target_met=False, epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
-                      environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
+                      environment=machine.capture(self.plan.threads, self.plan.command), started_at=started,
+                      finished_at=now())
         return record
 
 
@@ -239,15 +241,6 @@ def placed(record: dict, place: dict) -> dict:
 def run_label(key: records.RunKey, number: int, total: int) -> str:
     """"[3/8] torch echo eager seed 0": how progress lines name a run."""
     return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
-
-
-def epoch_line(row: dict, metric: str) -> str:
-    """One progress line for an epoch row."""
-    def fmt(value):
-        return "nan" if value is None else f"{value:.4f}"
-    total = row.get("epochs")
-    return (f"epoch {row['epoch']}{'/' + str(total) if total else ''}  train_loss {fmt(row['train_loss'])}  "
-            f"val_{metric} {fmt(row['val_metric'])}  {row['seconds']:.1f} s")
 
 
 def summarize(record: dict) -> str:
