@@ -93,6 +93,7 @@ def cmd_run(args) -> int:
     """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
     from polybench import runner
     from polybench.data.prepare import prepare
+    from polybench.runner import executors
 
     for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
                         ("--batch-size", args.batch_size), ("--time-limit", args.time_limit)):
@@ -107,20 +108,50 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
+    executor = executors.make_executor(args.executor, args.ray_address, plan.device)
     mnist_from = mirror(args.mnist_from)
-    run_dir = folder.writable(Path(args.out) if args.out else runner.default_run_dir())
+    run_dir = run_folder(args, plan)
     prepare(plan.models, plan.data_dir, mnist_from)
     with folder.locked(run_dir):
-        return _run_in(plan, run_dir)
+        return _run_in(plan, run_dir, runs_to_do(args, plan, run_dir), executor)
 
 
-def _run_in(plan, run_dir: Path) -> int:
+def run_folder(args, plan) -> Path:
+    """The run folder, writable: a new one (--out or results/<timestamp>), or with --resume an
+    existing one made by the same plan, checked before anything is written there."""
+    from polybench import runner
+    from polybench.runner import resume
+
+    if not args.resume:
+        return folder.writable(Path(args.out) if args.out else runner.default_run_dir())
+    run_dir = Path(args.resume)
+    if args.out and Path(args.out).resolve() != run_dir.resolve():
+        raise UsageError("--resume DIR runs in DIR: leave out --out")
+    resume.check_same_plan(plan, run_dir)
+    return folder.writable(run_dir, "--resume")
+
+
+def runs_to_do(args, plan, run_dir: Path) -> list:
+    """In a folder this process holds: the whole plan (written into the folder first), or with
+    --resume the cells of that folder's plan that did not finish."""
+    from polybench.runner import resume
+
+    if not args.resume:
+        resume.write_plan(plan, run_dir)
+        return plan.keys()
+    keys = resume.to_run(plan, run_dir)
+    total = len(plan.keys())
+    print(f"resuming {run_dir}: {total - len(keys)} of {total} runs finished, {len(keys)} to run")
+    return keys
+
+
+def _run_in(plan, run_dir: Path, keys: list, executor) -> int:
     """The body of `polybench run`, in a run folder this process holds."""
     from polybench import report, runner  # after the checks: a usage error needs no pandas, scipy or matplotlib
 
     print(f"run folder: {run_dir}")
     try:
-        results = runner.Runner(plan, run_dir).run_all()
+        results = executor.run(runner.Runner(plan, run_dir), keys) if keys else []
     except KeyboardInterrupt:
         if any((run_dir / "records").glob("*.json")):
             report.build([run_dir], run_dir)  # what finished stays readable
@@ -198,6 +229,12 @@ def make_parser() -> Parser:
     p.add_argument("--batch-size", type=int, help="override the profile's batch size")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-run limit (default: the profile's)")
     p.add_argument("--out", metavar="DIR", help="run folder (default results/<timestamp>)")
+    p.add_argument("--resume", metavar="DIR", help="finish the run folder DIR of the same plan: rerun its "
+                   "failed, timed-out and missing runs, keep the others")
+    p.add_argument("--executor", default="local", help="local (default: this machine, one run at a time) or ray "
+                   "(one run per slot of a Ray cluster)")
+    p.add_argument("--ray-address", metavar="HOST:PORT", help="the Ray cluster (default: the one `ray start` "
+                   "left on this machine, or RAY_ADDRESS)")
     p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
     p.add_argument("--data-dir", default=str(PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)

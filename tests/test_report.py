@@ -264,3 +264,25 @@ def test_runs_with_different_thread_counts_say_which_used_which(tmp_path):
     header = next(line for line in md.splitlines() if line.startswith("| model | framework | mode |"))
     assert "| threads |" in header
     assert "| mnist_fcn | mxnet | eager | 1 |" in md and "| mnist_fcn | torch | eager | 2 |" in md
+
+
+def test_seeds_of_one_cell_on_different_nodes_are_noted(tmp_path):
+    for seed, host in [(0, "node-a"), (1, "node-b"), (2, "node-a")]:
+        key, record = fake_record("mnist_fcn", "torch", seed=seed)
+        record["environment"].update(hostname=host, executor="ray", slot=f"polybench_slot@{host}")
+        records.write_record(key.record_path(tmp_path), record)
+    key, record = fake_record("mnist_fcn", "mxnet")  # one host only: not listed
+    record["environment"].update(hostname="node-a", executor="ray")
+    records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "ran on different nodes" in md
+    assert "- mnist_fcn / torch / eager: node-a: seed 0, 2; node-b: seed 1" in md
+    assert "mnist_fcn / mxnet / eager:" not in md
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert set(summary.hostname) == {"node-a", "node-b"} and set(summary.executor) == {"ray"}
+
+
+def test_runs_on_one_node_say_nothing_of_nodes(run_dir):
+    report.build([run_dir], run_dir)
+    assert "different nodes" not in (run_dir / "report.md").read_text()

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from polybench.atomic import atomic_write
-from polybench.report import modes, overhead
+from polybench.report import modes, overhead, placement
 from polybench.report.frame import EXTRA, MIB, NOISE_RULE, inside_noise, thread_counts
 
 
@@ -149,6 +149,7 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
                        for r in superseded) + "."] if superseded else []),
         *([f"{len(left_out)} invalid record file(s) were left out: "
            + "; ".join(f"`{item.path}`: {item.reason}" for item in left_out) + "."] if left_out else []),
+        *(["", *mixed] if (mixed := placement.mixed_node_lines(frame)) else []),
         "",
         "Figures are means over each cell's ok runs (seeds), with a 95% t-interval of the mean in brackets "
         "when a cell has two or more seeds. Epoch times cover training steps only; the first epoch "

@@ -118,22 +118,28 @@ class Runner:
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
 
-    def run_all(self) -> list[dict]:
-        """Run every key of the plan; return the records (one per run)."""
-        keys = self.plan.keys()
+    def run_all(self, keys: list[records.RunKey] | None = None) -> list[dict]:
+        """Run ``keys`` (default: every key of the plan) here, one at a time; return the records."""
+        keys = self.plan.keys() if keys is None else keys
         results = []
         for number, key in enumerate(keys, start=1):
-            label = f"[{number}/{len(keys)}] {key.framework} {key.model} {key.mode} seed {key.seed}"
-            if not frameworks.has_implementation(key.framework, key.model):
-                record = self.save(key, self.failure(key, "unsupported", f"polybench has no {key.framework} "
-                                                               f"implementation of {key.model} yet", [], now()))
-            else:
+            label = run_label(key, number, len(keys))
+            record = self.unsupported(key)
+            if record is None:
                 kernels.ensure(key.framework, say=self.say)
                 self.say(f"{label}: started")
                 record = self.run_one(key)
+            record = self.save(key, placed(record, LOCAL_PLACE))
             self.say(f"{label}: {summarize(record)}")
             results.append(record)
         return results
+
+    def unsupported(self, key: records.RunKey) -> records.Record | None:
+        """The unsupported record of a cell polybench has no implementation for (None if it has one)."""
+        if frameworks.has_implementation(key.framework, key.model):
+            return None
+        return self.failure(key, "unsupported", f"polybench has no {key.framework} implementation of "
+                                                f"{key.model} yet", [], now())
 
     def run_one(self, key: records.RunKey) -> dict:
         """Execute one notebook in its own papermill process; return its record."""
@@ -231,6 +237,22 @@ class Runner:
             metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target, target_met=False,
             epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
             environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
+
+
+#: Where a local run executes: this machine, one run at a time (no slot to name).
+LOCAL_PLACE = {"executor": "local", "slot": None}
+
+
+def placed(record: records.Record | dict, place: dict) -> dict:
+    """``record`` (as made, or as read back) with where it ran (executor, slot) added to its
+    environment."""
+    data = record.to_dict() if isinstance(record, records.Record) else record
+    return {**data, "environment": {**(data.get("environment") or {}), **place}}
+
+
+def run_label(key: records.RunKey, number: int, total: int) -> str:
+    """"[3/8] torch echo eager seed 0": how progress lines name a run."""
+    return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
 
 
 def summarize(record: dict) -> str:
