@@ -51,7 +51,9 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
             "model_loc": r.get("model_loc"), "step_loc": r.get("step_loc"), "threads": env.get("threads"),
             "cpu_model": env.get("cpu_model"), "cpu_count": env.get("cpu_count"), "blas": env.get("blas"),
             "framework_version": versions.get(r["framework"]), "commit": env.get("commit"),
-            "command": env.get("command"), "started_at": r["started_at"], "finished_at": r["finished_at"],
+            "command": env.get("command"), "python": env.get("python"), "lock": env.get("lock"),
+            "lock_hash": env.get("lock_hash"), "packages": len(env.get("packages") or {}) or None,
+            "started_at": r["started_at"], "finished_at": r["finished_at"],
             **{f"{EXTRA}{name}": value for name, value in (r.get("extra_metrics") or {}).items()},
         })
     frame = pd.DataFrame(rows)
