@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
+import subprocess
 
 import pytest
 
@@ -85,3 +87,13 @@ def test_a_package_with_another_hash_is_refused(copied_requirements, tmp_path, m
     assert "pure-eval" in err[0] and "hash" in err[0].lower()
     assert not (tmp_path / "envs" / "torch" / kernels.MARKER).exists()
     assert not kernels.is_ready("torch")
+
+
+def test_an_environment_holds_exactly_its_locked_packages(torch_env):
+    """What the kernel reports as installed (what records carry) is the lock, package for package."""
+    done = subprocess.run([str(torch_env), "-c", "import json; from polybench.notebook import machine; "
+                           "print(json.dumps(machine.environment_lock()))"], capture_output=True, text=True, check=True)
+    seen = json.loads(done.stdout)
+    locked = {canonical(p): v for p, v in REQUIREMENT.findall(locks.lock_path("torch").read_text())}
+    assert seen["lock"] == "torch" and seen["lock_hash"] == kernels.lock_hash("torch")
+    assert {p: v for p, v in seen["packages"].items() if p != "polybench"} == locked
