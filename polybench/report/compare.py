@@ -282,8 +282,8 @@ def chart(comparison: Comparison, path: Path) -> None:
     ax.invert_yaxis()
     ax.set_xlabel("new / base (below 1: faster or leaner)")
     ax.set_title(f"{comparison.new_dir.name} against {comparison.base_dir.name}")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(series), frameon=False)
-    fig.tight_layout()
+    fig.legend(fontsize=8, loc="lower center", ncol=len(series), frameon=False)
+    fig.tight_layout(rect=(0, 0.35 / fig.get_figheight(), 1, 1))  # room for the legend below
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png", dpi=110)
