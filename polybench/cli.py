@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import math
 import shlex
 import signal
 import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, threads
-from polybench.notebook.settings import DEVICES, PROFILES
-from polybench.runner import kernels
 from polybench.errors import PolybenchError, UsageError
+from polybench.notebook.settings import DEVICES, PROFILES
+from polybench.runner import folder, kernels
 from polybench.specs import SPECS
-
 
 
 class Parser(argparse.ArgumentParser):
@@ -34,7 +35,7 @@ def choose(value: str, valid: tuple[str, ...], what: str) -> list[str]:
     """Comma-separated names checked against ``valid``; "all" means every one."""
     if value == "all":
         return list(valid)
-    names = [v.strip() for v in value.split(",") if v.strip()]
+    names = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     if not names:
         raise UsageError(f"no {what} given (choose from: {', '.join(valid)}, all)")
     for name in names:
@@ -47,18 +48,30 @@ def seeds(value: str) -> list[int]:
     """``N`` means seeds 0..N-1; ``a,b,c`` lists them."""
     try:
         if "," in value:
-            return [int(v) for v in value.split(",")]
+            listed = [int(v) for v in value.split(",")]
+            if min(listed) < 0 or len(set(listed)) != len(listed):
+                raise ValueError
+            return listed
         count = int(value)
     except ValueError:
-        raise UsageError(f"--seeds {value!r}: give a count (3) or a list (0,1,2)") from None
+        raise UsageError(f"--seeds {value!r}: give a count (3) or a list of distinct seeds >= 0 (0,1,2)") from None
     if count < 1:
         raise UsageError("--seeds must be at least 1")
     return list(range(count))
 
 
 def positive(name: str, value: int | float | None) -> None:
-    if value is not None and value <= 0:
-        raise UsageError(f"{name} must be positive, got {value}")
+    """A usage error unless ``value`` (when given) is a finite number above zero."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise UsageError(f"{name} must be a positive number, got {value}")
+
+
+def mirror(value: str | None) -> Path | None:
+    """The --mnist-from folder, checked before any work starts (whichever models are chosen)."""
+    if value is not None and not Path(value).is_dir():
+        raise UsageError(f"MNIST mirror folder {value} does not exist; pass a folder holding the four MNIST "
+                         f"IDX .gz files")
+    return Path(value) if value else None
 
 
 def cmd_setup(args) -> int:
@@ -71,14 +84,14 @@ def cmd_data(args) -> int:
     from polybench.data.prepare import prepare
 
     models = choose(args.model, tuple(SPECS), "model")
-    prepare(models, Path(args.data_dir), Path(args.mnist_from) if args.mnist_from else None, force=args.force)
+    prepare(models, Path(args.data_dir), mirror(args.mnist_from), force=args.force)
     print(f"data: ready in {args.data_dir}")
     return 0
 
 
 def cmd_run(args) -> int:
     """Train the chosen matrix, write records, then the report; exit 1 if a run failed."""
-    from polybench import report, runner
+    from polybench import runner
     from polybench.data.prepare import prepare
 
     for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
@@ -94,9 +107,17 @@ def cmd_run(args) -> int:
         threads=args.threads or threads.default_threads(),
         epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
         data_dir=Path(args.data_dir), command=args.command_line)
-    run_dir = Path(args.out) if args.out else runner.default_run_dir()
-    prepare(plan.models, plan.data_dir, Path(args.mnist_from) if args.mnist_from else None)
-    run_dir.mkdir(parents=True, exist_ok=True)
+    mnist_from = mirror(args.mnist_from)
+    run_dir = folder.writable(Path(args.out) if args.out else runner.default_run_dir())
+    prepare(plan.models, plan.data_dir, mnist_from)
+    with folder.locked(run_dir):
+        return _run_in(plan, run_dir)
+
+
+def _run_in(plan, run_dir: Path) -> int:
+    """The body of `polybench run`, in a run folder this process holds."""
+    from polybench import report, runner  # after the checks: a usage error needs no pandas, scipy or matplotlib
+
     print(f"run folder: {run_dir}")
     try:
         results = runner.Runner(plan, run_dir).run_all()
@@ -116,8 +137,6 @@ def cmd_run(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from polybench import report
-
     run_dirs = [Path(d) for d in args.run_dirs]
     for d in run_dirs:
         if not d.is_dir():
@@ -125,6 +144,9 @@ def cmd_report(args) -> int:
     out = Path(args.out) if args.out else run_dirs[0]
     if len(run_dirs) > 1 and not args.out:
         raise UsageError("several run folders: say where the combined report goes with --out DIR")
+    folder.writable(out)
+    from polybench import report  # after the checks, as in cmd_run
+
     written = report.build(run_dirs, out)
     print(report.terminal_table(run_dirs))
     print(f"\nwrote {len(written)} files to {out}: summary.csv, report.md, charts/")
@@ -231,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     except PolybenchError as exc:
         print(f"polybench: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # the machine, not polybench: a full disk, a file that vanished, no permission
+        what = f"{exc.strerror or exc}{f': {exc.filename}' if exc.filename else ''}"
+        if exc.errno == errno.ENOSPC:
+            what = f"no space left on the device ({what}); free some space and run the command again"
+        print(f"polybench: error: {what}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("polybench: interrupted", file=sys.stderr)
         return 130

@@ -15,13 +15,12 @@ import dataclasses
 import math
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Metric, Spec, Split
-
 
 _SHUFFLE_STREAM = 1
 

@@ -15,20 +15,45 @@ from polybench.report import compare
 STEADY = [1.0, 1.01, 0.99, 1.02, 0.98]  # steady-state epochs: about ±2% apart
 
 
-def write_run(run_dir: Path, model: str, epochs: list[float], *, seed: int = 0, threads: int = 1,
-              torch: str = "2.13.0+cpu", met: bool = True) -> None:
+def write_run(
+    run_dir: Path,
+    model: str,
+    epochs: list[float],
+    *,
+    seed: int = 0,
+    threads: int = 1,
+    torch: str = "2.13.0+cpu",
+    met: bool = True,
+) -> None:
     """One ok torch record of ``model`` with these epoch times into ``run_dir``."""
     key = records.RunKey(model, "torch", "eager", seed)
-    record = records.empty_record(key, "full")
+    record = records.Record.new(key, "full", "ok", test_metric=0.98 if met else 0.90).to_dict()
     steady = sorted(epochs[1:])[len(epochs[1:]) // 2] if len(epochs) > 1 else None
-    record.update(status="ok", device="cpu", metric="accuracy", metric_higher_is_better=True,
-                  test_metric=0.98 if met else 0.90, target=0.97, target_met=met,
-                  epochs=[{"epoch": i + 1, "train_loss": 0.1, "val_loss": 0.1, "val_metric": 0.9, "seconds": s}
-                          for i, s in enumerate(epochs)],
-                  first_epoch_seconds=epochs[0], steady_epoch_seconds=steady, peak_rss_bytes=500 * 2 ** 20,
-                  environment={"threads": threads, "cpu_model": "Test CPU", "commit": "abc", "python": "3.11.7",
-                               "lock_hash": f"hash-{torch}", "packages": {"torch": torch, "numpy": "2.4.6"}},
-                  finished_at="2026-01-01T00:00:00")
+    record.update(
+        status="ok",
+        device="cpu",
+        metric="accuracy",
+        metric_higher_is_better=True,
+        test_metric=0.98 if met else 0.90,
+        target=0.97,
+        target_met=met,
+        epochs=[
+            {"epoch": i + 1, "train_loss": 0.1, "val_loss": 0.1, "val_metric": 0.9, "seconds": s}
+            for i, s in enumerate(epochs)
+        ],
+        first_epoch_seconds=epochs[0],
+        steady_epoch_seconds=steady,
+        peak_rss_bytes=500 * 2**20,
+        environment={
+            "threads": threads,
+            "cpu_model": "Test CPU",
+            "commit": "abc",
+            "python": "3.11.7",
+            "lock_hash": f"hash-{torch}",
+            "packages": {"torch": torch, "numpy": "2.4.6"},
+        },
+        finished_at="2026-01-01T00:00:00",
+    )
     records.write_record(key.record_path(run_dir), record)
 
 
@@ -71,8 +96,14 @@ def test_cells_on_one_side_and_environment_differences_are_listed(folders):
 
 
 def polybench(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "polybench.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "polybench.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def test_compare_writes_its_table_report_and_chart_and_fails_on_regression(folders, tmp_path):
@@ -89,12 +120,15 @@ def test_compare_writes_its_table_report_and_chart_and_fails_on_regression(folde
     assert same.returncode == 0 and "0 slower" in same.stdout
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["compare", "/no/such/base", "{new}"], "/no/such/base is not a run folder with records"),
-    (["compare", "{empty}", "{new}"], "is not a run folder with records (records/*.json)"),
-    (["compare", "{new}"], "the following arguments are required: NEW_DIR"),
-    (["compare", "{base}", "{new}", "--tolerance", "5"], "unrecognized arguments: --tolerance 5"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["compare", "/no/such/base", "{new}"], "/no/such/base is not a run folder with records"),
+        (["compare", "{empty}", "{new}"], "is not a run folder with records (records/*.json)"),
+        (["compare", "{new}"], "the following arguments are required: NEW_DIR"),
+        (["compare", "{base}", "{new}", "--tolerance", "5"], "unrecognized arguments: --tolerance 5"),
+    ],
+)
 def test_compare_usage_errors_are_one_line(folders, tmp_path, args, expected):
     base, new = folders
     (tmp_path / "empty").mkdir()

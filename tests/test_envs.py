@@ -8,8 +8,10 @@ import re
 import pytest
 
 from polybench import PROJECT_ROOT
-from polybench.runner import kernels
 from polybench.frameworks import FRAMEWORKS
+from polybench.runner import kernels
+
+pytestmark = pytest.mark.envs
 
 
 def pinned_version(framework: str) -> str:

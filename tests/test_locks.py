@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 
-from polybench import cli
-from polybench.runner import kernels, locks
+from polybench import cli, locks
+from polybench.runner import kernels
 
 
 def canonical(name: str) -> str:
@@ -56,8 +56,9 @@ def test_an_edited_requirement_file_makes_its_lock_stale(copied_requirements):
     assert [name for name in locks.lock_names() if locks.stale(name)] == ["torch"]
     kernel = copied_requirements / "kernel.txt"  # included by every framework's file
     kernel.write_text(kernel.read_text() + "rich==14.0.0\n")
-    assert [name for name in locks.lock_names() if locks.stale(name)] == [n for n in locks.lock_names()
-                                                                          if n not in ("base", "chainer-build")]
+    assert [name for name in locks.lock_names() if locks.stale(name)] == [
+        n for n in locks.lock_names() if n not in ("base", "chainer-build")
+    ]
     assert locks.main(["--check"]) == 1
 
 
@@ -91,8 +92,16 @@ def test_a_package_with_another_hash_is_refused(copied_requirements, tmp_path, m
 
 def test_an_environment_holds_exactly_its_locked_packages(torch_env):
     """What the kernel reports as installed (what records carry) is the lock, package for package."""
-    done = subprocess.run([str(torch_env), "-c", "import json; from polybench.notebook import machine; "
-                           "print(json.dumps(machine.environment_lock()))"], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            str(torch_env),
+            "-c",
+            "import json; from polybench.notebook import machine; print(json.dumps(machine.environment_lock()))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seen = json.loads(done.stdout)
     locked = {canonical(p): v for p, v in REQUIREMENT.findall(locks.lock_path("torch").read_text())}
     assert seen["lock"] == "torch" and seen["lock_hash"] == kernels.lock_hash("torch")

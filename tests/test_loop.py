@@ -63,7 +63,7 @@ def test_two_frameworks_get_identical_batches():
     a, _ = _train(RecordingFramework, splits)
     b, _ = _train(OtherFramework, splits)
     assert len(a.batches) == len(b.batches) == 3 * 3  # 300 rows in batches of 128: 128, 128, 44
-    assert all(np.array_equal(x, y) for x, y in zip(a.batches, b.batches))
+    assert all(np.array_equal(x, y) for x, y in zip(a.batches, b.batches, strict=True))
     assert [len(x) for x in a.batches[:3]] == [128, 128, 44]
 
 

@@ -16,16 +16,17 @@ import textwrap
 
 import pytest
 
-from polybench.runner import kernels
 from polybench.frameworks import FRAMEWORKS
 from polybench.frameworks.parity import run_in_environment
-from polybench.specs import SPECS
+from polybench.runner import kernels
+from polybench.specs import SPECS, lstm_models
 
-LSTM_MODELS = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
+pytestmark = pytest.mark.envs
+
 #: Cells whose graph mode is known to be wrong or not compiled, each with the words its reason
 #: must contain (UnsupportedError). Chainer's LSTM models would add themselves under cuDNN on a GPU.
 GRAPH_UNSUPPORTED = {("torch", "mnist_cnn"): "zero convolution gradients",
-                     **{("torch", model): "does not compile nn.LSTM" for model in LSTM_MODELS}}
+                     **{("torch", model): "does not compile nn.LSTM" for model in lstm_models()}}
 GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS if (fw, model) not in GRAPH_UNSUPPORTED]
 
 
@@ -60,7 +61,7 @@ def test_training_parity(framework, model, toy_data_dir):
     if framework == "torch":
         return  # the reference itself
     torch = training_losses("torch", model, str(toy_data_dir))
-    for step, (mine, reference) in enumerate(zip(ours, torch), start=1):
+    for step, (mine, reference) in enumerate(zip(ours, torch, strict=True), start=1):
         # 1e-4, tighter than the 1e-3 asked for: a doubled LSTM bias step stayed under 1e-3 on shape_gen
         assert abs(mine - reference) <= 1e-4 * abs(reference), f"step {step}: {framework} {mine} vs torch {reference}"
 
@@ -69,7 +70,7 @@ def test_training_parity(framework, model, toy_data_dir):
 def test_graph_mode_training_parity(framework, model, toy_data_dir):
     graph = training_losses(framework, model, str(toy_data_dir), "graph")
     eager = training_losses(framework, model, str(toy_data_dir), "eager")
-    for step, (compiled, imperative) in enumerate(zip(graph, eager), start=1):
+    for step, (compiled, imperative) in enumerate(zip(graph, eager, strict=True), start=1):
         assert abs(compiled - imperative) <= 1e-4 * abs(imperative), f"step {step}: {compiled} vs {imperative}"
 
 

@@ -11,10 +11,10 @@ from polybench.errors import PolybenchError
 
 def fake_record(model, framework, status="ok", metric=0.98, seconds=(3.0, 2.0, 2.1), seed=0):
     key = records.RunKey(model, framework, "eager", seed)
-    r = records.empty_record(key, "full")
+    r = records.Record.new(key, "full", status, test_metric=metric).to_dict()
     epochs = [{"epoch": i + 1, "train_loss": 1.0 / (i + 1), "val_loss": 1.1 / (i + 1), "val_metric": 0.9 + 0.02 * i,
                "seconds": s} for i, s in enumerate(seconds)]
-    r.update(status=status, device="cpu", metric="accuracy", metric_higher_is_better=True, target=0.975,
+    r.update(device="cpu", metric="accuracy", metric_higher_is_better=True, target=0.975,
              epochs=epochs, environment={"threads": 2, "cpu_model": "Test CPU", "versions": {framework: "1.0"}})
     if status == "ok":
         r.update(test_metric=metric, target_met=metric >= 0.975, first_epoch_seconds=seconds[0],

@@ -17,7 +17,6 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from polybench import cli, records, runner
 from polybench.notebook import templates as notebooks
-from polybench.notebook.templates import PARAMETERS
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +30,10 @@ def crafted_notebooks(tmp_path: Path, monkeypatch, fcn_code: str) -> None:
     """Serve notebooks from tmp_path: mnist_fcn runs ``fcn_code``, mnist_cnn is the real one."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    params = new_code_cell(PARAMETERS)
-    params.metadata["tags"] = ["parameters"]
+    real = notebooks.build("mnist_fcn")
+    [params] = [cell for cell in real.cells if "parameters" in cell.metadata.get("tags", [])]
     crafted = new_notebook(cells=[params, new_code_cell(fcn_code)])
-    crafted.metadata = notebooks.build("mnist_fcn").metadata  # kernel and language, as the real ones
+    crafted.metadata = real.metadata  # kernel and language, as the real ones
     nbformat.write(crafted, folder / "mnist_fcn.ipynb")
     shutil.copy(notebooks.notebook_path("mnist_cnn"), folder / "mnist_cnn.ipynb")
     monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", folder)
@@ -46,7 +45,7 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     key = records.RunKey("mnist_fcn", "torch", "eager", 0)
     on_disk = json.loads(key.record_path(tmp_path).read_text())
     assert on_disk == record
-    assert set(records.empty_record(key, "quick")) == set(record)
+    assert records.Record.from_dict(record).to_dict() == record  # a valid record, every field present
     assert record["status"] == "ok" and record["error"] is None
     assert record["profile"] == "quick" and record["device"] == "cpu" and record["train_samples"] == 2000
     assert 0.5 < record["test_metric"] <= 1.0 and record["metric"] == "accuracy"
@@ -98,7 +97,8 @@ import json
 from polybench.loop import DivergedError
 with open(progress_path, "a") as f:
     f.write(json.dumps({"epoch": 1, "train_loss": 2.3, "val_loss": 2.2, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
-    f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
+    f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1,
+                        "seconds": 0.5}) + "\\n")
 raise DivergedError("training loss became nan in epoch 2")
 """)
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
@@ -139,8 +139,9 @@ import os, time
 open({str(pid_file)!r}, "w").write(str(os.getpid()))
 time.sleep(600)
 """)
-    script = ("import sys; from pathlib import Path; from polybench import cli; from polybench.notebook import templates; "
-              "templates.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))")
+    script = ("import sys; from pathlib import Path; from polybench import cli; "
+              "from polybench.notebook import templates; templates.NOTEBOOK_DIR = Path(sys.argv[1]); "
+              "sys.exit(cli.main(sys.argv[2:]))")
     run_dir = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "notebooks"), "run", "--framework", "torch",
                              "--model", "mnist_fcn", "--profile", "quick", "--threads", "2",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polybench.specs import SPECS, get_spec, ops
+from polybench.specs import SPECS, get_spec, lstm_models, ops
 
 
 def test_fcn_parameters_are_polydlots_architecture():
@@ -145,7 +145,7 @@ def test_addition_answers_are_the_sums():
     split = get_spec("addition").render(get_spec("addition").generate_splits()["val"])
     problems, answers = decode(split.x.argmax(-1)), decode(split.y)
     assert all(len(p) == 8 for p in problems)
-    assert all(sum(int(t) for t in p.split("+")) == int(a) for p, a in zip(problems, answers))
+    assert all(sum(int(t) for t in p.split("+")) == int(a) for p, a in zip(problems, answers, strict=True))
 
 
 def test_cumsum_targets_switch_once_the_sum_passes_the_limit():
@@ -197,3 +197,7 @@ def test_sequence_metrics():
     assert spec.compute_metric(logits, y) == pytest.approx(5 / 6)
     assert spec.compute_metric(logits, y, "sequence_accuracy") == 0.5
     assert get_spec("addition").compute_metric(np.eye(12)[[[1, 2], [1, 3]]], np.array([[1, 2], [1, 2]])) == 0.5
+
+
+def test_the_lstm_models_are_the_six_toy_tasks():
+    assert lstm_models() == ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")

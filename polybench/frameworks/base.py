@@ -58,7 +58,7 @@ class Implementation(abc.ABC):
     def sync(self) -> None:
         """Block until all work queued on the device is done."""
 
-    def reset_peak_memory(self) -> None:
+    def reset_peak_memory(self) -> None:  # noqa: B027 (an optional hook: nothing to reset without a counter)
         """Start the framework's own device-memory peak counter afresh (if it has one)."""
 
     def peak_memory_bytes(self) -> int | None:

@@ -12,20 +12,20 @@ import dataclasses
 import datetime
 import importlib
 import inspect
-import json
 import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, loop, records, threads
-from polybench.notebook import loc, machine, memory
-from polybench.notebook.settings import RunSettings
 from polybench.data import tables
+from polybench.notebook import loc, machine, memory, progress
+from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
 from polybench.specs.base import Split
 
+
 def now() -> str:
     """The current UTC time in ISO 8601."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 class Experiment:
@@ -68,14 +68,10 @@ class Experiment:
         return inspect.getsource(importlib.import_module(self.runtime.step_module()))
 
     def _report_epoch(self, row: loop.EpochRow) -> None:
-        line = (f"epoch {row.epoch}/{self.profile.epochs}  train_loss {row.train_loss:.4f}  "
-                f"val_loss {row.val_loss:.4f}  val_{self.spec.metric.name} {row.val_metric:.4f}  "
-                f"{row.seconds:.2f} s")
-        print(line, flush=True)
+        progress_row = {**dataclasses.asdict(row), "epochs": self.profile.epochs}
+        print(progress.epoch_line(progress_row, self.spec.metric.name), flush=True)
         if self.progress_path is not None:
-            self.progress_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.progress_path, "a") as f:
-                f.write(json.dumps({**dataclasses.asdict(row), "epochs": self.profile.epochs}) + "\n")
+            progress.append(self.progress_path, progress_row)
 
     def train(self) -> loop.TrainingResult:
         """Build the implementation from the canonical weights, load the data onto the
@@ -94,20 +90,19 @@ class Experiment:
         self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
         return self.result
 
-    def record(self) -> dict:
+    def record(self) -> records.Record:
         """The run's record (status ok) from the finished training."""
         if self.result is None:
             raise RuntimeError("train() has not finished")
         result, spec = self.result, self.spec
-        record = records.empty_record(self.key, self.profile.name)
         env = machine.capture(self.threads, self.command)
         env["versions"].update(self.runtime.versions())
         model_loc = loc.count_code_lines(self.implementation_source())
         step_loc = loc.count_code_lines(self.step_source())
         flops = spec.train_flops_per_sample()
-        record.update(
+        return records.Record.new(
+            self.key, self.profile.name, "ok",
             device=self.device,
-            status="ok",
             metric=spec.metric.name,
             metric_higher_is_better=spec.metric.higher_is_better,
             test_metric=result.test_metric,
@@ -141,11 +136,10 @@ class Experiment:
             started_at=self.started_at,
             finished_at=now(),
         )
-        return record
 
     def save_record(self) -> dict:
-        """Write the record to ``record_path`` (atomically) and return it."""
+        """Write the record to ``record_path`` (atomically) and return it as written."""
         record = self.record()
         if self.record_path is not None:
             records.write_record(self.record_path, record)
-        return record
+        return record.to_dict()

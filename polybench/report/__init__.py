@@ -14,9 +14,18 @@ from polybench.report.markdown import results_rows
 __all__ = ["aggregate", "build", "results_rows", "summary_frame", "terminal_table"]
 
 
-def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict]]:
-    """The run folders' records, the latest per cell, and the older ones they supersede."""
-    return records.latest(records.read_records([Path(d) for d in run_dirs]))
+def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict], list[records.LeftOut]]:
+    """The run folders' valid records, the latest per cell; the older ones they supersede;
+    the record files left out as invalid (each with its reason)."""
+    valid, left_out = records.load_records([Path(d) for d in run_dirs])
+    return *records.latest(valid), left_out
+
+
+def left_out_lines(left_out: list[records.LeftOut]) -> list[str]:
+    """A count of the invalid record files left out of the report, then one line per file."""
+    if not left_out:
+        return []
+    return [f"{len(left_out)} invalid record file(s) left out of the report:", *(f"  {item}" for item in left_out)]
 
 
 def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
@@ -25,9 +34,13 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     for run_dir in run_dirs:
         if not (run_dir / "records").is_dir():
             raise PolybenchError(f"{run_dir}: no records/ folder; pass a run folder made by `polybench run`")
-    recs, superseded = _latest_records(run_dirs)
+    recs, superseded, left_out = _latest_records(run_dirs)
     if not recs:
-        raise PolybenchError(f"no records in {', '.join(str(d) for d in run_dirs)}; nothing to report")
+        folders = ", ".join(str(d) for d in run_dirs)
+        if left_out:
+            raise PolybenchError(f"no valid records in {folders}, {len(left_out)} invalid "
+                                 f"({'; '.join(map(str, left_out))}); nothing to report")
+        raise PolybenchError(f"no records in {folders}; nothing to report")
     out_dir = Path(out_dir)
     charts_dir = out_dir / "charts"
     charts_dir.mkdir(parents=True, exist_ok=True)
@@ -46,14 +59,17 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     if len(ratios):
         written.append(charts_dir / "graph_vs_eager.png")
         modes.chart(ratios, written[-1])
-    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded)
+    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded, left_out)
     return [out_dir / "summary.csv", out_dir / "report.md", *written]
 
 
 def terminal_table(run_dirs: list[Path]) -> str:
-    """The results table as fixed-width text for the end of `polybench run`."""
-    table = aggregate(summary_frame(_latest_records(run_dirs)[0]))
+    """The results table as fixed-width text for the end of `polybench run`, followed by the
+    invalid record files it left out."""
+    recs, _, left_out = _latest_records(run_dirs)
+    table = aggregate(summary_frame(recs))
     header, rows = results_rows(table)
     cells = [header] + rows
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells)
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines + ([""] + left_out_lines(left_out) if left_out else []))

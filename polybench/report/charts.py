@@ -12,8 +12,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from polybench.frameworks import FRAMEWORKS  # noqa: E402
+from polybench.report.frame import MIB  # noqa: E402
 
-MIB = 2 ** 20
 COLORS = {fw: f"C{i}" for i, fw in enumerate(FRAMEWORKS)}
 
 
@@ -32,14 +32,14 @@ def _model_axes(table: pd.DataFrame, title: str):
     for ax in axes.flat[len(models):]:
         ax.set_visible(False)
     fig.suptitle(title)
-    return fig, dict(zip(models, axes.flat))
+    return fig, dict(zip(models, axes.flat, strict=False))  # more axes than models: the rest are hidden
 
 
 def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int = 1, **style) -> None:
     labels = [_label(r, modes) for r in table.itertuples()]
     values = table[column].astype(float) / scale
     bars = ax.bar(labels, values.fillna(0), color=[COLORS.get(f, "grey") for f in table.framework], **style)
-    for bar, value in zip(bars, values):
+    for bar, value in zip(bars, values, strict=True):
         ax.annotate("n/a" if np.isnan(value) else f"{value:.3g}", (bar.get_x() + bar.get_width() / 2,
                     bar.get_height()), ha="center", va="bottom", fontsize=8)
 
@@ -73,7 +73,7 @@ def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
         colors = [COLORS.get(f, "grey") for f in sub.framework]
         ax.bar(x - 0.2, sub.first_epoch_seconds.fillna(0), width=0.4, color=colors, alpha=0.4)
         ax.bar(x + 0.2, sub.steady_epoch_seconds.fillna(0), width=0.4, color=colors)
-        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds)):
+        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds, strict=True)):
             for offset, value in ((-0.2, first), (0.2, steady)):
                 ax.annotate("n/a" if pd.isna(value) else f"{value:.3g}", (i + offset, 0 if pd.isna(value) else value),
                             ha="center", va="bottom", fontsize=7)

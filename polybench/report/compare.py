@@ -34,10 +34,19 @@ NOISE_RULE = (
     "interval lies wholly above the base one, **faster** when wholly below, **unchanged** when "
     "they overlap. With fewer than two values on a side (one seed of one epoch) there is no noise "
     f"estimate: a change beyond ±{TOLERANCE:.0%} counts, marked 'no noise estimate'. A cell "
-    "**loses its target** when the base met it and the new run does not (or did not finish).")
+    "**loses its target** when the base met it and the new run does not (or did not finish)."
+)
 #: Environment fields whose differences could explain a change, with their labels.
-ENV_FIELDS = {"threads": "threads", "cpu_model": "CPU", "cpu_count": "cores", "device": "device",
-              "gpu_name": "GPU", "commit": "commit", "python": "Python", "lock_hash": "lock hash"}
+ENV_FIELDS = {
+    "threads": "threads",
+    "cpu_model": "CPU",
+    "cpu_count": "cores",
+    "device": "device",
+    "gpu_name": "GPU",
+    "commit": "commit",
+    "python": "Python",
+    "lock_hash": "lock hash",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,10 +167,20 @@ def change(cell: tuple, base_recs: list[dict], new_recs: list[dict]) -> CellChan
     judged, noise = verdict(base, new)
     first = [_median(r["first_epoch_seconds"] for r in ok) for ok in (base_ok, new_ok)]
     memory = [_median(r["peak_rss_bytes"] for r in ok) for ok in (base_ok, new_ok)]
-    return CellChange(cell, measure, base, new, noise, judged, _ratio(first[1], first[0]),
-                      _ratio(memory[1], memory[0]), (base_recs + new_recs)[0]["metric"],
-                      _median(r["test_metric"] for r in base_ok), _median(r["test_metric"] for r in new_ok),
-                      _met(base_recs) and not _met(new_recs))
+    return CellChange(
+        cell,
+        measure,
+        base,
+        new,
+        noise,
+        judged,
+        _ratio(first[1], first[0]),
+        _ratio(memory[1], memory[0]),
+        (base_recs + new_recs)[0]["metric"],
+        _median(r["test_metric"] for r in base_ok),
+        _median(r["test_metric"] for r in new_ok),
+        _met(base_recs) and not _met(new_recs),
+    )
 
 
 def _environment(recs: list[dict]) -> dict:
@@ -169,11 +188,14 @@ def _environment(recs: list[dict]) -> dict:
     packages of the latest record that lists them."""
     env = {}
     for field in ENV_FIELDS:
-        values = [str(r.get(field) if field in ("device", "gpu_name") else (r.get("environment") or {}).get(field))
-                  for r in recs]
+        values = [
+            str(r.get(field) if field in ("device", "gpu_name") else (r.get("environment") or {}).get(field))
+            for r in recs
+        ]
         env[field] = Counter(values).most_common(1)[0][0] if values else "None"
-    listed = sorted((r for r in recs if (r.get("environment") or {}).get("packages")),
-                    key=lambda r: r.get("finished_at") or "")
+    listed = sorted(
+        (r for r in recs if (r.get("environment") or {}).get("packages")), key=lambda r: r.get("finished_at") or ""
+    )
     env["packages"] = listed[-1]["environment"]["packages"] if listed else {}
     return env
 
@@ -189,12 +211,17 @@ def environment_differences(base: dict[tuple, list[dict]], new: dict[tuple, list
         old, now = _environment(sides[0]), _environment(sides[1])
         diffs = [f"{label} {old[f]} → {now[f]}" for f, label in ENV_FIELDS.items() if old[f] != now[f]]
         if old["packages"] and now["packages"]:
-            changed = [f"{name} {old['packages'][name]} → {now['packages'][name]}" for name in old["packages"]
-                       if name in now["packages"] and old["packages"][name] != now["packages"][name]]
-            changed += [f"{name} {version} removed" for name, version in old["packages"].items()
-                        if name not in now["packages"]]
-            changed += [f"{name} {version} added" for name, version in now["packages"].items()
-                        if name not in old["packages"]]
+            changed = [
+                f"{name} {old['packages'][name]} → {now['packages'][name]}"
+                for name in old["packages"]
+                if name in now["packages"] and old["packages"][name] != now["packages"][name]
+            ]
+            changed += [
+                f"{name} {version} removed" for name, version in old["packages"].items() if name not in now["packages"]
+            ]
+            changed += [
+                f"{name} {version} added" for name, version in now["packages"].items() if name not in old["packages"]
+            ]
             diffs.append("packages: " + ("; ".join(changed) if changed else "identical"))
         else:
             diffs.append("packages: not listed in both folders' records")
@@ -206,28 +233,59 @@ def compare(base_dir: Path, new_dir: Path) -> Comparison:
     """Set the records of ``new_dir`` against those of ``base_dir``."""
     base, new = cells(base_dir), cells(new_dir)
     changes = [change(cell, base[cell], new[cell]) for cell in sorted(base, key=_order) if cell in new]
-    return Comparison(Path(base_dir), Path(new_dir), changes, sorted((c for c in base if c not in new), key=_order),
-                      sorted((c for c in new if c not in base), key=_order), environment_differences(base, new))
+    return Comparison(
+        Path(base_dir),
+        Path(new_dir),
+        changes,
+        sorted((c for c in base if c not in new), key=_order),
+        sorted((c for c in new if c not in base), key=_order),
+        environment_differences(base, new),
+    )
 
 
 def _order(cell: tuple) -> tuple:
     """Registry order: models as SPECS lists them, frameworks as FRAMEWORKS does."""
     model, framework, mode, profile = cell
     models, frameworks = list(SPECS), list(FRAMEWORKS)
-    return (models.index(model) if model in models else len(models), model,
-            frameworks.index(framework) if framework in frameworks else len(frameworks), framework, mode, profile)
+    return (
+        models.index(model) if model in models else len(models),
+        model,
+        frameworks.index(framework) if framework in frameworks else len(frameworks),
+        framework,
+        mode,
+        profile,
+    )
 
 
 def rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the comparison table (terminal and compare.md)."""
-    header = ["model", "framework", "mode", "test metric base → new", "epoch s base → new", "ratio",
-              "first epoch ratio", "peak RSS ratio", "noise", "verdict"]
+    header = [
+        "model",
+        "framework",
+        "mode",
+        "test metric base → new",
+        "epoch s base → new",
+        "ratio",
+        "first epoch ratio",
+        "peak RSS ratio",
+        "noise",
+        "verdict",
+    ]
     out = []
     for c in comparison.changes:
         verdict_text = c.verdict + ("; target lost" if c.lost_target else "")
-        out.append([*c.cell[:3], f"{c.metric} {fmt(c.metric_base)} → {fmt(c.metric_new)}",
-                    f"{fmt(c.base.value, '.3f')} → {fmt(c.new.value, '.3f')} ({c.measure})", fmt(c.ratio, '.3f'),
-                    fmt(c.first_ratio, ".3f"), fmt(c.memory_ratio, ".3f"), c.noise, verdict_text])
+        out.append(
+            [
+                *c.cell[:3],
+                f"{c.metric} {fmt(c.metric_base)} → {fmt(c.metric_new)}",
+                f"{fmt(c.base.value, '.3f')} → {fmt(c.new.value, '.3f')} ({c.measure})",
+                fmt(c.ratio, ".3f"),
+                fmt(c.first_ratio, ".3f"),
+                fmt(c.memory_ratio, ".3f"),
+                c.noise,
+                verdict_text,
+            ]
+        )
     return header, out
 
 
@@ -244,6 +302,7 @@ def terminal_table(comparison: Comparison) -> str:
 def _one_side_lines(comparison: Comparison) -> list[str]:
     def name(cell):
         return f"{cell[0]}/{cell[1]}/{cell[2]} ({cell[3]})"
+
     lines = []
     if comparison.base_only:
         lines.append(f"only in base ({len(comparison.base_only)}): " + ", ".join(map(name, comparison.base_only)))
@@ -256,9 +315,12 @@ def summary(comparison: Comparison) -> str:
     """One line: how many cells were faster, slower, unchanged; targets lost."""
     counts = Counter(c.verdict for c in comparison.changes)
     lost = sum(c.lost_target for c in comparison.changes)
-    return (f"{len(comparison.changes)} cells in both: {counts['faster']} faster, {counts['slower']} slower, "
-            f"{counts['unchanged']} unchanged" + (f", {counts['not timed']} not timed" if counts["not timed"] else "")
-            + f"; {lost} lost their target; {len(comparison.base_only) + len(comparison.new_only)} on one side only")
+    return (
+        f"{len(comparison.changes)} cells in both: {counts['faster']} faster, {counts['slower']} slower, "
+        f"{counts['unchanged']} unchanged"
+        + (f", {counts['not timed']} not timed" if counts["not timed"] else "")
+        + f"; {lost} lost their target; {len(comparison.base_only) + len(comparison.new_only)} on one side only"
+    )
 
 
 def chart(comparison: Comparison, path: Path) -> None:
@@ -269,9 +331,11 @@ def chart(comparison: Comparison, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     labels = [f"{c.cell[0]}/{c.cell[1]}/{c.cell[2]} ({c.verdict})" for c in comparison.changes]
-    series = {"epoch time (verdict)": [c.ratio for c in comparison.changes],
-              "first epoch": [c.first_ratio for c in comparison.changes],
-              "peak RSS": [c.memory_ratio for c in comparison.changes]}
+    series = {
+        "epoch time (verdict)": [c.ratio for c in comparison.changes],
+        "first epoch": [c.first_ratio for c in comparison.changes],
+        "peak RSS": [c.memory_ratio for c in comparison.changes],
+    }
     fig, ax = plt.subplots(figsize=(8, 1.8 + 0.55 * max(1, len(labels))))
     positions = np.arange(len(labels))
     height = 0.8 / len(series)
@@ -297,13 +361,28 @@ def write(comparison: Comparison, out_dir: Path) -> list[Path]:
     if comparison.changes:
         chart(comparison, picture)
     one_side = _one_side_lines(comparison)
-    lines = ["# polybench compare", "",
-             f"Base: {comparison.base_dir}. New: {comparison.new_dir}. Ratios are new / base (below 1: faster "
-             "or leaner).", "", NOISE_RULE, "", "## Cells", "", markdown_table(*rows(comparison)), "",
-             summary(comparison) + ".", "",
-             "## Environment differences", "",
-             *(comparison.environment or ["No framework ran in both folders."]), "",
-             "## Cells on one side only", "", *(f"- {line}" for line in one_side or ["none"]), ""]
+    lines = [
+        "# polybench compare",
+        "",
+        f"Base: {comparison.base_dir}. New: {comparison.new_dir}. Ratios are new / base (below 1: faster or leaner).",
+        "",
+        NOISE_RULE,
+        "",
+        "## Cells",
+        "",
+        markdown_table(*rows(comparison)),
+        "",
+        summary(comparison) + ".",
+        "",
+        "## Environment differences",
+        "",
+        *(comparison.environment or ["No framework ran in both folders."]),
+        "",
+        "## Cells on one side only",
+        "",
+        *(f"- {line}" for line in one_side or ["none"]),
+        "",
+    ]
     if comparison.changes:
         lines += ["## Chart", "", f"![compare](charts/{picture.name})", ""]
     with atomic_write(out_dir / "compare.md", "w") as f:

@@ -18,8 +18,11 @@ def lines(frame: pd.DataFrame) -> list[str]:
     counts = Counter(tuple(_value(row, c) for c in columns) for row in frame.itertuples())
     out = []
     for (framework, version, python, lock, lock_hash, packages), count in counts.items():
-        where = f"requirements/locks/{lock}.txt, sha256 {lock_hash[:16]}…" if lock_hash else \
-            "no lock recorded (made before locks, or a record written by the runner)"
+        where = (
+            f"requirements/locks/{lock}.txt, sha256 {lock_hash[:16]}…"
+            if lock_hash
+            else "no lock recorded (made before locks, or a record written by the runner)"
+        )
         listed = f", {int(packages)} packages listed in each record" if packages else ""
         out.append(f"- {framework} {version or '?'} on Python {python or '?'}: {where}{listed}; {count} record(s)")
     return out

@@ -11,6 +11,7 @@ from polybench.frameworks import FRAMEWORKS
 from polybench.specs import SPECS
 
 GROUP = ["model", "framework", "mode"]
+MIB = 2 ** 20  # bytes in a mebibyte: memory is shown in MiB
 EXTRA = "test_extra_"  # summary columns of a spec's further metrics, e.g. test_extra_sequence_accuracy
 #: Figures summarised with a median and a 95% interval over seeds.
 MEASURES = ["test_metric", "first_epoch_seconds", "steady_epoch_seconds", "samples_per_second",
@@ -96,5 +97,5 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     table = table.reset_index()
     table["target_met"] = [
         bool(pd.notna(v) and (v >= t if up else v <= t))
-        for v, t, up in zip(table.test_metric, table.target, table.higher_is_better)]
+        for v, t, up in zip(table.test_metric, table.target, table.higher_is_better, strict=True)]
     return table

@@ -10,9 +10,7 @@ import pandas as pd
 
 from polybench.atomic import atomic_write
 from polybench.report import environments, modes
-from polybench.report.frame import EXTRA, thread_counts
-
-MIB = 2 ** 20
+from polybench.report.frame import EXTRA, MIB, thread_counts
 
 
 def fmt(value, spec: str = ".4f") -> str:
@@ -59,7 +57,7 @@ def results_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
                      fmt(r.implementation_loc, ".0f")])
     if table.threads.nunique() > 1:  # runs with different thread counts: say which is which
         header.insert(3, "threads")
-        for row, threads in zip(rows, table.threads):
+        for row, threads in zip(rows, table.threads, strict=True):
             row.insert(3, threads)
     return header, rows
 
@@ -136,8 +134,9 @@ def ratio_rows(ratios: pd.DataFrame) -> list[list[str]]:
 
 
 def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataFrame, charts: list[Path],
-          run_dirs: list[Path], superseded: list[dict] = ()) -> None:
-    """Write report.md; ``superseded`` are the older records of cells rerun in a later run."""
+          run_dirs: list[Path], superseded: list[dict] = (), left_out: list = ()) -> None:
+    """Write report.md; ``superseded`` are the older records of cells rerun in a later run,
+    ``left_out`` the invalid record files (records.LeftOut) the report could not use."""
     counts = frame.status.value_counts().to_dict()
     env = frame.iloc[0]
     seeds = frame.groupby(["model", "framework", "mode"]).size()
@@ -157,6 +156,8 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         *([f"{len(superseded)} older record(s) of cells rerun in a later run folder were left out: "
            + ", ".join(f"{r['model']}/{r['framework']}/{r['mode']}/seed {r['seed']} ({r.get('finished_at')})"
                        for r in superseded) + "."] if superseded else []),
+        *([f"{len(left_out)} invalid record file(s) were left out: "
+           + "; ".join(f"`{item.path}`: {item.reason}" for item in left_out) + "."] if left_out else []),
         "",
         "Figures are medians over each cell's ok runs, with a 95% t-interval of the mean in brackets "
         "when a cell has two or more seeds. Epoch times cover training steps only; the first epoch "

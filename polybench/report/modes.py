@@ -16,8 +16,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from polybench.report.charts import COLORS  # noqa: E402
+from polybench.specs import lstm_models  # noqa: E402
 
-LSTM_TASKS = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
 RATIOS = {"steady": "steady_epoch_seconds", "first": "first_epoch_seconds", "memory": "peak_rss_bytes"}
 
 
@@ -98,7 +98,7 @@ def paragraph(ratios: pd.DataFrame) -> str:
     per_framework = ratios.groupby("framework", sort=False)[column].median().dropna().sort_values()
     parts.append(f"Median ratio by framework ({label}): "
                  + ", ".join(f"{fw} {r:.2f}" for fw, r in per_framework.items()) + ".")
-    lstm = ratios[ratios.model.isin(LSTM_TASKS)]
+    lstm = ratios[ratios.model.isin(lstm_models())]
     if len(lstm) and lstm[column].notna().any():
         best = lstm.groupby("framework")[column].median().dropna().sort_values()
         parts.append(f"On the LSTM tasks {best.index[0]} gains most (median ratio {best.iloc[0]:.2f}).")

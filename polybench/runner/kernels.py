@@ -5,7 +5,7 @@ TensorFlow and PyTorch newer ones), so each lives in its own environment under
 ``.venvs/<framework>`` (git-ignored; POLYBENCH_ENV_DIR moves it), with polybench
 made importable in it (a .pth file naming the checkout) and a kernel ``polybench-<framework>``
 registered where the orchestrator's Jupyter finds it. The environment is synced by uv from the
-framework's lock (requirements/locks/, see polybench.runner.locks) with every hash required, so it
+framework's lock (requirements/locks/, see polybench.locks) with every hash required, so it
 holds exactly the locked packages and a tampered or different file is refused. A marker file,
 written last, records the lock's hash: an interrupted or outdated setup is redone on the next use.
 """
@@ -20,11 +20,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from polybench import PROJECT_ROOT
+from polybench import PROJECT_ROOT, locks
 from polybench.errors import PolybenchError
 from polybench.frameworks import check_framework
 from polybench.notebook.machine import READY_MARKER as MARKER
-from polybench.runner import locks
 
 
 def env_root() -> Path:
@@ -62,7 +61,7 @@ def lock_hash(framework: str) -> str:
     for path in paths:
         if not path.is_file():
             raise PolybenchError(f"{framework}: lock file {path} is missing; generate it with "
-                                 "`python -m polybench.runner.locks`")
+                                 "`python -m polybench.locks`")
     return locks.file_hash(paths)
 
 

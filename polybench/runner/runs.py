@@ -15,18 +15,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import psutil
 import yaml
 
 from polybench import PROJECT_ROOT, frameworks, records, threads
+from polybench.atomic import atomic_write
 from polybench.notebook import machine, templates
 from polybench.notebook.experiment import now
+from polybench.notebook.progress import epoch_line
 from polybench.notebook.settings import RunSettings
-from polybench.runner import kernels
+from polybench.runner import execute, kernels
 from polybench.specs import get_spec
 
 POLL_SECONDS = 0.5
@@ -142,12 +144,15 @@ class Runner:
         key.notebook_path(self.run_dir).parent.mkdir(parents=True, exist_ok=True)
         params_file = self.run_dir / "params" / f"{key.stem}.yaml"
         params_file.parent.mkdir(parents=True, exist_ok=True)
-        params_file.write_text(yaml.safe_dump(self.settings(key).parameters()))
+        with atomic_write(params_file, "w") as f:
+            f.write(yaml.safe_dump(self.settings(key).parameters()))
         log = self.run_dir / "logs" / f"{key.stem}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "papermill", str(templates.notebook_path(key.model)),
-                   str(key.notebook_path(self.run_dir)), "-k", kernels.kernel_name(key.framework),
-                   "-f", str(params_file), "--cwd", str(PROJECT_ROOT), "--no-progress-bar"]
+        kernel_exit = self.run_dir / "logs" / f"{key.stem}.kernel-exit.json"
+        kernel_exit.unlink(missing_ok=True)
+        command = [sys.executable, "-m", "polybench.runner.execute", str(templates.notebook_path(key.model)),
+                   str(key.notebook_path(self.run_dir)), "--kernel", kernels.kernel_name(key.framework),
+                   "--parameters", str(params_file), "--cwd", str(PROJECT_ROOT), "--kernel-exit", str(kernel_exit)]
         env = {**os.environ, **threads.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
         # Our kernel specs first, before any same-named kernel in the user's Jupyter folders.
@@ -171,18 +176,25 @@ class Runner:
         if timed_out:
             record = self.failure(key, "timeout", f"stopped after the {limit:.0f} s time limit "
                                                   f"({len(progress)} epochs done)", progress, started)
+        elif proc.returncode != 0 and execute.death(kernel_exit):
+            record = self.failure(key, "failed", f"the kernel died: {execute.death(kernel_exit)}, after "
+                                                 f"{len(progress)} epoch(s)", progress, started)
         elif proc.returncode != 0:
             ename, evalue = notebook_error(key.notebook_path(self.run_dir)) or ("KernelError", _last_line(log))
             status = STATUS_BY_ERROR.get(ename, "failed")
             record = self.failure(key, status, f"{ename}: {evalue}".strip(), progress, started)
         elif key.record_path(self.run_dir).is_file():
-            return records.read_record(key.record_path(self.run_dir))
+            try:
+                return records.read_record(key.record_path(self.run_dir))
+            except records.RecordError as exc:
+                record = self.failure(key, "failed", f"the notebook wrote an invalid record: {exc.reason}",
+                                      progress, started)
         else:
             record = self.failure(key, "failed", "the notebook finished without writing its record",
                                   progress, started)
         return self.save(key, record)
 
-    def save(self, key: records.RunKey, record: dict) -> dict:
+    def save(self, key: records.RunKey, record: records.Record) -> dict:
         """Write a record the runner made; return it as written (strict JSON: NaN -> None)."""
         path = key.record_path(self.run_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,24 +222,15 @@ class Runner:
                 return True
             time.sleep(POLL_SECONDS)
 
-    def failure(self, key: records.RunKey, status: str, error: str, progress: list[dict], started: str) -> dict:
+    def failure(self, key: records.RunKey, status: str, error: str, progress: list[dict],
+                started: str) -> records.Record:
         """The record of a run that did not finish: what is known, plus its epochs so far."""
         spec = get_spec(key.model)
-        record = records.empty_record(key, self.plan.profile)
-        record.update(status=status, error=error, device=self.plan.device, metric=spec.metric.name,
-                      metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target,
-                      target_met=False, epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
-                      environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
-        return record
-
-
-def epoch_line(row: dict, metric: str) -> str:
-    """One progress line for an epoch row."""
-    def fmt(value):
-        return "nan" if value is None else f"{value:.4f}"
-    total = row.get("epochs")
-    return (f"epoch {row['epoch']}{'/' + str(total) if total else ''}  train_loss {fmt(row['train_loss'])}  "
-            f"val_{metric} {fmt(row['val_metric'])}  {row['seconds']:.1f} s")
+        return records.Record.new(
+            key, self.plan.profile, status, error=error, device=self.plan.device, metric=spec.metric.name,
+            metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target, target_met=False,
+            epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
+            environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
 
 
 def summarize(record: dict) -> str:

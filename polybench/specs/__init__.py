@@ -21,3 +21,8 @@ def get_spec(name: str) -> Spec:
         return SPECS[name]()
     except KeyError:
         raise ValueError(f"unknown model {name!r} (choose from: {', '.join(SPECS)})") from None
+
+
+def lstm_models() -> tuple[str, ...]:
+    """The models with an LSTM layer (the six toy tasks), in registry order."""
+    return tuple(name for name in SPECS if get_spec(name).has_lstm)

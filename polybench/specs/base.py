@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class Split:
     def __len__(self) -> int:
         return len(self.x)
 
-    def head(self, n: int | None) -> "Split":
+    def head(self, n: int | None) -> Split:
         """The first ``n`` rows (all of them when ``n`` is None)."""
         return self if n is None else Split(self.x[:n], self.y[:n], self.render)
 
@@ -172,7 +172,7 @@ def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> 
 
 
 def task_profiles(epochs: int, batch_size: int, learning_rate: float, quick_sizes: tuple[int, int, int],
-                  time_limit_s: float, beta_2: float = 0.999) -> dict[str, "Profile"]:
+                  time_limit_s: float, beta_2: float = 0.999) -> dict[str, Profile]:
     """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
     (sizes in samples, train/val/test)."""
     adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7)
@@ -273,6 +273,10 @@ class Spec(abc.ABC):
     def render(self, columns: dict[str, np.ndarray]) -> Split:
         """Parsed CSV columns (by schema group) -> model inputs and targets."""
 
+    @abc.abstractmethod
+    def csv_rows(self) -> dict[str, int]:
+        """Data rows each CSV file in the data folder holds when complete."""
+
     def csv_files(self) -> list[str]:
         """Names of the CSV files in the data folder that this spec reads."""
         return list(dict.fromkeys(name for name, _ in self.split_sources().values()))
@@ -295,6 +299,11 @@ class Spec(abc.ABC):
         """A fixed float32 input batch for forward-parity tests."""
         rng = np.random.default_rng(seed)
         return rng.uniform(0.0, 1.0, size=(n, *self.input_shape)).astype(np.float32)
+
+    @property
+    def has_lstm(self) -> bool:
+        """Whether the model has an LSTM layer (one made by ``lstm_parameters``)."""
+        return any(p.name.endswith(".recurrent_kernel") for p in self.parameters)
 
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         """Parameter name -> canonical shape."""
@@ -353,3 +362,6 @@ class GeneratedSpec(Spec):
 
     def split_sources(self) -> dict[str, tuple[str, slice]]:
         return {split: (f"{self.name}_{split}.csv", slice(None)) for split in SPLITS}
+
+    def csv_rows(self) -> dict[str, int]:
+        return {f"{self.name}_{split}.csv": self.sizes[split] for split in SPLITS}

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
-                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, numbered,
-                                  task_profiles)
+from polybench.specs.base import (
+    Columns,
+    GeneratedSpec,
+    Metric,
+    Split,
+    dense_flops,
+    dense_parameters,
+    dense_reference,
+    lstm_flops,
+    lstm_parameters,
+    lstm_reference,
+    numbered,
+    task_profiles,
+)
 
 STEPS, LIMIT, UNITS = 10, 2.5, 50
 

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
-                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, task_profiles)
+from polybench.specs.base import (
+    Columns,
+    GeneratedSpec,
+    Metric,
+    Split,
+    dense_flops,
+    dense_parameters,
+    dense_reference,
+    lstm_flops,
+    lstm_parameters,
+    lstm_reference,
+    task_profiles,
+)
 
 INPUT_STEPS, OUTPUT_STEPS = 50, 5
 

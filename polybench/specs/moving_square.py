@@ -5,13 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from polybench.specs import ops
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Parameter, Split, conv_flops, dense_flops,
-                                  dense_parameters, dense_reference, lstm_flops, lstm_parameters,
-                                  lstm_reference, task_profiles)
+from polybench.specs.base import (
+    Columns,
+    GeneratedSpec,
+    Metric,
+    Parameter,
+    Split,
+    conv_flops,
+    dense_flops,
+    dense_parameters,
+    dense_reference,
+    lstm_flops,
+    lstm_parameters,
+    lstm_reference,
+    task_profiles,
+)
 
 SIZE = 50  # frames per video, and pixels per side
 FILTERS, POOLED = 2, (SIZE - 1) // 2  # 2x2 'valid' conv -> 49x49, max-pool 2 -> 24x24
-RIGHTWARDS = 1
 
 
 def render_frames(compact: np.ndarray) -> np.ndarray:

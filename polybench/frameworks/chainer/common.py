@@ -93,7 +93,7 @@ def load_lstm(link: L.NStepLSTM | L.NStepBiLSTM, params: dict[str, np.ndarray], 
     weights = link[layer * link.direction + direction]
     gates = zip(np.split(params[f"{name}.kernel"], 4, axis=1),
                 np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
-                np.split(params[f"{name}.bias"], 4))
+                np.split(params[f"{name}.bias"], 4), strict=True)
     for k, (kernel, recurrent, bias) in enumerate(gates):
         assign(getattr(weights, f"w{k}"), kernel.T)
         assign(getattr(weights, f"w{k + 4}"), recurrent.T)

@@ -19,10 +19,10 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Module polybench was already imported", category=UserWarning)
     import chainer
 
-from polybench.threads import blas
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 from polybench.frameworks.chainer.common import chainer_device
+from polybench.threads import blas
 
 #: The run's device names. The CPU is named "cpu" as in every framework's records (the shared
 #: experiment reads "cpu" as "no GPU to watch"); the Implementation computes on it as Chainer's

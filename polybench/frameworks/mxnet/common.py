@@ -1,6 +1,6 @@
 """What every MXNet (Gluon) model shares: weight loading, the Adam step, batched prediction.
 
-The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity_mxnet.py proves it):
+The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity.py proves it):
 
 - ``nn.Dense`` keeps its weight as (out, in), the transpose of the canonical (in, out)
   kernel. By default it flattens its input to (N, -1) in row-major order, which is the

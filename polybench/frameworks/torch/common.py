@@ -14,6 +14,7 @@ from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Adam, Spec, Split
 
+
 def _softmax_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy over every (sample, step): logits (..., classes), y (...)."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
