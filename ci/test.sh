@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets polybench up on a fresh machine and runs the whole test suite:
 # the orchestrator's virtual environment (.venv), the lint and format checks (ruff), every
-# framework's environment and Jupyter kernel (.venvs/), Chromium for the report's browser test,
-# then pytest. Extra arguments go to pytest.
+# framework's environment and Jupyter kernel (.venvs/), each installed from its lock
+# (requirements/locks/), Chromium for the report's browser test, then pytest. Extra arguments
+# go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +26,10 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# The orchestrator from its lock (every package pinned and hashed, the test tools included),
+# then polybench itself.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/locks/base.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/polybench setup --framework all

@@ -1,4 +1,4 @@
-"""The `polybench` command: setup, data, run, report, list."""
+"""The `polybench` command: setup, data, run, report, compare, list."""
 
 from __future__ import annotations
 
@@ -184,6 +184,22 @@ def cmd_report(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    """Set two run folders against each other; exit 1 with --fail-on-regression if a cell got worse."""
+    from polybench.report import compare
+
+    for d in (args.base_dir, args.new_dir):
+        if not (Path(d) / "records").is_dir() or not any((Path(d) / "records").glob("*.json")):
+            raise UsageError(f"{d} is not a run folder with records (records/*.json); "
+                             "pass folders written by `polybench run`")
+    comparison = compare.compare(Path(args.base_dir), Path(args.new_dir))
+    out = Path(args.out) if args.out else Path(args.new_dir)
+    written = compare.write(comparison, out)
+    print(compare.terminal_table(comparison))
+    print(f"\nwrote {', '.join(str(p) for p in written)}")
+    return 1 if args.fail_on_regression and comparison.regressions else 0
+
+
 def cmd_list(args) -> int:
     print("models:")
     for name, cls in SPECS.items():
@@ -243,6 +259,15 @@ def make_parser() -> Parser:
     p.add_argument("run_dirs", nargs="+", metavar="RUN_DIR")
     p.add_argument("--out", metavar="DIR", help="where to write (default: the run folder; required for several)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="set a new run folder against a base one: speed, metric, memory, "
+                       "environment differences")
+    p.add_argument("base_dir", metavar="BASE_DIR")
+    p.add_argument("new_dir", metavar="NEW_DIR")
+    p.add_argument("--out", metavar="DIR", help="where compare.md and charts/compare.png go (default: NEW_DIR)")
+    p.add_argument("--fail-on-regression", action="store_true",
+                   help="exit 1 if a cell is slower beyond the noise or loses its target")
+    p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("list", help="models, frameworks, modes and which environments are ready")
     p.set_defaults(func=cmd_list)

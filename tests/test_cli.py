@@ -79,5 +79,5 @@ def test_list_shows_models_frameworks_and_environments():
 def test_help_names_every_command():
     done = polybench("--help")
     assert done.returncode == 0
-    for command in ("setup", "data", "run", "report", "list"):
+    for command in ("setup", "data", "run", "report", "compare", "list"):
         assert command in done.stdout

@@ -60,7 +60,9 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
             "cpu_model": env.get("cpu_model"), "cpu_count": env.get("cpu_count"), "blas": env.get("blas"),
             "framework_version": versions.get(r["framework"]), "commit": env.get("commit"),
             "command": env.get("command"), "hostname": env.get("hostname"), "executor": env.get("executor"),
-            "slot": env.get("slot"), "started_at": r["started_at"], "finished_at": r["finished_at"],
+            "slot": env.get("slot"), "python": env.get("python"), "lock": env.get("lock"),
+            "lock_hash": env.get("lock_hash"), "packages": len(env.get("packages") or {}) or None,
+            "started_at": r["started_at"], "finished_at": r["finished_at"],
             **{f"{EXTRA}{name}": value for name, value in (r.get("extra_metrics") or {}).items()},
         })
     frame = pd.DataFrame(rows)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from polybench.atomic import atomic_write
-from polybench.report import modes, overhead, placement
+from polybench.report import environments, modes, overhead, placement
 from polybench.report.frame import EXTRA, MIB, NOISE_RULE, inside_noise, thread_counts
 
 
@@ -207,6 +207,10 @@ def write(path: Path, frame: pd.DataFrame, table: pd.DataFrame, ratios: pd.DataF
         lines += [f"- {r.model} / {r.framework} / {r.mode} / seed {r.seed}: **{r.status}** — {r.error}"
                   for r in failures.itertuples()]
         lines.append("")
+    lines += ["## Environments", "",
+              "Each framework ran in its own environment, installed from its lock file (every package "
+              "pinned, with hashes); the records list every installed package with its version.", "",
+              *environments.lines(frame), ""]
     lines += ["## Charts", ""]
     lines += [f"![{chart.stem}](charts/{chart.name})" for chart in charts]
     with atomic_write(path, "w") as f:
