@@ -14,8 +14,10 @@ from polybench.errors import DiskFullError, PolybenchError
 
 
 def _disk_full(path: Path) -> DiskFullError:
-    return DiskFullError(f"no space left on the device while writing {path}; the previous file is unchanged. "
-                         f"Free some space and run the command again")
+    return DiskFullError(
+        f"no space left on the device while writing {path}; the previous file is unchanged. "
+        f"Free some space and run the command again"
+    )
 
 
 @contextlib.contextmanager

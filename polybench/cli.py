@@ -69,8 +69,9 @@ def positive(name: str, value: int | float | None) -> None:
 def mirror(value: str | None) -> Path | None:
     """The --mnist-from folder, checked before any work starts (whichever models are chosen)."""
     if value is not None and not Path(value).is_dir():
-        raise UsageError(f"MNIST mirror folder {value} does not exist; pass a folder holding the four MNIST "
-                         f"IDX .gz files")
+        raise UsageError(
+            f"MNIST mirror folder {value} does not exist; pass a folder holding the four MNIST IDX .gz files"
+        )
     return Path(value) if value else None
 
 
@@ -95,8 +96,12 @@ def cmd_run(args) -> int:
     from polybench.data.prepare import prepare
     from polybench.runner import executors
 
-    for name, value in (("--threads", args.threads), ("--epochs", args.epochs),
-                        ("--batch-size", args.batch_size), ("--time-limit", args.time_limit)):
+    for name, value in (
+        ("--threads", args.threads),
+        ("--epochs", args.epochs),
+        ("--batch-size", args.batch_size),
+        ("--time-limit", args.time_limit),
+    ):
         positive(name, value)
     plan = runner.Plan(
         frameworks=choose(args.framework, frameworks.FRAMEWORKS, "framework"),
@@ -106,8 +111,12 @@ def cmd_run(args) -> int:
         profile=one_of(args.profile, PROFILES, "profile"),
         device=one_of(args.device, DEVICES, "device"),
         threads=args.threads or threads.default_threads(),
-        epochs=args.epochs, batch_size=args.batch_size, time_limit_s=args.time_limit,
-        data_dir=Path(args.data_dir), command=args.command_line)
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        time_limit_s=args.time_limit,
+        data_dir=Path(args.data_dir),
+        command=args.command_line,
+    )
     executor = executors.make_executor(args.executor, args.ray_address, plan.device)
     mnist_from = mirror(args.mnist_from)
     run_dir = run_folder(args, plan)
@@ -190,8 +199,9 @@ def cmd_compare(args) -> int:
 
     for d in (args.base_dir, args.new_dir):
         if not (Path(d) / "records").is_dir() or not any((Path(d) / "records").glob("*.json")):
-            raise UsageError(f"{d} is not a run folder with records (records/*.json); "
-                             "pass folders written by `polybench run`")
+            raise UsageError(
+                f"{d} is not a run folder with records (records/*.json); pass folders written by `polybench run`"
+            )
     comparison = compare.compare(Path(args.base_dir), Path(args.new_dir))
     out = Path(args.out) if args.out else Path(args.new_dir)
     written = compare.write(comparison, out)
@@ -216,16 +226,20 @@ def cmd_list(args) -> int:
 
 
 def make_parser() -> Parser:
-    parser = Parser(prog="polybench", description="Train one model spec in several deep-learning frameworks "
-                    "on identical data through an identical loop, and compare accuracy, time and memory.")
+    parser = Parser(
+        prog="polybench",
+        description="Train one model spec in several deep-learning frameworks "
+        "on identical data through an identical loop, and compare accuracy, time and memory.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("setup", help="create a framework's virtual environment and Jupyter kernel")
     p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)} or all")
     p.set_defaults(func=cmd_setup)
 
-    mirror_help = "folder holding the four MNIST IDX .gz files, used instead of downloading " \
-                  "(default: $POLYBENCH_MNIST_MIRROR)"
+    mirror_help = (
+        "folder holding the four MNIST IDX .gz files, used instead of downloading (default: $POLYBENCH_MNIST_MIRROR)"
+    )
     p = sub.add_parser("data", help="write the CSV data sets into data/")
     p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
     p.add_argument("--model", default="all", help="comma-separated models (default all)")
@@ -245,12 +259,22 @@ def make_parser() -> Parser:
     p.add_argument("--batch-size", type=int, help="override the profile's batch size")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-run limit (default: the profile's)")
     p.add_argument("--out", metavar="DIR", help="run folder (default results/<timestamp>)")
-    p.add_argument("--resume", metavar="DIR", help="finish the run folder DIR of the same plan: rerun its "
-                   "failed, timed-out and missing runs, keep the others")
-    p.add_argument("--executor", default="local", help="local (default: this machine, one run at a time) or ray "
-                   "(one run per slot of a Ray cluster)")
-    p.add_argument("--ray-address", metavar="HOST:PORT", help="the Ray cluster (default: the one `ray start` "
-                   "left on this machine, or RAY_ADDRESS)")
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        help="finish the run folder DIR of the same plan: rerun its "
+        "failed, timed-out and missing runs, keep the others",
+    )
+    p.add_argument(
+        "--executor",
+        default="local",
+        help="local (default: this machine, one run at a time) or ray (one run per slot of a Ray cluster)",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="HOST:PORT",
+        help="the Ray cluster (default: the one `ray start` left on this machine, or RAY_ADDRESS)",
+    )
     p.add_argument("--mnist-from", metavar="DIR", help=mirror_help)
     p.add_argument("--data-dir", default=str(PROJECT_ROOT / "data"), help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_run)
@@ -260,13 +284,17 @@ def make_parser() -> Parser:
     p.add_argument("--out", metavar="DIR", help="where to write (default: the run folder; required for several)")
     p.set_defaults(func=cmd_report)
 
-    p = sub.add_parser("compare", help="set a new run folder against a base one: speed, metric, memory, "
-                       "environment differences")
+    p = sub.add_parser(
+        "compare", help="set a new run folder against a base one: speed, metric, memory, environment differences"
+    )
     p.add_argument("base_dir", metavar="BASE_DIR")
     p.add_argument("new_dir", metavar="NEW_DIR")
     p.add_argument("--out", metavar="DIR", help="where compare.md and charts/compare.png go (default: NEW_DIR)")
-    p.add_argument("--fail-on-regression", action="store_true",
-                   help="exit 1 if a cell is slower beyond the noise or loses its target")
+    p.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 1 if a cell is slower beyond the noise or loses its target",
+    )
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("list", help="models, frameworks, modes and which environments are ready")

@@ -95,7 +95,7 @@ def epoch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
 
 def batch_indices(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
     """Consecutive slices of ``order``; the last batch keeps the remainder."""
-    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
 def timed_epoch(impl: Implementation, batches: list[np.ndarray]) -> tuple[float, float]:
@@ -118,8 +118,9 @@ def evaluate(impl: Implementation, spec: Spec, split_name: str, split: Split) ->
     return spec.compute_loss(outputs, split.y), spec.compute_metric(outputs, split.y), outputs
 
 
-def _validated_row(impl: Implementation, spec: Spec, splits: dict[str, Split], epoch: int, train_loss: float,
-                   seconds: float) -> EpochRow:
+def _validated_row(
+    impl: Implementation, spec: Spec, splits: dict[str, Split], epoch: int, train_loss: float, seconds: float
+) -> EpochRow:
     """An epoch's row: its training figures and the validation split scored now (off the clock)."""
     val_loss, val_metric, _ = evaluate(impl, spec, "val", splits["val"])
     return EpochRow(epoch, train_loss, val_loss, val_metric, seconds)
@@ -137,8 +138,16 @@ def _tested(impl: Implementation, spec: Spec, splits: dict[str, Split], rows: li
     return TrainingResult(rows, test_loss, test_metric, test_outputs, len(splits["train"]), extra)
 
 
-def train(impl: Implementation, spec: Spec, splits: dict[str, Split], *, epochs: int, batch_size: int,
-          seed: int, on_epoch: Callable[[EpochRow], None] | None = None) -> TrainingResult:
+def train(
+    impl: Implementation,
+    spec: Spec,
+    splits: dict[str, Split],
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    on_epoch: Callable[[EpochRow], None] | None = None,
+) -> TrainingResult:
     """Train ``impl`` (its data already loaded) and test the final model.
 
     ``on_epoch`` is called with each epoch's row as soon as it exists. A non-finite
@@ -154,8 +163,14 @@ def train(impl: Implementation, spec: Spec, splits: dict[str, Split], *, epochs:
     return _tested(impl, spec, splits, rows)
 
 
-def train_idiomatic(trainer: IdiomaticTrainer, spec: Spec, splits: dict[str, Split], *, epochs: int,
-                    on_epoch: Callable[[EpochRow], None] | None = None) -> TrainingResult:
+def train_idiomatic(
+    trainer: IdiomaticTrainer,
+    spec: Spec,
+    splits: dict[str, Split],
+    *,
+    epochs: int,
+    on_epoch: Callable[[EpochRow], None] | None = None,
+) -> TrainingResult:
     """Train through the framework's own loop (``trainer``, mode "idiomatic") and test the final
     model exactly as ``train`` does: same validation after each epoch (off the clock, called
     from the framework's end-of-epoch hook), same test, same rows and DivergedError."""

@@ -62,8 +62,15 @@ def pools() -> list[dict]:
     library, API and thread count of each."""
     from threadpoolctl import threadpool_info
 
-    return [{"library": info.get("internal_api"), "api": info.get("user_api"), "threads": info.get("num_threads"),
-             "file": Path(info.get("filepath", "")).name} for info in threadpool_info()]
+    return [
+        {
+            "library": info.get("internal_api"),
+            "api": info.get("user_api"),
+            "threads": info.get("num_threads"),
+            "file": Path(info.get("filepath", "")).name,
+        }
+        for info in threadpool_info()
+    ]
 
 
 def used(intra_op: int | None, inter_op: int | None) -> dict:

@@ -70,7 +70,9 @@ def _environments_only_for_envs_tests(request, monkeypatch) -> None:
         return
 
     def refuse(framework: str, *args, **kwargs):
-        raise RuntimeError(f"{request.node.nodeid} builds the {framework} environment: mark it "
-                           "@pytest.mark.envs (or use the torch_env fixture)")
+        raise RuntimeError(
+            f"{request.node.nodeid} builds the {framework} environment: mark it "
+            "@pytest.mark.envs (or use the torch_env fixture)"
+        )
 
     monkeypatch.setattr(kernels, "ensure", refuse)

@@ -11,54 +11,66 @@ from polybench import PROJECT_ROOT
 
 
 def polybench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "polybench.cli", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "polybench.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 RUN = ["run", "--framework", "torch"]
 
 
 # One bad value (or more) for every option of every command; none of them starts any work.
-@pytest.mark.parametrize("args, expected", [
-    (["run", "--framework", "jax"], "unknown framework 'jax' (choose from: torch, tensorflow, mxnet, chainer, all)"),
-    (["run", "--framework", ","], "no framework given (choose from: torch, tensorflow, mxnet, chainer, all)"),
-    (["run"], "the following arguments are required: --framework"),
-    (RUN + ["--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
-    (RUN + ["--model", "mnist_fcn,,resnet"], "unknown model 'resnet'"),
-    (RUN + ["--mode", "lazy"], "unknown mode 'lazy' (choose from: eager"),
-    (RUN + ["--profile", "fast"], "unknown profile 'fast' (choose from: quick, full)"),
-    (RUN + ["--device", "tpu"], "unknown device 'tpu' (choose from: auto, cpu, gpu)"),
-    (RUN + ["--seeds", "x"], "--seeds 'x': give a count (3) or a list of distinct seeds >= 0 (0,1,2)"),
-    (RUN + ["--seeds", "0"], "--seeds must be at least 1"),
-    (RUN + ["--seeds", "1,,2"], "--seeds '1,,2': give a count (3) or a list"),
-    (RUN + ["--seeds=-1,2"], "--seeds '-1,2': give a count (3) or a list of distinct seeds >= 0"),
-    (RUN + ["--seeds", "3,3"], "--seeds '3,3': give a count (3) or a list of distinct seeds >= 0"),
-    (RUN + ["--threads", "two"], "argument --threads: invalid int value: 'two'"),
-    (RUN + ["--threads", "0"], "--threads must be a positive number, got 0"),
-    (RUN + ["--epochs", "0"], "--epochs must be a positive number, got 0"),
-    (RUN + ["--epochs", "1.5"], "argument --epochs: invalid int value: '1.5'"),
-    (RUN + ["--batch-size", "-8"], "--batch-size must be a positive number, got -8"),
-    (RUN + ["--batch-size", "big"], "argument --batch-size: invalid int value: 'big'"),
-    (RUN + ["--time-limit", "soon"], "argument --time-limit: invalid float value: 'soon'"),
-    (RUN + ["--time-limit", "nan"], "--time-limit must be a positive number, got nan"),
-    (RUN + ["--time-limit", "inf"], "--time-limit must be a positive number, got inf"),
-    (RUN + ["--time-limit", "-5"], "--time-limit must be a positive number, got -5.0"),
-    (RUN + ["--out", "/dev/null/run"], "--out /dev/null/run: cannot write there (Not a directory)"),
-    (RUN + ["--model", "echo", "--mnist-from", "/no/mirror"], "MNIST mirror folder /no/mirror does not exist"),
-    (RUN + ["--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (RUN + ["--threads"], "argument --threads: expected one argument"),
-    (["setup", "--framework", "theano"], "unknown framework 'theano'"),
-    (["setup"], "the following arguments are required: --framework"),
-    (["data", "--mnist-from", "/no/such/mirror"], "MNIST mirror folder /no/such/mirror does not exist"),
-    (["data", "--model", "resnet"], "unknown model 'resnet'"),
-    (["data", "--force=yes"], "argument --force: ignored explicit argument 'yes'"),
-    (["report", "/no/such/run"], "run folder /no/such/run does not exist"),
-    (["report"], "the following arguments are required: RUN_DIR"),
-    (["report", ".", "--out", "/dev/null/report"], "--out /dev/null/report: cannot write there (Not a directory)"),
-    (["report", ".", "ci"], "several run folders: say where the combined report goes with --out DIR"),
-    (["list", "--all"], "unrecognized arguments: --all"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ["run", "--framework", "jax"],
+            "unknown framework 'jax' (choose from: torch, tensorflow, mxnet, chainer, all)",
+        ),
+        (["run", "--framework", ","], "no framework given (choose from: torch, tensorflow, mxnet, chainer, all)"),
+        (["run"], "the following arguments are required: --framework"),
+        (RUN + ["--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
+        (RUN + ["--model", "mnist_fcn,,resnet"], "unknown model 'resnet'"),
+        (RUN + ["--mode", "lazy"], "unknown mode 'lazy' (choose from: eager"),
+        (RUN + ["--profile", "fast"], "unknown profile 'fast' (choose from: quick, full)"),
+        (RUN + ["--device", "tpu"], "unknown device 'tpu' (choose from: auto, cpu, gpu)"),
+        (RUN + ["--seeds", "x"], "--seeds 'x': give a count (3) or a list of distinct seeds >= 0 (0,1,2)"),
+        (RUN + ["--seeds", "0"], "--seeds must be at least 1"),
+        (RUN + ["--seeds", "1,,2"], "--seeds '1,,2': give a count (3) or a list"),
+        (RUN + ["--seeds=-1,2"], "--seeds '-1,2': give a count (3) or a list of distinct seeds >= 0"),
+        (RUN + ["--seeds", "3,3"], "--seeds '3,3': give a count (3) or a list of distinct seeds >= 0"),
+        (RUN + ["--threads", "two"], "argument --threads: invalid int value: 'two'"),
+        (RUN + ["--threads", "0"], "--threads must be a positive number, got 0"),
+        (RUN + ["--epochs", "0"], "--epochs must be a positive number, got 0"),
+        (RUN + ["--epochs", "1.5"], "argument --epochs: invalid int value: '1.5'"),
+        (RUN + ["--batch-size", "-8"], "--batch-size must be a positive number, got -8"),
+        (RUN + ["--batch-size", "big"], "argument --batch-size: invalid int value: 'big'"),
+        (RUN + ["--time-limit", "soon"], "argument --time-limit: invalid float value: 'soon'"),
+        (RUN + ["--time-limit", "nan"], "--time-limit must be a positive number, got nan"),
+        (RUN + ["--time-limit", "inf"], "--time-limit must be a positive number, got inf"),
+        (RUN + ["--time-limit", "-5"], "--time-limit must be a positive number, got -5.0"),
+        (RUN + ["--out", "/dev/null/run"], "--out /dev/null/run: cannot write there (Not a directory)"),
+        (RUN + ["--model", "echo", "--mnist-from", "/no/mirror"], "MNIST mirror folder /no/mirror does not exist"),
+        (RUN + ["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (RUN + ["--threads"], "argument --threads: expected one argument"),
+        (["setup", "--framework", "theano"], "unknown framework 'theano'"),
+        (["setup"], "the following arguments are required: --framework"),
+        (["data", "--mnist-from", "/no/such/mirror"], "MNIST mirror folder /no/such/mirror does not exist"),
+        (["data", "--model", "resnet"], "unknown model 'resnet'"),
+        (["data", "--force=yes"], "argument --force: ignored explicit argument 'yes'"),
+        (["report", "/no/such/run"], "run folder /no/such/run does not exist"),
+        (["report"], "the following arguments are required: RUN_DIR"),
+        (["report", ".", "--out", "/dev/null/report"], "--out /dev/null/report: cannot write there (Not a directory)"),
+        (["report", ".", "ci"], "several run folders: say where the combined report goes with --out DIR"),
+        (["list", "--all"], "unrecognized arguments: --all"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
 def test_usage_errors_are_one_line_with_status_2(args, expected):
     done = polybench(*args)
     assert done.returncode == 2

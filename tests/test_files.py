@@ -42,15 +42,17 @@ def test_progress_log_skips_a_torn_last_line(tmp_path):
 
 
 def test_lines_of_code_skip_blanks_comments_and_docstrings():
-    source = ('"""Module doc."""\n\nimport os  # why\n\n\n'
-              'def f():\n    """Doc\n    more."""\n    # note\n    return os.sep\n')
+    source = (
+        '"""Module doc."""\n\nimport os  # why\n\n\ndef f():\n    """Doc\n    more."""\n    # note\n    return os.sep\n'
+    )
     assert loc.count_code_lines(source) == 3
 
 
 @pytest.mark.parametrize("model", list(SPECS))
 def test_committed_notebooks_are_current(model):
-    assert notebooks.notebook_path(model).read_text() == notebooks.render(model), \
+    assert notebooks.notebook_path(model).read_text() == notebooks.render(model), (
         "run `python -m polybench.notebook.templates` to rewrite the notebooks"
+    )
 
 
 def test_notebook_parameters_cell_is_tagged():
@@ -79,5 +81,7 @@ def test_a_template_placeholder_without_a_value_is_named():
 
 def test_epoch_line_shows_the_epoch_of_its_total_and_missing_figures_as_nan():
     row = {"epoch": 2, "epochs": 5, "train_loss": None, "val_loss": 0.25, "val_metric": 0.5, "seconds": 1.234}
-    assert progress.epoch_line(row, "accuracy") == \
-        "epoch 2/5  train_loss nan  val_loss 0.2500  val_accuracy 0.5000  1.23 s"
+    assert (
+        progress.epoch_line(row, "accuracy")
+        == "epoch 2/5  train_loss nan  val_loss 0.2500  val_accuracy 0.5000  1.23 s"
+    )

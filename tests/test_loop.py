@@ -69,7 +69,7 @@ def test_two_frameworks_get_identical_batches():
 
 def test_each_epoch_is_a_fresh_permutation_of_every_row():
     impl, _ = _train(RecordingFramework, _splits())
-    epochs = [np.concatenate(impl.batches[i * 3:(i + 1) * 3]) for i in range(3)]
+    epochs = [np.concatenate(impl.batches[i * 3 : (i + 1) * 3]) for i in range(3)]
     for order in epochs:
         assert sorted(order.tolist()) == list(range(300))
     assert not np.array_equal(epochs[0], epochs[1])
@@ -114,8 +114,11 @@ def test_nan_loss_raises_diverged_after_reporting_the_epoch():
 
 def test_time_to_target_sums_epochs_until_the_target_is_met():
     spec = get_spec("mnist_fcn")
-    rows = [loop.EpochRow(1, 1.0, 1.0, 0.95, 2.0), loop.EpochRow(2, 0.5, 0.5, 0.976, 1.5),
-            loop.EpochRow(3, 0.4, 0.4, 0.99, 1.5)]
+    rows = [
+        loop.EpochRow(1, 1.0, 1.0, 0.95, 2.0),
+        loop.EpochRow(2, 0.5, 0.5, 0.976, 1.5),
+        loop.EpochRow(3, 0.4, 0.4, 0.99, 1.5),
+    ]
     result = loop.TrainingResult(rows, 0.1, 0.98, np.zeros(1), 100)
     assert result.time_to_target(spec.metric) == pytest.approx(3.5)
     assert loop.TrainingResult(rows[:1], 0.1, 0.9, np.zeros(1), 100).time_to_target(spec.metric) is None
@@ -158,8 +161,11 @@ def _train_idiomatic(trainer_cls, epochs=3, **kwargs):
 def test_the_frameworks_own_loop_gets_the_same_validation_test_and_rows():
     rows = []
     impl, result = _train_idiomatic(FakeOwnLoop, on_epoch=rows.append)
-    assert [(r.epoch, r.train_loss, r.seconds) for r in result.epochs] == [(1, 0.9, 0.25), (2, 0.6, 0.5),
-                                                                          (3, 0.4, 0.75)]
+    assert [(r.epoch, r.train_loss, r.seconds) for r in result.epochs] == [
+        (1, 0.9, 0.25),
+        (2, 0.6, 0.5),
+        (3, 0.4, 0.75),
+    ]
     assert rows == result.epochs
     assert all(r.val_metric == 1.0 for r in result.epochs)  # validation scored by the spec after each epoch
     assert result.test_metric == 1.0 and result.train_samples == 300

@@ -31,8 +31,7 @@ def small_split(spec: Spec, samples: int) -> Split:
 
 def drawn(item) -> bool:
     """Whether a figure has at least one visible panel with something drawn on it."""
-    return any(ax.get_visible() and (ax.lines or ax.patches or ax.images or ax.collections)
-               for ax in item.axes)
+    return any(ax.get_visible() and (ax.lines or ax.patches or ax.images or ax.collections) for ax in item.axes)
 
 
 @pytest.fixture(autouse=True)

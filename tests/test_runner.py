@@ -22,8 +22,16 @@ pytestmark = pytest.mark.slow
 
 
 def quick_plan(data_dir: Path, models: list[str], **kwargs) -> runner.Plan:
-    return runner.Plan(frameworks=["torch"], models=models, modes=["eager"], seeds=[0], profile="quick",
-                       threads=2, data_dir=data_dir, **kwargs)
+    return runner.Plan(
+        frameworks=["torch"],
+        models=models,
+        modes=["eager"],
+        seeds=[0],
+        profile="quick",
+        threads=2,
+        data_dir=data_dir,
+        **kwargs,
+    )
 
 
 def crafted_notebooks(tmp_path: Path, monkeypatch, fcn_code: str) -> None:
@@ -55,8 +63,10 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     assert record["implementation_loc"] > 10
     parity = record["parity"]  # measured in the kernel after training, as the parity tests do
     assert parity["forward_max_abs_diff"] <= 1e-4 and len(parity["first_losses"]) == 3
-    assert list(record["environment"]["sources"]) == ["polybench/frameworks/torch/mnist_fcn.py",
-                                                      "polybench/frameworks/torch/common.py"]
+    assert list(record["environment"]["sources"]) == [
+        "polybench/frameworks/torch/mnist_fcn.py",
+        "polybench/frameworks/torch/common.py",
+    ]
     assert "class FCN(nn.Module)" in record["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"]
     assert record["environment"]["threads"] == 2 and record["environment"]["versions"]["torch"].startswith("2.13")
     assert any("epoch 1/1" in line for line in said)
@@ -85,8 +95,9 @@ def test_quick_profile_runs_every_model(torch_env, toy_data_dir, tmp_path):
 def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     crafted_notebooks(tmp_path, monkeypatch, 'raise ValueError("boom in the notebook")')
     out = tmp_path / "run"
-    code = cli.main(["run", "--framework", "torch", "--profile", "quick", "--out", str(out),
-                     "--data-dir", str(mnist_data_dir)])
+    code = cli.main(
+        ["run", "--framework", "torch", "--profile", "quick", "--out", str(out), "--data-dir", str(mnist_data_dir)]
+    )
     assert code == 1
     failed = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
     ok = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
@@ -97,7 +108,10 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_di
 
 
 def test_divergence_keeps_the_epochs_done(torch_env, mnist_data_dir, tmp_path, monkeypatch):
-    crafted_notebooks(tmp_path, monkeypatch, """
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        """
 import json
 from polybench.loop import DivergedError
 with open(progress_path, "a") as f:
@@ -105,17 +119,22 @@ with open(progress_path, "a") as f:
     f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1,
                         "seconds": 0.5}) + "\\n")
 raise DivergedError("training loss became nan in epoch 2")
-""")
+""",
+    )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
     assert record["status"] == "diverged" and "epoch 2" in record["error"]
     assert [row["epoch"] for row in record["epochs"]] == [1, 2] and record["epochs"][1]["train_loss"] is None
 
 
 def test_unsupported_mode_is_recorded_as_such(torch_env, mnist_data_dir, tmp_path, monkeypatch):
-    crafted_notebooks(tmp_path, monkeypatch, """
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        """
 from polybench.errors import UnsupportedError
 raise UnsupportedError("no graph mode for this model: it needs dynamic control flow")
-""")
+""",
+    )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
     assert record["status"] == "unsupported"
     assert record["error"] == "UnsupportedError: no graph mode for this model: it needs dynamic control flow"
@@ -123,11 +142,15 @@ raise UnsupportedError("no graph mode for this model: it needs dynamic control f
 
 def test_time_limit_stops_the_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     pid_file = tmp_path / "kernel.pid"
-    crafted_notebooks(tmp_path, monkeypatch, f"""
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        f"""
 import os, time
 open({str(pid_file)!r}, "w").write(str(os.getpid()))
 time.sleep(600)
-""")
+""",
+    )
     start = time.monotonic()
     plan = quick_plan(mnist_data_dir, ["mnist_fcn"], time_limit_s=20)
     [record] = runner.Runner(plan, tmp_path / "run", say=lambda _: None).run_all()
@@ -139,19 +162,45 @@ time.sleep(600)
 
 def test_sigterm_stops_the_run_and_its_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     pid_file = tmp_path / "kernel.pid"
-    crafted_notebooks(tmp_path, monkeypatch, f"""
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        f"""
 import os, time
 open({str(pid_file)!r}, "w").write(str(os.getpid()))
 time.sleep(600)
-""")
-    script = ("import sys; from pathlib import Path; from polybench import cli; "
-              "from polybench.notebook import templates; templates.NOTEBOOK_DIR = Path(sys.argv[1]); "
-              "sys.exit(cli.main(sys.argv[2:]))")
+""",
+    )
+    script = (
+        "import sys; from pathlib import Path; from polybench import cli; "
+        "from polybench.notebook import templates; templates.NOTEBOOK_DIR = Path(sys.argv[1]); "
+        "sys.exit(cli.main(sys.argv[2:]))"
+    )
     run_dir = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "notebooks"), "run", "--framework", "torch",
-                             "--model", "mnist_fcn", "--profile", "quick", "--threads", "2",
-                             "--data-dir", str(mnist_data_dir), "--out", str(run_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(tmp_path / "notebooks"),
+            "run",
+            "--framework",
+            "torch",
+            "--model",
+            "mnist_fcn",
+            "--profile",
+            "quick",
+            "--threads",
+            "2",
+            "--data-dir",
+            str(mnist_data_dir),
+            "--out",
+            str(run_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not pid_file.is_file() and time.monotonic() < deadline:
         time.sleep(0.5)

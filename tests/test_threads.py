@@ -25,8 +25,13 @@ def test_each_framework_reports_one_intra_one_inter_op_thread_and_its_pools(fram
     """Asked for one thread (not the machine's default), each framework reads back one intra-op
     thread, one inter-op thread, and every BLAS/OpenMP pool limited to one."""
     python = kernels.ensure(framework, say=lambda _: None)
-    done = subprocess.run([str(python), "-c", SCRIPT.format(framework=framework)], capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(python), "-c", SCRIPT.format(framework=framework)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     used = json.loads(done.stdout.strip().splitlines()[-1])
     assert used["intra_op"] == 1 and used["inter_op"] == 1

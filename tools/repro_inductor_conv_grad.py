@@ -92,13 +92,24 @@ def main(argv: list[str] | None = None) -> int:
     for backend in ("aot_eager", "inductor"):
         compiled = gradients(model, x, y, backend)
         for name, grad in compiled.items():
-            print(f"  {backend:9s} {name:14s} max|grad| {grad.abs().max().item():.3e}  (eager "
-                  f"{eager[name].abs().max().item():.3e})  max diff {(grad - eager[name]).abs().max().item():.3e}")
-        zero_conv[backend] = [name for name in ("conv1.weight", "conv2.weight")
-                              if compiled[name].abs().max().item() == 0 and eager[name].abs().max().item() > 0]
+            print(
+                f"  {backend:9s} {name:14s} max|grad| {grad.abs().max().item():.3e}  (eager "
+                f"{eager[name].abs().max().item():.3e})  max diff {(grad - eager[name]).abs().max().item():.3e}"
+            )
+        zero_conv[backend] = [
+            name
+            for name in ("conv1.weight", "conv2.weight")
+            if compiled[name].abs().max().item() == 0 and eager[name].abs().max().item() > 0
+        ]
     for backend, names in zero_conv.items():
-        print(f"{backend}: " + (f"ZERO convolution gradients ({', '.join(names)}) where eager's are not"
-                                if names else "convolution gradients non-zero"))
+        print(
+            f"{backend}: "
+            + (
+                f"ZERO convolution gradients ({', '.join(names)}) where eager's are not"
+                if names
+                else "convolution gradients non-zero"
+            )
+        )
     return 0
 
 

@@ -33,8 +33,9 @@ def _stderr(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def load_cached(csv_path: Path, parse: Callable[[Path], dict[str, np.ndarray]], tag: str,
-                notice: Callable[[str], None] = _stderr) -> dict[str, np.ndarray]:
+def load_cached(
+    csv_path: Path, parse: Callable[[Path], dict[str, np.ndarray]], tag: str, notice: Callable[[str], None] = _stderr
+) -> dict[str, np.ndarray]:
     """Arrays parsed from ``csv_path`` by ``parse``, from the cache when it is current.
 
     ``tag`` names the parser and its version: changing it invalidates old caches. A cache
@@ -52,8 +53,10 @@ def load_cached(csv_path: Path, parse: Callable[[Path], dict[str, np.ndarray]], 
                     return {name: npz[name] for name in npz.files if name != _KEY}
         except Exception as exc:  # noqa: BLE001 - a damaged file fails anywhere in zipfile or NumPy's header
             # parser (BadZipFile, EOFError, TokenError, ...); the CSV is the source, so rebuild from it
-            notice(f"data: the cache {cached} is unreadable ({type(exc).__name__}: {exc}); rebuilding it "
-                   f"from {csv_path.name}")
+            notice(
+                f"data: the cache {cached} is unreadable ({type(exc).__name__}: {exc}); rebuilding it "
+                f"from {csv_path.name}"
+            )
     arrays = parse(csv_path)
     with atomic_write(cached, "wb") as f:
         np.savez(f, **arrays, **{_KEY: np.array(key)})

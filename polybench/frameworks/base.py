@@ -23,8 +23,15 @@ class Implementation(abc.ABC):
     ``take_train_loss`` reads it, so no step forces a host sync.
     """
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         """Build the model from ``params`` (canonical names and layouts) on ``device``.
 
         ``dropout=False`` builds it without dropout (training-parity tests). ``mode`` is

@@ -39,8 +39,14 @@ from polybench.specs import get_spec
 from polybench.specs.base import Spec, Split
 
 
-def forward_difference(implementation_class: type, spec: Spec, device: str, mode: str = "eager",
-                       batch: int = 8, trainer_class: type | None = None) -> dict:
+def forward_difference(
+    implementation_class: type,
+    spec: Spec,
+    device: str,
+    mode: str = "eager",
+    batch: int = 8,
+    trainer_class: type | None = None,
+) -> dict:
     """Build ``implementation_class`` from the spec's parity weights, run its eval-mode forward
     pass on the spec's fixed batch and compare with the NumPy float64 reference. With
     ``trainer_class`` (mode idiomatic) the eager model is first prepared by the framework's
@@ -55,13 +61,17 @@ def forward_difference(implementation_class: type, spec: Spec, device: str, mode
     reference = spec.reference_forward(params, x)
     if outputs.shape != reference.shape:
         return {"shape": list(outputs.shape), "reference_shape": list(reference.shape), "max_abs_diff": None}
-    return {"shape": list(outputs.shape), "reference_shape": list(reference.shape),
-            "max_abs_diff": float(np.abs(outputs - reference).max()),
-            "reference_scale": float(np.abs(reference).max())}
+    return {
+        "shape": list(outputs.shape),
+        "reference_shape": list(reference.shape),
+        "max_abs_diff": float(np.abs(outputs - reference).max()),
+        "reference_scale": float(np.abs(reference).max()),
+    }
 
 
-def first_losses(implementation_class: type, spec: Spec, splits: dict[str, Split], device: str,
-                 mode: str = "eager", steps: int = 3) -> list[float]:
+def first_losses(
+    implementation_class: type, spec: Spec, splits: dict[str, Split], device: str, mode: str = "eager", steps: int = 3
+) -> list[float]:
     """The loss of each of the first ``steps`` optimizer steps from the canonical weights of
     seed 0, dropout off, on the first batches of the loop's seed-0 order over the quick
     profile's training rows (``splits`` may be longer: they are cut here)."""
@@ -83,8 +93,9 @@ def forward_parity(framework: str, model: str, batch: int = 8, mode: str = "eage
     device = runtime.configure(threads=1, device="cpu")
     try:
         trainer_class = runtime.idiomatic_trainer() if mode == "idiomatic" else None
-        return forward_difference(runtime.implementation(model), get_spec(model), device, mode=mode, batch=batch,
-                                  trainer_class=trainer_class)
+        return forward_difference(
+            runtime.implementation(model), get_spec(model), device, mode=mode, batch=batch, trainer_class=trainer_class
+        )
     except UnsupportedError as exc:
         return {"unsupported": str(exc)}
 
@@ -101,8 +112,14 @@ def train_parity(framework: str, model: str, data_dir: Path, steps: int = 3, mod
         return {"unsupported": str(exc)}
 
 
-def run_record_figures(implementation_class: type, spec: Spec, splits: dict[str, Split], device: str,
-                       mode: str, trainer_class: type | None = None) -> dict:
+def run_record_figures(
+    implementation_class: type,
+    spec: Spec,
+    splits: dict[str, Split],
+    device: str,
+    mode: str,
+    trainer_class: type | None = None,
+) -> dict:
     """The record's ``parity`` field, measured in a run's own kernel after training (off its
     clock): the forward pass's max abs difference from the reference and the first
     training losses, both as the parity tests measure them, and the seconds they took.
@@ -111,8 +128,12 @@ def run_record_figures(implementation_class: type, spec: Spec, splits: dict[str,
     started = time.perf_counter()
     forward = forward_difference(implementation_class, spec, device, mode=mode, trainer_class=trainer_class)
     losses = first_losses(implementation_class, spec, splits, device, mode="eager" if trainer_class else mode)
-    return {"forward_max_abs_diff": forward["max_abs_diff"], "forward_reference_scale": forward.get("reference_scale"),
-            "first_losses": losses, "seconds": time.perf_counter() - started}
+    return {
+        "forward_max_abs_diff": forward["max_abs_diff"],
+        "forward_reference_scale": forward.get("reference_scale"),
+        "first_losses": losses,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def idiomatic_epoch(framework: str, model: str, data_dir: Path) -> dict:
@@ -123,8 +144,10 @@ def idiomatic_epoch(framework: str, model: str, data_dir: Path) -> dict:
     device = runtime.configure(threads=1, device="cpu")
     runtime.seed(0)
     profile = spec.profile("quick")
-    splits = {name: split.head(profile.train_size if name == "train" else profile.val_size)
-              for name, split in tables.load_splits(spec, data_dir).items()}
+    splits = {
+        name: split.head(profile.train_size if name == "train" else profile.val_size)
+        for name, split in tables.load_splits(spec, data_dir).items()
+    }
     impl = runtime.implementation(model)(spec, spec.init_parameters(0), profile.optimizer, device)
     impl.load_data(splits)
     trainer = runtime.idiomatic_trainer()(impl, profile.batch_size, 0)
@@ -158,8 +181,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_in_environment(python: Path, *args: str) -> dict:
     """Run this module with another environment's Python; return its JSON result."""
-    done = subprocess.run([str(python), "-m", "polybench.frameworks.parity", *args], capture_output=True, text=True,
-                          timeout=900, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(python), "-m", "polybench.frameworks.parity", *args],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"parity check {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

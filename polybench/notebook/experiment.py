@@ -38,8 +38,9 @@ class Experiment:
         self.spec = get_spec(settings.model)
         self.key = records.RunKey(settings.model, settings.framework, settings.mode, int(settings.seed))
         base = self.spec.profile(settings.profile)
-        self.profile = dataclasses.replace(base, epochs=settings.epochs or base.epochs,
-                                           batch_size=settings.batch_size or base.batch_size)
+        self.profile = dataclasses.replace(
+            base, epochs=settings.epochs or base.epochs, batch_size=settings.batch_size or base.batch_size
+        )
         self.threads = int(settings.threads or threads.default_threads())
         self.runtime = frameworks.runtime(settings.framework)
         self.device = self.runtime.configure(self.threads, settings.device)
@@ -50,8 +51,9 @@ class Experiment:
         self.progress_path = Path(settings.progress_path) if settings.progress_path else None
         self.implementation_class = self.runtime.implementation(settings.model)
         sizes = {"train": self.profile.train_size, "val": self.profile.val_size, "test": self.profile.test_size}
-        self.splits: dict[str, Split] = {name: split.head(sizes[name])
-                                         for name, split in tables.load_splits(self.spec, self.data_dir).items()}
+        self.splits: dict[str, Split] = {
+            name: split.head(sizes[name]) for name, split in tables.load_splits(self.spec, self.data_dir).items()
+        }
         self.params = self.spec.init_parameters(self.key.seed)
         self.result: loop.TrainingResult | None = None
         self.sampler: memory.PeakSampler | None = None
@@ -92,27 +94,44 @@ class Experiment:
         """Build the implementation from the canonical weights, load the data onto the
         device and train through the shared loop (or, in mode "idiomatic", the framework's
         own loop on the eager model), sampling peak memory meanwhile."""
-        self.implementation = self.implementation_class(self.spec, self.params, self.profile.optimizer,
-                                                        self.device, mode="eager" if self.idiomatic else self.key.mode)
+        self.implementation = self.implementation_class(
+            self.spec,
+            self.params,
+            self.profile.optimizer,
+            self.device,
+            mode="eager" if self.idiomatic else self.key.mode,
+        )
         self.implementation.load_data(self.splits)
         if self.idiomatic:
-            self.trainer = self.runtime.idiomatic_trainer()(self.implementation, self.profile.batch_size,
-                                                            self.key.seed)
+            self.trainer = self.runtime.idiomatic_trainer()(self.implementation, self.profile.batch_size, self.key.seed)
         self.implementation.reset_peak_memory()
         self.nvml = memory.NvmlReader() if self.runtime.gpu_name(self.device) else None
         with memory.PeakSampler(nvml=self.nvml) as self.sampler:
             if self.trainer is not None:
-                self.result = loop.train_idiomatic(self.trainer, self.spec, self.splits, epochs=self.profile.epochs,
-                                                   on_epoch=self._report_epoch)
+                self.result = loop.train_idiomatic(
+                    self.trainer, self.spec, self.splits, epochs=self.profile.epochs, on_epoch=self._report_epoch
+                )
             else:
-                self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
-                                         batch_size=self.profile.batch_size, seed=self.key.seed,
-                                         on_epoch=self._report_epoch)
+                self.result = loop.train(
+                    self.implementation,
+                    self.spec,
+                    self.splits,
+                    epochs=self.profile.epochs,
+                    batch_size=self.profile.batch_size,
+                    seed=self.key.seed,
+                    on_epoch=self._report_epoch,
+                )
         self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
         # Parity after training too: a graph mode compiled here first would shorten the timed
         # first epoch, and its allocations would count in the peak RSS.
-        self.parity = parity.run_record_figures(self.implementation_class, self.spec, self.splits, self.device,
-                                                self.key.mode, type(self.trainer) if self.trainer else None)
+        self.parity = parity.run_record_figures(
+            self.implementation_class,
+            self.spec,
+            self.splits,
+            self.device,
+            self.key.mode,
+            type(self.trainer) if self.trainer else None,
+        )
         return self.result
 
     def record(self) -> records.Record:
@@ -131,7 +150,9 @@ class Experiment:
         step_loc = loc.count_code_lines(self.step_source())
         flops = spec.train_flops_per_sample()
         return records.Record.new(
-            self.key, self.profile.name, "ok",
+            self.key,
+            self.profile.name,
+            "ok",
             device=self.device,
             metric=spec.metric.name,
             metric_higher_is_better=spec.metric.higher_is_better,

@@ -33,10 +33,16 @@ def cpu_model() -> str:
 def git_commit(root: Path = PROJECT_ROOT) -> str | None:
     """The project's git commit (with '+dirty' if the tree has changes), or None."""
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                                timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
     return commit + ("+dirty" if dirty else "")
@@ -55,8 +61,11 @@ def package_versions(names: tuple[str, ...] = LIBRARIES) -> dict[str, str]:
 
 def installed_packages() -> dict[str, str]:
     """Every distribution installed in this interpreter's environment, name -> version, sorted."""
-    found = {dist.metadata["Name"].lower().replace("_", "-"): dist.version for dist in metadata.distributions()
-             if dist.metadata["Name"]}
+    found = {
+        dist.metadata["Name"].lower().replace("_", "-"): dist.version
+        for dist in metadata.distributions()
+        if dist.metadata["Name"]
+    }
     return dict(sorted(found.items()))
 
 

@@ -9,11 +9,15 @@ from pathlib import Path
 
 def epoch_line(row: dict, metric: str) -> str:
     """One progress line for an epoch row (a missing or non-finite figure shows as nan)."""
+
     def fmt(value) -> str:
         return "nan" if value is None else f"{value:.4f}"
+
     total = row.get("epochs")
-    return (f"epoch {row['epoch']}{'/' + str(total) if total else ''}  train_loss {fmt(row['train_loss'])}  "
-            f"val_loss {fmt(row.get('val_loss'))}  val_{metric} {fmt(row['val_metric'])}  {row['seconds']:.2f} s")
+    return (
+        f"epoch {row['epoch']}{'/' + str(total) if total else ''}  train_loss {fmt(row['train_loss'])}  "
+        f"val_loss {fmt(row.get('val_loss'))}  val_{metric} {fmt(row['val_metric'])}  {row['seconds']:.2f} s"
+    )
 
 
 def append(path: Path, row: dict) -> None:

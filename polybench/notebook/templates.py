@@ -32,18 +32,25 @@ def fillers(model: str) -> dict[str, str]:
     from polybench.notebook import pictures  # matplotlib: imported here, not by the runner, which needs paths only
 
     spec = get_spec(model)
-    return {"model": model, "title": spec.title, "description": spec.description, "metric": spec.metric.name,
-            "target": f"{'≥' if spec.metric.higher_is_better else '≤'} {spec.metric.target}",
-            "heading": pictures.for_model(model).heading}
+    return {
+        "model": model,
+        "title": spec.title,
+        "description": spec.description,
+        "metric": spec.metric.name,
+        "target": f"{'≥' if spec.metric.higher_is_better else '≤'} {spec.metric.target}",
+        "heading": pictures.for_model(model).heading,
+    }
 
 
 def fill(source: str, values: dict[str, str]) -> str:
     """``source`` with every ``<<name>>`` replaced; a KeyError names a placeholder with no value."""
+
     def value(match: re.Match) -> str:
         try:
             return values[match.group(1)]
         except KeyError:
             raise KeyError(f"{TEMPLATE.name}: no value for the placeholder {match.group(0)}") from None
+
     return PLACEHOLDER.sub(value, source)
 
 

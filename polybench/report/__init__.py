@@ -40,8 +40,10 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     if not recs:
         folders = ", ".join(str(d) for d in run_dirs)
         if left_out:
-            raise PolybenchError(f"no valid records in {folders}, {len(left_out)} invalid "
-                                 f"({'; '.join(map(str, left_out))}); nothing to report")
+            raise PolybenchError(
+                f"no valid records in {folders}, {len(left_out)} invalid "
+                f"({'; '.join(map(str, left_out))}); nothing to report"
+            )
         raise PolybenchError(f"no records in {folders}; nothing to report")
     out_dir = Path(out_dir)
     charts_dir = out_dir / "charts"
@@ -67,8 +69,10 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
         overhead.chart(overheads, written[-1])
     markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded, left_out)
     pages, problems = notebooks.convert_all(recs, run_dirs, out_dir)
-    html.write(out_dir / "report.html", html.Inputs((out_dir / "report.md").read_text(), recs, frame, table, written,
-                                                    pages, problems))
+    html.write(
+        out_dir / "report.html",
+        html.Inputs((out_dir / "report.md").read_text(), recs, frame, table, written, pages, problems),
+    )
     return [out_dir / "summary.csv", out_dir / "report.md", out_dir / "report.html", *written]
 
 

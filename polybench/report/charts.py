@@ -29,7 +29,7 @@ def _model_axes(table: pd.DataFrame, title: str):
     cols = min(len(models), 4 if bars <= 5 else 2)
     rows = -(-len(models) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(max(4.2, 0.85 * bars) * cols, 3.6 * rows), squeeze=False)
-    for ax in axes.flat[len(models):]:
+    for ax in axes.flat[len(models) :]:
         ax.set_visible(False)
     fig.suptitle(title)
     return fig, dict(zip(models, axes.flat, strict=False))  # more axes than models: the rest are hidden
@@ -40,8 +40,13 @@ def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int =
     values = table[column].astype(float) / scale
     bars = ax.bar(labels, values.fillna(0), color=[COLORS.get(f, "grey") for f in table.framework], **style)
     for bar, value in zip(bars, values, strict=True):
-        ax.annotate("n/a" if np.isnan(value) else f"{value:.3g}", (bar.get_x() + bar.get_width() / 2,
-                    bar.get_height()), ha="center", va="bottom", fontsize=8)
+        ax.annotate(
+            "n/a" if np.isnan(value) else f"{value:.3g}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
 
 
 def chart_metric(table: pd.DataFrame, path: Path) -> None:
@@ -53,8 +58,9 @@ def chart_metric(table: pd.DataFrame, path: Path) -> None:
         first = sub.iloc[0]
         _bars(ax, sub, "test_metric", modes=modes)
         ax.axhline(first.target, color="grey", linestyle="--")
-        ax.set_title(f"{model}: {first.metric} ({'higher' if first.higher_is_better else 'lower'} is better)",
-                     fontsize=10)
+        ax.set_title(
+            f"{model}: {first.metric} ({'higher' if first.higher_is_better else 'lower'} is better)", fontsize=10
+        )
         if first.higher_is_better and sub.test_metric.notna().any():
             low = min(sub.test_metric.min(), first.target)
             ax.set_ylim(max(0.0, low - (1 - low) * 0.5), 1.0 if low <= 1 else None)
@@ -75,8 +81,13 @@ def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
         ax.bar(x + 0.2, sub.steady_epoch_seconds.fillna(0), width=0.4, color=colors)
         for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds, strict=True)):
             for offset, value in ((-0.2, first), (0.2, steady)):
-                ax.annotate("n/a" if pd.isna(value) else f"{value:.3g}", (i + offset, 0 if pd.isna(value) else value),
-                            ha="center", va="bottom", fontsize=7)
+                ax.annotate(
+                    "n/a" if pd.isna(value) else f"{value:.3g}",
+                    (i + offset, 0 if pd.isna(value) else value),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
         ax.set_xticks(x, [_label(r, modes) for r in sub.itertuples()])
         ax.set_title(model, fontsize=10)
         ax.set_ylabel("seconds")
@@ -110,8 +121,13 @@ def chart_curves(recs: list[dict], model: str, path: Path) -> None:
     for r in runs:
         epochs = [row["epoch"] for row in r["epochs"]]
         label = f"{r['framework']} {r['mode']} s{r['seed']}"
-        style = dict(color=COLORS.get(r["framework"], "grey"), marker="o", markersize=3, label=label,
-                     linestyle="-" if r["status"] == "ok" else ":")
+        style = dict(
+            color=COLORS.get(r["framework"], "grey"),
+            marker="o",
+            markersize=3,
+            label=label,
+            linestyle="-" if r["status"] == "ok" else ":",
+        )
         left.plot(epochs, [row["val_metric"] for row in r["epochs"]], **style)
         right.plot(epochs, [row["train_loss"] for row in r["epochs"]], **style)
     if runs:

@@ -36,8 +36,12 @@ def _verdict(ratio: float, shared: pd.Series, idiomatic: pd.Series) -> str:
     """What the ratio says, by the report's noise rule: seeds' intervals when both cells have
     them, else the within-run noise of the steady epochs."""
     column, _ = _epoch_figure(shared, idiomatic)
-    bounds = [shared.get(f"{column}_low"), shared.get(f"{column}_high"), idiomatic.get(f"{column}_low"),
-              idiomatic.get(f"{column}_high")]
+    bounds = [
+        shared.get(f"{column}_low"),
+        shared.get(f"{column}_high"),
+        idiomatic.get(f"{column}_low"),
+        idiomatic.get(f"{column}_high"),
+    ]
     if all(pd.notna(b) for b in bounds):
         overlap = bounds[0] <= bounds[3] and bounds[2] <= bounds[1]
         return "inside the noise (95% intervals overlap)" if overlap else _direction(ratio)
@@ -64,33 +68,54 @@ def overhead_table(table: pd.DataFrame) -> pd.DataFrame:
         column, epochs = _epoch_figure(shared, idiomatic)
         ratio = shared[column] / idiomatic[column]
         noise = np.hypot(shared.epoch_noise, idiomatic.epoch_noise)
-        rows.append([model, framework, mode, ratio, epochs, noise, shared.epoch_noise, idiomatic.epoch_noise,
-                     _verdict(ratio, shared, idiomatic)])
+        rows.append(
+            [
+                model,
+                framework,
+                mode,
+                ratio,
+                epochs,
+                noise,
+                shared.epoch_noise,
+                idiomatic.epoch_noise,
+                _verdict(ratio, shared, idiomatic),
+            ]
+        )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def rows(overhead: pd.DataFrame) -> list[list[str]]:
     """The report table's rows: model, framework, mode, ratio, epochs compared, noise, verdict."""
+
     def pct(value) -> str:
         return "–" if pd.isna(value) else f"±{value:.1%}"
 
-    return [[r.model, r.framework, r.mode, f"{r.ratio:.2f}", r.epochs, pct(r.noise), r.verdict]
-            for r in overhead.itertuples()]
+    return [
+        [r.model, r.framework, r.mode, f"{r.ratio:.2f}", r.epochs, pct(r.noise), r.verdict]
+        for r in overhead.itertuples()
+    ]
 
 
 def paragraph(overhead: pd.DataFrame) -> str:
     """A summary generated from the ratios: the best shared mode per cell against 1.05."""
     if overhead.empty:
-        return ("No (model, framework) cell has both an idiomatic run and a shared-loop run that finished: "
-                "run `--mode all` (or idiomatic beside eager/graph) to measure the shared loop's cost.")
+        return (
+            "No (model, framework) cell has both an idiomatic run and a shared-loop run that finished: "
+            "run `--mode all` (or idiomatic beside eager/graph) to measure the shared loop's cost."
+        )
     best = overhead.loc[overhead.groupby(["model", "framework"], sort=False).ratio.idxmin()]
     within = best[best.ratio <= 1.05]
-    parts = [f"In its best shared-loop mode, the shared loop came within 1.05× of the framework's own loop in "
-             f"{len(within)} of {len(best)} (model, framework) cells (median best ratio {best.ratio.median():.2f})."]
+    parts = [
+        f"In its best shared-loop mode, the shared loop came within 1.05× of the framework's own loop in "
+        f"{len(within)} of {len(best)} (model, framework) cells (median best ratio {best.ratio.median():.2f})."
+    ]
     over = best[best.ratio > 1.05].sort_values("ratio", ascending=False)
     if len(over):
-        parts.append("Above 1.05: " + ", ".join(f"{r.framework}/{r.model} {r.ratio:.2f} ({r.mode}; {r.verdict})"
-                                                for r in over.itertuples()) + ".")
+        parts.append(
+            "Above 1.05: "
+            + ", ".join(f"{r.framework}/{r.model} {r.ratio:.2f} ({r.mode}; {r.verdict})" for r in over.itertuples())
+            + "."
+        )
     if (overhead.epochs != "steady").any():
         parts.append("Cells compared on their only epoch include warm-up and compilation on both sides.")
     return " ".join(parts)
@@ -110,9 +135,17 @@ def chart(overhead: pd.DataFrame, path: Path) -> None:
         ratio = sub.ratio.to_numpy(dtype=float)
         band = NOISE_WIDTHS * sub.noise.to_numpy(dtype=float)
         errors = np.vstack([ratio - ratio * np.exp(-band), ratio * np.exp(band) - ratio])
-        ax.bar(x, np.nan_to_num(ratio), width=width, color=COLORS.get(framework, "grey"),
-               hatch="" if mode == "eager" else "//", edgecolor="white", label=f"{framework} {mode}",
-               yerr=np.nan_to_num(errors), capsize=2)
+        ax.bar(
+            x,
+            np.nan_to_num(ratio),
+            width=width,
+            color=COLORS.get(framework, "grey"),
+            hatch="" if mode == "eager" else "//",
+            edgecolor="white",
+            label=f"{framework} {mode}",
+            yerr=np.nan_to_num(errors),
+            capsize=2,
+        )
     ax.axhline(1.0, color="black", linewidth=1)
     ax.axhline(1.05, color="grey", linewidth=1, linestyle="--")
     ax.set_yscale("log")

@@ -60,8 +60,9 @@ def lock_hash(framework: str) -> str:
     paths = env_locks(framework)
     for path in paths:
         if not path.is_file():
-            raise PolybenchError(f"{framework}: lock file {path} is missing; generate it with "
-                                 "`python -m polybench.locks`")
+            raise PolybenchError(
+                f"{framework}: lock file {path} is missing; generate it with `python -m polybench.locks`"
+            )
     return locks.file_hash(paths)
 
 
@@ -90,8 +91,7 @@ def _step(command: list, log: Path, what: str) -> None:
         f.write(f"\n$ {' '.join(map(str, command))}\n")
         f.flush()
         start = f.tell()
-        code = subprocess.call([str(c) for c in command], stdout=f, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+        code = subprocess.call([str(c) for c in command], stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if code != 0:
         with open(log, errors="replace") as f:
             f.seek(start)
@@ -113,33 +113,59 @@ def setup(framework: str, say: Callable[[str], None] = print) -> Path:
     say(f"{framework}: building environment in {target} (log: {log})")
     uv = [locks.uv()]
     if not python.exists():
-        _step(uv + ["venv", "--no-config", "--allow-existing", "--python", sys.executable, target], log,
-              "creating the virtual environment")
+        _step(
+            uv + ["venv", "--no-config", "--allow-existing", "--python", sys.executable, target],
+            log,
+            "creating the virtual environment",
+        )
     *build_first, own = env_locks(framework)
     hashed = [*locks.uv_options(), "--require-hashes", "--python", python]
     no_isolation = []
     for build_lock in build_first:
-        _step(uv + ["pip", "install", *hashed, "--no-deps", "-r", build_lock], log,
-              f"installing {locks.shown(build_lock)}")
+        _step(
+            uv + ["pip", "install", *hashed, "--no-deps", "-r", build_lock],
+            log,
+            f"installing {locks.shown(build_lock)}",
+        )
         no_isolation = ["--no-build-isolation"]  # the sdist builds with the locked build requirements
     say(f"{framework}: installing {locks.shown(own)}")
     # sync: exactly the locked packages, anything else in the environment is removed
     _step(uv + ["pip", "sync", *hashed, *no_isolation, own], log, f"installing {locks.shown(own)}")
     _link_project(python)
-    _step([python, "-m", "ipykernel", "install", "--prefix", sys.prefix, "--name", kernel_name(framework),
-           "--display-name", f"polybench ({framework})"], log, "registering the Jupyter kernel")
+    _step(
+        [
+            python,
+            "-m",
+            "ipykernel",
+            "install",
+            "--prefix",
+            sys.prefix,
+            "--name",
+            kernel_name(framework),
+            "--display-name",
+            f"polybench ({framework})",
+        ],
+        log,
+        "registering the Jupyter kernel",
+    )
     version = import_check(framework)
     (target / MARKER).write_text(json.dumps({"lock": own.stem, "lock_hash": expected, "version": version}) + "\n")
-    say(f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, "
-        f"{time.monotonic() - start:.0f} s)")
+    say(
+        f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, {time.monotonic() - start:.0f} s)"
+    )
     return python
 
 
 def _link_project(python: Path) -> None:
     """Make this checkout importable in the environment: a .pth file in its site-packages (what an
     editable install amounts to, without building anything or adding a package the lock lacks)."""
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    ).stdout.strip()
     (Path(site) / "polybench.pth").write_text(f"{PROJECT_ROOT}\n")
 
 
@@ -151,10 +177,16 @@ def ensure(framework: str, say: Callable[[str], None] = print) -> Path:
 def import_check(framework: str) -> str:
     """Import the framework inside its environment (its module bears its name); return its version."""
     name = check_framework(framework)
-    done = subprocess.run([str(env_python(framework)), "-c", f"import {name}; print({name}.__version__)"],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(env_python(framework)), "-c", f"import {name}; print({name}.__version__)"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise PolybenchError(f"{framework}: `import {name}` fails in {env_dir(framework)}: {last}; "
-                             f"rebuild it with `polybench setup --framework {framework}`")
+        raise PolybenchError(
+            f"{framework}: `import {name}` fails in {env_dir(framework)}: {last}; "
+            f"rebuild it with `polybench setup --framework {framework}`"
+        )
     return done.stdout.strip().splitlines()[-1]

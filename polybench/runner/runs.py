@@ -56,8 +56,13 @@ class Plan:
     def keys(self) -> list[records.RunKey]:
         """Every (model, framework, mode, seed) run, framework-major so each kernel's
         environment is set up once."""
-        return [records.RunKey(model, fw, mode, seed) for fw in self.frameworks for model in self.models
-                for mode in self.modes for seed in self.seeds]
+        return [
+            records.RunKey(model, fw, mode, seed)
+            for fw in self.frameworks
+            for model in self.models
+            for mode in self.modes
+            for seed in self.seeds
+        ]
 
 
 def default_run_dir() -> Path:
@@ -95,8 +100,7 @@ def notebook_error(path: Path) -> tuple[str, str] | None:
 
 
 def _last_line(path: Path) -> str:
-    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()] \
-        if path.is_file() else []
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()] if path.is_file() else []
     return lines[-1] if lines else "no output"
 
 
@@ -110,10 +114,21 @@ class Runner:
 
     def settings(self, key: records.RunKey) -> RunSettings:
         """The settings of one run, as its notebook will receive them."""
-        return RunSettings(key.model, key.framework, key.mode, self.plan.profile, key.seed, self.plan.device,
-                           self.plan.threads, self.plan.epochs, self.plan.batch_size, str(self.plan.data_dir),
-                           str(key.record_path(self.run_dir)), str(key.progress_path(self.run_dir)),
-                           self.plan.command)
+        return RunSettings(
+            key.model,
+            key.framework,
+            key.mode,
+            self.plan.profile,
+            key.seed,
+            self.plan.device,
+            self.plan.threads,
+            self.plan.epochs,
+            self.plan.batch_size,
+            str(self.plan.data_dir),
+            str(key.record_path(self.run_dir)),
+            str(key.progress_path(self.run_dir)),
+            self.plan.command,
+        )
 
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
@@ -138,8 +153,9 @@ class Runner:
         """The unsupported record of a cell polybench has no implementation for (None if it has one)."""
         if frameworks.has_implementation(key.framework, key.model):
             return None
-        return self.failure(key, "unsupported", f"polybench has no {key.framework} implementation of "
-                                                f"{key.model} yet", [], now())
+        return self.failure(
+            key, "unsupported", f"polybench has no {key.framework} implementation of {key.model} yet", [], now()
+        )
 
     def run_one(self, key: records.RunKey) -> dict:
         """Execute one notebook in its own papermill process; return its record."""
@@ -156,22 +172,41 @@ class Runner:
         log.parent.mkdir(parents=True, exist_ok=True)
         kernel_exit = self.run_dir / "logs" / f"{key.stem}.kernel-exit.json"
         kernel_exit.unlink(missing_ok=True)
-        command = [sys.executable, "-m", "polybench.runner.execute", str(templates.notebook_path(key.model)),
-                   str(key.notebook_path(self.run_dir)), "--kernel", kernels.kernel_name(key.framework),
-                   "--parameters", str(params_file), "--cwd", str(PROJECT_ROOT), "--kernel-exit", str(kernel_exit)]
+        command = [
+            sys.executable,
+            "-m",
+            "polybench.runner.execute",
+            str(templates.notebook_path(key.model)),
+            str(key.notebook_path(self.run_dir)),
+            "--kernel",
+            kernels.kernel_name(key.framework),
+            "--parameters",
+            str(params_file),
+            "--cwd",
+            str(PROJECT_ROOT),
+            "--kernel-exit",
+            str(kernel_exit),
+        ]
         env = {**os.environ, **threads.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
         # Our kernel specs first, before any same-named kernel in the user's Jupyter folders.
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels.kernel_dir(key.framework).parent.parent),
-                                                            env.get("JUPYTER_PATH")]))
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            filter(None, [str(kernels.kernel_dir(key.framework).parent.parent), env.get("JUPYTER_PATH")])
+        )
         limit = self.time_limit(key)
         # Compilers that keep a cache across processes (torch.compile's Inductor) get an empty
         # one per run: the first graph epoch then shows the cold compile a new user pays, not
         # whatever an earlier run left behind.
         with open(log, "w") as log_file, tempfile.TemporaryDirectory(prefix="polybench-compile-cache-") as cache:
             env["TORCHINDUCTOR_CACHE_DIR"] = cache
-            proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    env=env, start_new_session=True)
+            proc = subprocess.Popen(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
             try:
                 timed_out = self._follow(proc, key, limit)
             except BaseException:
@@ -180,11 +215,21 @@ class Runner:
                 raise
         progress = self._progress(key)
         if timed_out:
-            record = self.failure(key, "timeout", f"stopped after the {limit:.0f} s time limit "
-                                                  f"({len(progress)} epochs done)", progress, started)
+            record = self.failure(
+                key,
+                "timeout",
+                f"stopped after the {limit:.0f} s time limit ({len(progress)} epochs done)",
+                progress,
+                started,
+            )
         elif proc.returncode != 0 and execute.death(kernel_exit):
-            record = self.failure(key, "failed", f"the kernel died: {execute.death(kernel_exit)}, after "
-                                                 f"{len(progress)} epoch(s)", progress, started)
+            record = self.failure(
+                key,
+                "failed",
+                f"the kernel died: {execute.death(kernel_exit)}, after {len(progress)} epoch(s)",
+                progress,
+                started,
+            )
         elif proc.returncode != 0:
             ename, evalue = notebook_error(key.notebook_path(self.run_dir)) or ("KernelError", _last_line(log))
             status = STATUS_BY_ERROR.get(ename, "failed")
@@ -193,11 +238,11 @@ class Runner:
             try:
                 return records.read_record(key.record_path(self.run_dir))
             except records.RecordError as exc:
-                record = self.failure(key, "failed", f"the notebook wrote an invalid record: {exc.reason}",
-                                      progress, started)
+                record = self.failure(
+                    key, "failed", f"the notebook wrote an invalid record: {exc.reason}", progress, started
+                )
         else:
-            record = self.failure(key, "failed", "the notebook finished without writing its record",
-                                  progress, started)
+            record = self.failure(key, "failed", "the notebook finished without writing its record", progress, started)
         return self.save(key, record)
 
     def save(self, key: records.RunKey, record: records.Record) -> dict:
@@ -228,15 +273,26 @@ class Runner:
                 return True
             time.sleep(POLL_SECONDS)
 
-    def failure(self, key: records.RunKey, status: str, error: str, progress: list[dict],
-                started: str) -> records.Record:
+    def failure(
+        self, key: records.RunKey, status: str, error: str, progress: list[dict], started: str
+    ) -> records.Record:
         """The record of a run that did not finish: what is known, plus its epochs so far."""
         spec = get_spec(key.model)
         return records.Record.new(
-            key, self.plan.profile, status, error=error, device=self.plan.device, metric=spec.metric.name,
-            metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target, target_met=False,
+            key,
+            self.plan.profile,
+            status,
+            error=error,
+            device=self.plan.device,
+            metric=spec.metric.name,
+            metric_higher_is_better=spec.metric.higher_is_better,
+            target=spec.metric.target,
+            target_met=False,
             epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
-            environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
+            environment=machine.capture(self.plan.threads, self.plan.command),
+            started_at=started,
+            finished_at=now(),
+        )
 
 
 #: Where a local run executes: this machine, one run at a time (no slot to name).
@@ -251,7 +307,7 @@ def placed(record: records.Record | dict, place: dict) -> dict:
 
 
 def run_label(key: records.RunKey, number: int, total: int) -> str:
-    """"[3/8] torch echo eager seed 0": how progress lines name a run."""
+    """ "[3/8] torch echo eager seed 0": how progress lines name a run."""
     return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
 
 
@@ -260,5 +316,7 @@ def summarize(record: dict) -> str:
     if record["status"] != "ok":
         return f"{record['status'].upper()}: {record['error']}"
     met = "met" if record["target_met"] else "not met"
-    return (f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
-            f"{record['train_seconds']:.1f} s training")
+    return (
+        f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
+        f"{record['train_seconds']:.1f} s training"
+    )

@@ -11,8 +11,9 @@ from polybench.specs.mnist import MnistCNN, MnistFCN
 from polybench.specs.moving_square import MovingSquare
 from polybench.specs.shape_gen import ShapeGen
 
-SPECS: dict[str, type[Spec]] = {cls.name: cls for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare,
-                                                          Addition, Cumsum, ShapeGen)}
+SPECS: dict[str, type[Spec]] = {
+    cls.name: cls for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare, Addition, Cumsum, ShapeGen)
+}
 
 
 def get_spec(name: str) -> Spec:

@@ -145,8 +145,10 @@ def lstm_flops(steps: int, inputs: int, units: int) -> int:
 
 def dense_parameters(name: str, inputs: int, outputs: int) -> list[Parameter]:
     """A dense layer's kernel (in, out) and bias."""
-    return [Parameter(f"{name}.kernel", (inputs, outputs), "glorot_uniform"),
-            Parameter(f"{name}.bias", (outputs,), "zeros")]
+    return [
+        Parameter(f"{name}.kernel", (inputs, outputs), "glorot_uniform"),
+        Parameter(f"{name}.bias", (outputs,), "zeros"),
+    ]
 
 
 def lstm_parameters(name: str, inputs: int, units: int) -> list[Parameter]:
@@ -155,15 +157,16 @@ def lstm_parameters(name: str, inputs: int, units: int) -> list[Parameter]:
     toy tasks' targets were reached; a Keras-style Glorot/orthogonal/forget-bias-1 start
     left addition unstable in its last epoch for one seed of three)."""
     init = f"uniform_inverse_sqrt:{units}"
-    return [Parameter(f"{name}.kernel", (inputs, 4 * units), init),
-            Parameter(f"{name}.recurrent_kernel", (units, 4 * units), init),
-            Parameter(f"{name}.bias", (4 * units,), init)]
+    return [
+        Parameter(f"{name}.kernel", (inputs, 4 * units), init),
+        Parameter(f"{name}.recurrent_kernel", (units, 4 * units), init),
+        Parameter(f"{name}.bias", (4 * units,), init),
+    ]
 
 
 def lstm_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray, **kwargs) -> np.ndarray:
     """ops.lstm with the named layer's canonical parameters."""
-    return ops.lstm(x, params[f"{name}.kernel"], params[f"{name}.recurrent_kernel"], params[f"{name}.bias"],
-                    **kwargs)
+    return ops.lstm(x, params[f"{name}.kernel"], params[f"{name}.recurrent_kernel"], params[f"{name}.bias"], **kwargs)
 
 
 def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
@@ -171,16 +174,31 @@ def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> 
     return ops.dense(x, params[f"{name}.kernel"], params[f"{name}.bias"])
 
 
-def task_profiles(epochs: int, batch_size: int, learning_rate: float, quick_sizes: tuple[int, int, int],
-                  time_limit_s: float, beta_2: float = 0.999) -> dict[str, Profile]:
+def task_profiles(
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    quick_sizes: tuple[int, int, int],
+    time_limit_s: float,
+    beta_2: float = 0.999,
+) -> dict[str, Profile]:
     """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
     (sizes in samples, train/val/test)."""
     adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7)
     train, val, test = quick_sizes
-    return {"quick": Profile("quick", epochs=1, batch_size=batch_size, optimizer=adam, train_size=train,
-                             val_size=val, test_size=test, time_limit_s=300),
-            "full": Profile("full", epochs=epochs, batch_size=batch_size, optimizer=adam,
-                            time_limit_s=time_limit_s)}
+    return {
+        "quick": Profile(
+            "quick",
+            epochs=1,
+            batch_size=batch_size,
+            optimizer=adam,
+            train_size=train,
+            val_size=val,
+            test_size=test,
+            time_limit_s=300,
+        ),
+        "full": Profile("full", epochs=epochs, batch_size=batch_size, optimizer=adam, time_limit_s=time_limit_s),
+    }
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:

@@ -40,8 +40,11 @@ class MnistSpec(Spec):
 
     def split_sources(self) -> dict[str, tuple[str, slice]]:
         cut = TRAIN_ROWS - VALIDATION_ROWS
-        return {"train": ("mnist_train.csv", slice(0, cut)), "val": ("mnist_train.csv", slice(cut, None)),
-                "test": ("mnist_test.csv", slice(None))}
+        return {
+            "train": ("mnist_train.csv", slice(0, cut)),
+            "val": ("mnist_train.csv", slice(cut, None)),
+            "test": ("mnist_test.csv", slice(None)),
+        }
 
     def csv_rows(self) -> dict[str, int]:
         return {"mnist_train.csv": TRAIN_ROWS, "mnist_test.csv": TEST_ROWS}
@@ -55,10 +58,17 @@ class MnistSpec(Spec):
 def _profiles(full_epochs: int, full_time_limit_s: float) -> dict[str, Profile]:
     adam = Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
     return {
-        "quick": Profile("quick", epochs=1, batch_size=128, optimizer=adam,
-                         train_size=2_000, val_size=500, test_size=1_000, time_limit_s=300),
-        "full": Profile("full", epochs=full_epochs, batch_size=128, optimizer=adam,
-                        time_limit_s=full_time_limit_s),
+        "quick": Profile(
+            "quick",
+            epochs=1,
+            batch_size=128,
+            optimizer=adam,
+            train_size=2_000,
+            val_size=500,
+            test_size=1_000,
+            time_limit_s=300,
+        ),
+        "full": Profile("full", epochs=full_epochs, batch_size=128, optimizer=adam, time_limit_s=full_time_limit_s),
     }
 
 
@@ -116,8 +126,12 @@ class MnistCNN(MnistSpec):
     dropout = {"dense": 0.25}
 
     def forward_flops(self):
-        return (conv_flops(1, 32, 5, 28, 28) + conv_flops(32, 64, 5, 14, 14)
-                + dense_flops(64 * 7 * 7, 1024) + dense_flops(1024, 10))
+        return (
+            conv_flops(1, 32, 5, 28, 28)
+            + conv_flops(32, 64, 5, 14, 14)
+            + dense_flops(64 * 7 * 7, 1024)
+            + dense_flops(1024, 10)
+        )
 
     @property
     def parameters(self) -> list[Parameter]:

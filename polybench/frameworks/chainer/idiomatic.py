@@ -23,8 +23,10 @@ from polybench.frameworks.chainer.common import ChainerImplementation
 class Trainer(IdiomaticTrainer):
     """Chainer SerialIterator(shuffle=True) + concat_examples + optimizer.update."""
 
-    shuffle = ("chainer SerialIterator(shuffle=True, repeat=True): NumPy's global generator, seeded with the run "
-               "seed; an epoch's last batch is filled from the next epoch's order")
+    shuffle = (
+        "chainer SerialIterator(shuffle=True, repeat=True): NumPy's global generator, seeded with the run "
+        "seed; an epoch's last batch is filled from the next epoch's order"
+    )
 
     def __init__(self, impl: ChainerImplementation, batch_size: int, seed: int) -> None:
         super().__init__(impl, batch_size, seed)

@@ -56,10 +56,14 @@ class ChainerRuntime(Runtime):
 
     def versions(self) -> dict[str, str]:
         cuda = chainer.backends.cuda
-        return {"chainer": chainer.__version__, "numpy": np.__version__, "blas": blas() or "unknown",
-                "cupy": cuda.cupy.__version__ if cuda.available else "none",
-                "cudnn": str(cuda.libcudnn.getVersion()) if cuda.cudnn_enabled else "none",
-                "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none"}
+        return {
+            "chainer": chainer.__version__,
+            "numpy": np.__version__,
+            "blas": blas() or "unknown",
+            "cupy": cuda.cupy.__version__ if cuda.available else "none",
+            "cudnn": str(cuda.libcudnn.getVersion()) if cuda.cudnn_enabled else "none",
+            "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none",
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         target = chainer_device(device)
@@ -71,7 +75,7 @@ class ChainerRuntime(Runtime):
             if target.xp is not np:
                 target.device.synchronize()
             best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         if not device.startswith("@cupy"):

@@ -45,7 +45,7 @@ class Trainer(IdiomaticTrainer):
             order = nd.random.shuffle(nd.arange(n, ctx=self.impl.ctx))
             total = nd.zeros((1,), ctx=self.impl.ctx)
             for begin in range(0, n, self.batch_size):
-                x, y = self._batch(order[begin:begin + self.batch_size])
+                x, y = self._batch(order[begin : begin + self.batch_size])
                 with autograd.record():
                     loss = loss_fn(net(x), y)
                 loss.backward()

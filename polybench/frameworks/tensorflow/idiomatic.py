@@ -55,7 +55,7 @@ class _Rendered(keras.utils.PyDataset):
         return math.ceil(len(self.split) / self.batch_size)
 
     def __getitem__(self, i: int):
-        rows = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        rows = self.order[i * self.batch_size : (i + 1) * self.batch_size]
         x = self.impl.to_model_layout(tf.convert_to_tensor(self.split.inputs(rows)))
         return x, self.split.y[rows]
 
@@ -77,8 +77,9 @@ class Trainer(IdiomaticTrainer):
         clock = [_EpochClock(self.impl.sync, after_epoch)]
         with tf.device(self.impl.device):
             if x is None:
-                self.impl.model.fit(_Rendered(self.impl, split, self.batch_size, self.seed), epochs=epochs,
-                                    verbose=0, callbacks=clock)
+                self.impl.model.fit(
+                    _Rendered(self.impl, split, self.batch_size, self.seed), epochs=epochs, verbose=0, callbacks=clock
+                )
             else:
                 self.impl.model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, callbacks=clock)
 

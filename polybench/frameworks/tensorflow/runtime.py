@@ -30,8 +30,10 @@ class TensorFlowRuntime(Runtime):
                 threading.set_intra_op_parallelism_threads(wanted[0])
                 threading.set_inter_op_parallelism_threads(wanted[1])
             except RuntimeError:  # TensorFlow fixes them when its first op runs
-                raise PolybenchError(f"TensorFlow is already running with other thread counts; cannot set "
-                                     f"{threads} threads in this process") from None
+                raise PolybenchError(
+                    f"TensorFlow is already running with other thread counts; cannot set "
+                    f"{threads} threads in this process"
+                ) from None
         thread_settings.limit_pools(threads)
         gpus = tf.config.list_physical_devices("GPU")
         if device == "gpu" and not gpus:
@@ -46,16 +48,21 @@ class TensorFlowRuntime(Runtime):
 
     def threads_used(self) -> dict:
         threading = tf.config.threading
-        return thread_settings.used(threading.get_intra_op_parallelism_threads(),
-                                    threading.get_inter_op_parallelism_threads())
+        return thread_settings.used(
+            threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()
+        )
 
     def seed(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)  # Keras' dropout masks (and TensorFlow's global seed)
 
     def versions(self) -> dict[str, str]:
         build = tf.sysconfig.get_build_info()
-        return {"tensorflow": tf.__version__, "keras": keras.__version__,
-                "cuda": build.get("cuda_version") or "none", "cudnn": build.get("cudnn_version") or "none"}
+        return {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "cuda": build.get("cuda_version") or "none",
+            "cudnn": build.get("cudnn_version") or "none",
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         with tf.device(device):
@@ -66,7 +73,7 @@ class TensorFlowRuntime(Runtime):
                 start = time.perf_counter()
                 float(tf.reduce_sum(tf.matmul(a, b)))  # reading the result back waits for the device
                 best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         if "GPU" not in device.upper():

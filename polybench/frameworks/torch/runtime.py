@@ -36,8 +36,11 @@ class TorchRuntime(Runtime):
         torch.manual_seed(seed)
 
     def versions(self) -> dict[str, str]:
-        return {"torch": torch.__version__, "cuda": torch.version.cuda or "none",
-                "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none"}
+        return {
+            "torch": torch.__version__,
+            "cuda": torch.version.cuda or "none",
+            "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none",
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         a = torch.rand(size, size, device=device)
@@ -49,7 +52,7 @@ class TorchRuntime(Runtime):
             start = time.perf_counter()
             (a @ b).sum().item()
             best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         return torch.cuda.get_device_name(device) if device.startswith("cuda") else None

@@ -16,7 +16,7 @@ def rectangles(split: Split, n: int = 10) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(4, 4))
     for i in range(n):
         first = PAIRS * i
-        path = np.vstack([split.x[first: first + PAIRS, 0], split.y[first + PAIRS - 1], split.x[first, 0]])
+        path = np.vstack([split.x[first : first + PAIRS, 0], split.y[first + PAIRS - 1], split.x[first, 0]])
         ax.plot(path[:, 0], path[:, 1], "-", alpha=0.7)
     ax.set_aspect("equal")
     fig.tight_layout()
@@ -69,8 +69,10 @@ def generated_shapes(forward: Forward, test: Split, n: int = 6) -> plt.Figure:
 def rectangularity(forward: Forward, test: Split, n: int = 100) -> str:
     """The mean corner-angle error over ``n`` test rectangles completed from their first edge, as a line."""
     errors = [corner_angle_error(from_first_edge(forward, test, i)) for i in range(n)]
-    return (f"rectangularity: mean |corner angle − 90°| over {n} test rectangles completed from their first edge: "
-            f"{np.mean(errors):.1f}°")
+    return (
+        f"rectangularity: mean |corner angle − 90°| over {n} test rectangles completed from their first edge: "
+        f"{np.mean(errors):.1f}°"
+    )
 
 
 class ShapeGenPictures(TaskPictures):
