@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets polybench up on a fresh machine and runs the whole test suite:
-# the orchestrator's virtual environment (.venv), every framework's environment and
-# Jupyter kernel (.venvs/), then pytest. Extra arguments go to pytest.
+# the orchestrator's virtual environment (.venv), the lint and format checks (ruff), every
+# framework's environment and Jupyter kernel (.venvs/), each installed from its lock
+# (requirements/locks/), Chromium for the report's browser test, then pytest. Extra arguments
+# go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +13,25 @@ if [ -z "${POLYBENCH_MNIST_MIRROR:-}" ] && [ -d ../shared/data/mnist ]; then
   export POLYBENCH_MNIST_MIRROR
 fi
 
+# The report's browser test drives Debian's Chromium through chromedriver (apt, never a download).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  else
+    echo "ci/test.sh: chromium and chromium-driver are missing; install them as root:" \
+         "apt-get install -y chromium chromium-driver" >&2
+    exit 1
+  fi
+fi
+
 python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[test]"
+# The orchestrator from its lock (every package pinned and hashed, the test tools included),
+# then polybench itself.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/locks/base.txt
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
 .venv/bin/polybench setup --framework all
 .venv/bin/polybench list
 .venv/bin/python -m pytest -ra "$@"

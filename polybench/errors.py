@@ -20,3 +20,7 @@ class DataError(PolybenchError):
 class UnsupportedError(PolybenchError):
     """The framework cannot run this model in the requested mode; the message says why.
     The run is recorded as unsupported, never silently run another way."""
+
+
+class DiskFullError(PolybenchError):
+    """No space left on the device while writing a file; the previous file is intact."""

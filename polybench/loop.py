@@ -15,15 +15,16 @@ import dataclasses
 import math
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from polybench.frameworks.base import Implementation
+from polybench.frameworks.base import IdiomaticTrainer, Implementation
 from polybench.specs.base import Metric, Spec, Split
 
-
 _SHUFFLE_STREAM = 1
+#: The record's ``shuffle`` for runs through this loop.
+SHUFFLE = "shared loop: one NumPy permutation per epoch from the run seed, the same in every framework"
 
 
 class DivergedError(RuntimeError):
@@ -94,7 +95,7 @@ def epoch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
 
 def batch_indices(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
     """Consecutive slices of ``order``; the last batch keeps the remainder."""
-    return [order[start:start + batch_size] for start in range(0, len(order), batch_size)]
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
 def timed_epoch(impl: Implementation, batches: list[np.ndarray]) -> tuple[float, float]:
@@ -111,47 +112,42 @@ def timed_epoch(impl: Implementation, batches: list[np.ndarray]) -> tuple[float,
     return train_loss, time.perf_counter() - start
 
 
-class _NoWork(Implementation):
-    """An implementation that does nothing: what is left on the clock is the loop's own cost."""
-
-    def __init__(self) -> None:  # no spec, weights or device
-        pass
-
-    def load_data(self, splits):
-        pass
-
-    def train_step(self, index):
-        pass
-
-    def take_train_loss(self):
-        return 0.0
-
-    def predict(self, split):
-        raise NotImplementedError
-
-    def forward(self, x):
-        raise NotImplementedError
-
-    def sync(self):
-        pass
-
-
-def harness_seconds_per_batch(n_train: int, batch_size: int, seed: int, repeats: int = 3) -> float:
-    """The loop's own cost per batch on the clock: one epoch's batches timed exactly as a
-    real epoch is, around a do-nothing implementation (best of ``repeats``)."""
-    batches = batch_indices(epoch_orders(n_train, 1, seed)[0], batch_size)
-    best = min(timed_epoch(_NoWork(), batches)[1] for _ in range(repeats))
-    return best / len(batches)
-
-
 def evaluate(impl: Implementation, spec: Spec, split_name: str, split: Split) -> tuple[float, float, np.ndarray]:
     """(loss, metric, outputs) of the implementation on a loaded split, scored by the spec."""
     outputs = impl.predict(split_name)
     return spec.compute_loss(outputs, split.y), spec.compute_metric(outputs, split.y), outputs
 
 
-def train(impl: Implementation, spec: Spec, splits: dict[str, Split], *, epochs: int, batch_size: int,
-          seed: int, on_epoch: Callable[[EpochRow], None] | None = None) -> TrainingResult:
+def _validated_row(
+    impl: Implementation, spec: Spec, splits: dict[str, Split], epoch: int, train_loss: float, seconds: float
+) -> EpochRow:
+    """An epoch's row: its training figures and the validation split scored now (off the clock)."""
+    val_loss, val_metric, _ = evaluate(impl, spec, "val", splits["val"])
+    return EpochRow(epoch, train_loss, val_loss, val_metric, seconds)
+
+
+def _check_finite(row: EpochRow) -> None:
+    if not math.isfinite(row.train_loss):
+        raise DivergedError(f"training loss became {row.train_loss} in epoch {row.epoch}")
+
+
+def _tested(impl: Implementation, spec: Spec, splits: dict[str, Split], rows: list[EpochRow]) -> TrainingResult:
+    """The finished training's result: its epoch rows and the test split scored."""
+    test_loss, test_metric, test_outputs = evaluate(impl, spec, "test", splits["test"])
+    extra = {name: spec.compute_metric(test_outputs, splits["test"].y, name) for name in spec.extra_metrics}
+    return TrainingResult(rows, test_loss, test_metric, test_outputs, len(splits["train"]), extra)
+
+
+def train(
+    impl: Implementation,
+    spec: Spec,
+    splits: dict[str, Split],
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    on_epoch: Callable[[EpochRow], None] | None = None,
+) -> TrainingResult:
     """Train ``impl`` (its data already loaded) and test the final model.
 
     ``on_epoch`` is called with each epoch's row as soon as it exists. A non-finite
@@ -160,13 +156,33 @@ def train(impl: Implementation, spec: Spec, splits: dict[str, Split], *, epochs:
     rows = []
     for epoch, order in enumerate(epoch_orders(len(splits["train"]), epochs, seed), start=1):
         train_loss, seconds = timed_epoch(impl, batch_indices(order, batch_size))
-        val_loss, val_metric, _ = evaluate(impl, spec, "val", splits["val"])
-        row = EpochRow(epoch, train_loss, val_loss, val_metric, seconds)
-        rows.append(row)
+        rows.append(_validated_row(impl, spec, splits, epoch, train_loss, seconds))
         if on_epoch is not None:
-            on_epoch(row)
-        if not math.isfinite(train_loss):
-            raise DivergedError(f"training loss became {train_loss} in epoch {epoch}")
-    test_loss, test_metric, test_outputs = evaluate(impl, spec, "test", splits["test"])
-    extra = {name: spec.compute_metric(test_outputs, splits["test"].y, name) for name in spec.extra_metrics}
-    return TrainingResult(rows, test_loss, test_metric, test_outputs, len(splits["train"]), extra)
+            on_epoch(rows[-1])
+        _check_finite(rows[-1])
+    return _tested(impl, spec, splits, rows)
+
+
+def train_idiomatic(
+    trainer: IdiomaticTrainer,
+    spec: Spec,
+    splits: dict[str, Split],
+    *,
+    epochs: int,
+    on_epoch: Callable[[EpochRow], None] | None = None,
+) -> TrainingResult:
+    """Train through the framework's own loop (``trainer``, mode "idiomatic") and test the final
+    model exactly as ``train`` does: same validation after each epoch (off the clock, called
+    from the framework's end-of-epoch hook), same test, same rows and DivergedError."""
+    rows: list[EpochRow] = []
+
+    def after_epoch(epoch: int, train_loss: float, seconds: float) -> None:
+        rows.append(_validated_row(trainer.impl, spec, splits, epoch, train_loss, seconds))
+        if on_epoch is not None:
+            on_epoch(rows[-1])
+        _check_finite(rows[-1])
+
+    trainer.fit(epochs, after_epoch)
+    if len(rows) != epochs:
+        raise RuntimeError(f"{type(trainer).__name__} reported {len(rows)} epochs of {epochs}")
+    return _tested(trainer.impl, spec, splits, rows)

@@ -1,4 +1,6 @@
-"""Shared fixtures: the MNIST mirror, a data folder with the MNIST CSVs, environments."""
+"""Shared fixtures (the MNIST mirror, a data folder with the MNIST CSVs, environments) and the
+`envs` mark: tests that need a framework's virtual environment carry it, so that
+`pytest -m "not envs"` runs everything else in well under a minute."""
 
 from __future__ import annotations
 
@@ -46,3 +48,31 @@ def toy_data_dir(mnist_data_dir) -> Path:
 def torch_env() -> Path:
     """The torch environment and kernel, built if missing (the test then takes minutes)."""
     return kernels.ensure("torch", say=lambda _: None)
+
+
+#: Fixtures that build a framework environment: a test using one is marked `envs`.
+ENVIRONMENT_FIXTURES = {"torch_env"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `envs` every test that uses an environment fixture (modules that build
+    environments themselves mark their tests explicitly)."""
+    for item in items:
+        if ENVIRONMENT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.envs)
+
+
+@pytest.fixture(autouse=True)
+def _environments_only_for_envs_tests(request, monkeypatch) -> None:
+    """A test without the `envs` mark that tries to build an environment fails at once, with
+    how to fix it, instead of slowing the fast tier down by minutes."""
+    if request.node.get_closest_marker("envs") is not None:
+        return
+
+    def refuse(framework: str, *args, **kwargs):
+        raise RuntimeError(
+            f"{request.node.nodeid} builds the {framework} environment: mark it "
+            "@pytest.mark.envs (or use the torch_env fixture)"
+        )
+
+    monkeypatch.setattr(kernels, "ensure", refuse)

@@ -11,25 +11,66 @@ from polybench import PROJECT_ROOT
 
 
 def polybench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "polybench.cli", *args], capture_output=True, text=True,
-                          cwd=PROJECT_ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "polybench.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["run", "--framework", "theano"],
-     "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, all)"),
-    (["run", "--framework", "torch", "--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
-    (["run", "--framework", "torch", "--profile", "fast"], "unknown profile 'fast' (choose from: quick, full)"),
-    (["run", "--framework", "torch", "--device", "tpu"], "unknown device 'tpu' (choose from: auto, cpu, gpu)"),
-    (["run", "--framework", "torch", "--mode", "lazy"], "unknown mode 'lazy' (choose from: eager"),
-    (["run", "--framework", "torch", "--seeds", "x"], "--seeds 'x': give a count (3) or a list (0,1,2)"),
-    (["run", "--framework", "torch", "--epochs", "0"], "--epochs must be positive"),
-    (["run"], "the following arguments are required: --framework"),
-    (["setup", "--framework", "theano"], "unknown framework 'theano'"),
-    (["report", "/no/such/run"], "run folder /no/such/run does not exist"),
-    (["data", "--mnist-from", "/no/such/mirror"], "MNIST mirror folder /no/such/mirror does not exist"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-])
+RUN = ["run", "--framework", "torch"]
+
+
+# One bad value (or more) for every option of every command; none of them starts any work.
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ["run", "--framework", "theano"],
+            "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, all)",
+        ),
+        (["run", "--framework", ","], "no framework given (choose from: torch, tensorflow, mxnet, chainer, jax, all)"),
+        (["run"], "the following arguments are required: --framework"),
+        (RUN + ["--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
+        (RUN + ["--model", "mnist_fcn,,resnet"], "unknown model 'resnet'"),
+        (RUN + ["--mode", "lazy"], "unknown mode 'lazy' (choose from: eager"),
+        (RUN + ["--profile", "fast"], "unknown profile 'fast' (choose from: quick, full)"),
+        (RUN + ["--device", "tpu"], "unknown device 'tpu' (choose from: auto, cpu, gpu)"),
+        (RUN + ["--seeds", "x"], "--seeds 'x': give a count (3) or a list of distinct seeds >= 0 (0,1,2)"),
+        (RUN + ["--seeds", "0"], "--seeds must be at least 1"),
+        (RUN + ["--seeds", "1,,2"], "--seeds '1,,2': give a count (3) or a list"),
+        (RUN + ["--seeds=-1,2"], "--seeds '-1,2': give a count (3) or a list of distinct seeds >= 0"),
+        (RUN + ["--seeds", "3,3"], "--seeds '3,3': give a count (3) or a list of distinct seeds >= 0"),
+        (RUN + ["--threads", "two"], "argument --threads: invalid int value: 'two'"),
+        (RUN + ["--threads", "0"], "--threads must be a positive number, got 0"),
+        (RUN + ["--epochs", "0"], "--epochs must be a positive number, got 0"),
+        (RUN + ["--epochs", "1.5"], "argument --epochs: invalid int value: '1.5'"),
+        (RUN + ["--batch-size", "-8"], "--batch-size must be a positive number, got -8"),
+        (RUN + ["--batch-size", "big"], "argument --batch-size: invalid int value: 'big'"),
+        (RUN + ["--time-limit", "soon"], "argument --time-limit: invalid float value: 'soon'"),
+        (RUN + ["--time-limit", "nan"], "--time-limit must be a positive number, got nan"),
+        (RUN + ["--time-limit", "inf"], "--time-limit must be a positive number, got inf"),
+        (RUN + ["--time-limit", "-5"], "--time-limit must be a positive number, got -5.0"),
+        (RUN + ["--out", "/dev/null/run"], "--out /dev/null/run: cannot write there (Not a directory)"),
+        (RUN + ["--model", "echo", "--mnist-from", "/no/mirror"], "MNIST mirror folder /no/mirror does not exist"),
+        (RUN + ["--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (RUN + ["--threads"], "argument --threads: expected one argument"),
+        (["setup", "--framework", "theano"], "unknown framework 'theano'"),
+        (["setup"], "the following arguments are required: --framework"),
+        (["data", "--mnist-from", "/no/such/mirror"], "MNIST mirror folder /no/such/mirror does not exist"),
+        (["data", "--model", "resnet"], "unknown model 'resnet'"),
+        (["data", "--force=yes"], "argument --force: ignored explicit argument 'yes'"),
+        (["report", "/no/such/run"], "run folder /no/such/run does not exist"),
+        (["report"], "the following arguments are required: RUN_DIR"),
+        (["report", ".", "--out", "/dev/null/report"], "--out /dev/null/report: cannot write there (Not a directory)"),
+        (["report", ".", "ci"], "several run folders: say where the combined report goes with --out DIR"),
+        (["list", "--all"], "unrecognized arguments: --all"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
 def test_usage_errors_are_one_line_with_status_2(args, expected):
     done = polybench(*args)
     assert done.returncode == 2
@@ -50,5 +91,5 @@ def test_list_shows_models_frameworks_and_environments():
 def test_help_names_every_command():
     done = polybench("--help")
     assert done.returncode == 0
-    for command in ("setup", "data", "run", "report", "list"):
+    for command in ("setup", "data", "run", "report", "compare", "list"):
         assert command in done.stdout

@@ -8,14 +8,16 @@ import re
 import pytest
 
 from polybench import PROJECT_ROOT
-from polybench.runner import kernels
 from polybench.frameworks import FRAMEWORKS
+from polybench.runner import kernels
+
+pytestmark = pytest.mark.envs
 
 
 def pinned_version(framework: str) -> str:
     text = (PROJECT_ROOT / "requirements" / f"{framework}.txt").read_text()
     package = {"tensorflow": "tensorflow-cpu"}.get(framework, framework)
-    return re.search(rf"^{package}==(\S+)", text, re.M).group(1)
+    return re.search(rf"^{package}==([^\s+]+)", text, re.M).group(1)
 
 
 @pytest.mark.parametrize("framework", FRAMEWORKS)
@@ -28,8 +30,8 @@ def test_framework_imports_in_its_own_environment(framework):
     assert spec["argv"][0] == str(kernels.env_python(framework))
 
 
-def test_changed_requirements_make_an_environment_stale(monkeypatch):
+def test_a_changed_lock_makes_an_environment_stale(monkeypatch):
     kernels.ensure("torch", say=lambda _: None)
     assert kernels.is_ready("torch")
-    monkeypatch.setattr(envs, "requirements_hash", lambda framework: "something else")
+    monkeypatch.setattr(kernels, "lock_hash", lambda framework: "something else")
     assert not kernels.is_ready("torch")

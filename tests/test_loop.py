@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from polybench import loop
-from polybench.frameworks.base import Implementation
+from polybench.frameworks.base import IdiomaticTrainer, Implementation
 from polybench.specs import get_spec
 from polybench.specs.base import Split
 
@@ -63,13 +63,13 @@ def test_two_frameworks_get_identical_batches():
     a, _ = _train(RecordingFramework, splits)
     b, _ = _train(OtherFramework, splits)
     assert len(a.batches) == len(b.batches) == 3 * 3  # 300 rows in batches of 128: 128, 128, 44
-    assert all(np.array_equal(x, y) for x, y in zip(a.batches, b.batches))
+    assert all(np.array_equal(x, y) for x, y in zip(a.batches, b.batches, strict=True))
     assert [len(x) for x in a.batches[:3]] == [128, 128, 44]
 
 
 def test_each_epoch_is_a_fresh_permutation_of_every_row():
     impl, _ = _train(RecordingFramework, _splits())
-    epochs = [np.concatenate(impl.batches[i * 3:(i + 1) * 3]) for i in range(3)]
+    epochs = [np.concatenate(impl.batches[i * 3 : (i + 1) * 3]) for i in range(3)]
     for order in epochs:
         assert sorted(order.tolist()) == list(range(300))
     assert not np.array_equal(epochs[0], epochs[1])
@@ -114,13 +114,78 @@ def test_nan_loss_raises_diverged_after_reporting_the_epoch():
 
 def test_time_to_target_sums_epochs_until_the_target_is_met():
     spec = get_spec("mnist_fcn")
-    rows = [loop.EpochRow(1, 1.0, 1.0, 0.95, 2.0), loop.EpochRow(2, 0.5, 0.5, 0.976, 1.5),
-            loop.EpochRow(3, 0.4, 0.4, 0.99, 1.5)]
+    rows = [
+        loop.EpochRow(1, 1.0, 1.0, 0.95, 2.0),
+        loop.EpochRow(2, 0.5, 0.5, 0.976, 1.5),
+        loop.EpochRow(3, 0.4, 0.4, 0.99, 1.5),
+    ]
     result = loop.TrainingResult(rows, 0.1, 0.98, np.zeros(1), 100)
     assert result.time_to_target(spec.metric) == pytest.approx(3.5)
     assert loop.TrainingResult(rows[:1], 0.1, 0.9, np.zeros(1), 100).time_to_target(spec.metric) is None
 
 
-def test_harness_cost_per_batch_is_measured_on_the_loops_own_clock():
-    per_batch = loop.harness_seconds_per_batch(n_train=10_000, batch_size=100, seed=0)
-    assert 0 < per_batch < 1e-3  # a do-nothing step costs the loop microseconds at most
+class FakeOwnLoop(IdiomaticTrainer):
+    """A fake framework's own loop: steps the implementation over its own batch order and
+    reports each epoch, recording what happened when."""
+
+    shuffle = "reversed rows"
+
+    def __init__(self, impl, batch_size, seed, losses=(0.9, 0.6, 0.4)):
+        super().__init__(impl, batch_size, seed)
+        self.losses = losses
+
+    def fit(self, epochs, after_epoch):
+        order = np.arange(len(self.impl.data["train"]))[::-1]
+        for epoch in range(1, epochs + 1):
+            for index in loop.batch_indices(order, self.batch_size):
+                self.impl.train_step(index)
+            self.impl.events.append("epoch end")
+            after_epoch(epoch, self.losses[epoch - 1], 0.25 * epoch)
+
+
+class CountingPredictions(RecordingFramework):
+    def predict(self, split):
+        self.events.append(f"predict {split}")
+        return super().predict(split)
+
+
+def _train_idiomatic(trainer_cls, epochs=3, **kwargs):
+    spec = get_spec("mnist_fcn")
+    impl = CountingPredictions(spec, {}, spec.profile("full").optimizer, "cpu")
+    splits = _splits()
+    impl.load_data(splits)
+    trainer = trainer_cls(impl, 128, 0)
+    return impl, loop.train_idiomatic(trainer, spec, splits, epochs=epochs, **kwargs)
+
+
+def test_the_frameworks_own_loop_gets_the_same_validation_test_and_rows():
+    rows = []
+    impl, result = _train_idiomatic(FakeOwnLoop, on_epoch=rows.append)
+    assert [(r.epoch, r.train_loss, r.seconds) for r in result.epochs] == [
+        (1, 0.9, 0.25),
+        (2, 0.6, 0.5),
+        (3, 0.4, 0.75),
+    ]
+    assert rows == result.epochs
+    assert all(r.val_metric == 1.0 for r in result.epochs)  # validation scored by the spec after each epoch
+    assert result.test_metric == 1.0 and result.train_samples == 300
+    # validation right after each epoch's end (off its clock), the test once at the end
+    ends = [e for e in impl.events if e in ("epoch end", "predict val", "predict test")]
+    assert ends == ["epoch end", "predict val"] * 3 + ["predict test"]
+    assert len(impl.batches) == 9 and impl.batches[0].tolist() == list(range(299, 171, -1))
+
+
+def test_the_frameworks_own_loop_diverging_or_stopping_early_is_an_error():
+    class Diverging(FakeOwnLoop):
+        def __init__(self, impl, batch_size, seed):
+            super().__init__(impl, batch_size, seed, losses=(0.9, float("nan"), 0.4))
+
+    with pytest.raises(loop.DivergedError, match="epoch 2"):
+        _train_idiomatic(Diverging)
+
+    class Short(FakeOwnLoop):
+        def fit(self, epochs, after_epoch):
+            super().fit(epochs - 1, after_epoch)
+
+    with pytest.raises(RuntimeError, match="reported 2 epochs of 3"):
+        _train_idiomatic(Short)

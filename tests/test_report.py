@@ -11,16 +11,36 @@ from polybench.errors import PolybenchError
 
 def fake_record(model, framework, status="ok", metric=0.98, seconds=(3.0, 2.0, 2.1), seed=0):
     key = records.RunKey(model, framework, "eager", seed)
-    r = records.empty_record(key, "full")
-    epochs = [{"epoch": i + 1, "train_loss": 1.0 / (i + 1), "val_loss": 1.1 / (i + 1), "val_metric": 0.9 + 0.02 * i,
-               "seconds": s} for i, s in enumerate(seconds)]
-    r.update(status=status, device="cpu", metric="accuracy", metric_higher_is_better=True, target=0.975,
-             epochs=epochs, environment={"threads": 2, "cpu_model": "Test CPU", "versions": {framework: "1.0"}})
+    r = records.Record.new(key, "full", status, test_metric=metric).to_dict()
+    epochs = [
+        {
+            "epoch": i + 1,
+            "train_loss": 1.0 / (i + 1),
+            "val_loss": 1.1 / (i + 1),
+            "val_metric": 0.9 + 0.02 * i,
+            "seconds": s,
+        }
+        for i, s in enumerate(seconds)
+    ]
+    r.update(
+        device="cpu",
+        metric="accuracy",
+        metric_higher_is_better=True,
+        target=0.975,
+        epochs=epochs,
+        environment={"threads": 2, "cpu_model": "Test CPU", "versions": {framework: "1.0"}},
+    )
     if status == "ok":
-        r.update(test_metric=metric, target_met=metric >= 0.975, first_epoch_seconds=seconds[0],
-                 steady_epoch_seconds=sorted(seconds[1:])[len(seconds[1:]) // 2] if len(seconds) > 1 else None,
-                 samples_per_second=1000.0,
-                 train_seconds=sum(seconds), peak_rss_bytes=700 * 2**20, implementation_loc=20)
+        r.update(
+            test_metric=metric,
+            target_met=metric >= 0.975,
+            first_epoch_seconds=seconds[0],
+            steady_epoch_seconds=sorted(seconds[1:])[len(seconds[1:]) // 2] if len(seconds) > 1 else None,
+            samples_per_second=1000.0,
+            train_seconds=sum(seconds),
+            peak_rss_bytes=700 * 2**20,
+            implementation_loc=20,
+        )
     else:
         r["error"] = "ValueError: it broke"
     return key, r
@@ -28,8 +48,12 @@ def fake_record(model, framework, status="ok", metric=0.98, seconds=(3.0, 2.0, 2
 
 @pytest.fixture
 def run_dir(tmp_path):
-    for model, framework, status, metric in [("mnist_fcn", "torch", "ok", 0.98), ("mnist_fcn", "mxnet", "ok", 0.97),
-                                             ("mnist_cnn", "torch", "ok", 0.99), ("mnist_cnn", "mxnet", "failed", 0)]:
+    for model, framework, status, metric in [
+        ("mnist_fcn", "torch", "ok", 0.98),
+        ("mnist_fcn", "mxnet", "ok", 0.97),
+        ("mnist_cnn", "torch", "ok", 0.99),
+        ("mnist_cnn", "mxnet", "failed", 0),
+    ]:
         key, record = fake_record(model, framework, status, metric)
         records.write_record(key.record_path(tmp_path), record)
     return tmp_path
@@ -38,8 +62,16 @@ def run_dir(tmp_path):
 def test_report_writes_summary_markdown_and_charts(run_dir):
     written = report.build([run_dir], run_dir)
     names = {p.relative_to(run_dir).as_posix() for p in written}
-    assert names == {"summary.csv", "report.md", "charts/test_metric.png", "charts/epoch_time.png",
-                     "charts/peak_memory.png", "charts/curves_mnist_fcn.png", "charts/curves_mnist_cnn.png"}
+    assert names == {
+        "summary.csv",
+        "report.md",
+        "report.html",
+        "charts/test_metric.png",
+        "charts/epoch_time.png",
+        "charts/peak_memory.png",
+        "charts/curves_mnist_fcn.png",
+        "charts/curves_mnist_cnn.png",
+    }
     for chart in run_dir.glob("charts/*.png"):
         assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and chart.stat().st_size > 10_000
     summary = pd.read_csv(run_dir / "summary.csv")
@@ -58,12 +90,14 @@ def test_report_markdown_shows_both_frameworks_targets_and_failures(run_dir):
     assert "![test_metric](charts/test_metric.png)" in text
 
 
-def test_median_over_seeds(tmp_path):
-    for seed, metric in enumerate([0.97, 0.99, 0.98]):
+def test_mean_over_seeds_goes_with_its_t_interval(tmp_path):
+    for seed, metric in enumerate([0.97, 0.98, 0.996]):
         key, record = fake_record("mnist_fcn", "torch", metric=metric, seed=seed)
         records.write_record(key.record_path(tmp_path), record)
     table = report.aggregate(report.summary_frame(records.read_records([tmp_path])))
-    assert table.test_metric.tolist() == [0.98] and table.runs.tolist() == [3] and table.target_met.tolist() == [True]
+    assert table.test_metric.tolist() == [pytest.approx(0.982)]  # the mean (the median would be 0.98)
+    assert table.test_metric_low.iloc[0] < 0.982 < table.test_metric_high.iloc[0]
+    assert table.runs.tolist() == [3] and table.target_met.tolist() == [True]
 
 
 def test_empty_run_folder_is_an_error(tmp_path):
@@ -77,8 +111,10 @@ def test_extra_metrics_are_reported_beside_the_main_one(tmp_path):
     record.update(metric="step_accuracy", target=0.985, extra_metrics={"sequence_accuracy": 0.93})
     records.write_record(key.record_path(tmp_path), record)
     report.build([tmp_path], tmp_path)
-    assert "| cumsum | torch | eager | 1/1 | step_accuracy 0.9900; sequence_accuracy 0.9300 | ≥ 0.985 met |" \
+    assert (
+        "| cumsum | torch | eager | 1/1 | step_accuracy 0.9900; sequence_accuracy 0.9300 | ≥ 0.985 met |"
         in (tmp_path / "report.md").read_text()
+    )
     assert pd.read_csv(tmp_path / "summary.csv")["test_extra_sequence_accuracy"].tolist() == [0.93]
 
 
@@ -106,7 +142,7 @@ def test_intervals_over_seeds_and_the_noise_verdict(tmp_path):
     report.build([tmp_path], tmp_path)
     table = report.aggregate(report.summary_frame(records.read_records([tmp_path])))
     torch_row = table[table.framework == "torch"].iloc[0]
-    half = stats.t.ppf(0.975, 2) * 0.1 / 3 ** 0.5
+    half = stats.t.ppf(0.975, 2) * 0.1 / 3**0.5
     assert torch_row.steady_epoch_seconds_low == pytest.approx(2.1 - half)
     assert torch_row.steady_epoch_seconds_high == pytest.approx(2.1 + half)
     text = (tmp_path / "report.md").read_text()
@@ -121,33 +157,86 @@ def test_one_epoch_runs_compare_first_epochs(tmp_path):
             key, record = fake_record("echo", framework, seed=seed, seconds=(first,))
             records.write_record(key.record_path(tmp_path), record)
     report.build([tmp_path], tmp_path)
-    assert "echo (eager): torch vs mxnet first epoch (the only one) — torch faster by 2.82×" \
+    assert (
+        "echo (eager): torch vs mxnet first epoch (the only one) — torch faster by 2.82×"
         in (tmp_path / "report.md").read_text()
+    )
 
 
-def test_single_seed_reports_no_interval(run_dir):
-    report.build([run_dir], run_dir)
-    assert "With one seed per cell there is no interval" in (run_dir / "report.md").read_text()
+def test_single_seed_compares_by_the_stated_within_run_noise_rule(tmp_path):
+    for framework, seconds in (
+        ("torch", (3.0, 2.0, 2.1, 2.0)),
+        ("mxnet", (3.0, 2.05, 2.1, 2.0)),
+        ("chainer", (3.0, 2.6, 2.7, 2.6)),
+    ):
+        key, record = fake_record("mnist_fcn", framework, seconds=seconds)
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert (
+        "Noise rule: with one seed, two epoch times differ outside the noise when their ratio r has |ln r| > 2" in text
+    )
+    # torch noise: sd(2.0, 2.1, 2.0) / 2.0 = 2.9%; ratio 1.00 is inside, 1.30 is not
+    assert "mnist_fcn (eager): torch vs mxnet steady epoch — inside the noise (within the within-run noise)" in text
+    assert "mnist_fcn (eager): torch vs chainer steady epoch — torch faster by 1.30×" in text
 
 
-def test_time_to_target_efficiency_overhead_and_loc_sections(tmp_path):
+def test_runs_of_two_epochs_have_no_measured_noise(tmp_path):
+    for framework, seconds in (("torch", (3.0, 2.0)), ("mxnet", (3.0, 2.6))):
+        key, record = fake_record("mnist_fcn", framework, seconds=seconds)
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    assert (
+        "mnist_fcn (eager): torch vs mxnet steady epoch — noise not measured (fewer than three epochs)"
+        in (tmp_path / "report.md").read_text()
+    )
+
+
+def test_time_to_target_efficiency_and_loc_sections(tmp_path):
     key, record = fake_record("mnist_fcn", "torch", seconds=(3.0, 2.0, 2.0))
-    record.update(time_to_target_seconds=5.1, flops_per_sample=3_000_000, achieved_flops_per_second=3e9,
-                  peak_flops_per_second=60e9, harness_seconds_per_batch=2e-6, train_samples=1280, batch_size=128,
-                  model_loc=21, step_loc=88, implementation_loc=109)
+    record.update(
+        time_to_target_seconds=5.1,
+        flops_per_sample=3_000_000,
+        achieved_flops_per_second=3e9,
+        peak_flops_per_second=60e9,
+        train_samples=1280,
+        batch_size=128,
+        model_loc=21,
+        step_loc=88,
+        implementation_loc=109,
+    )
     records.write_record(key.record_path(tmp_path), record)
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "| mnist_fcn | torch | eager | 1/1 | 5.1 |" in text
     assert "| mnist_fcn | 1 | torch | eager | 3 | 3 | 60 | 5.00% |" in text
-    # steady epoch 2.0 s over 10 batches: 200 ms per step; 2 µs is 0.001% of it
-    assert "| mnist_fcn | 2.00 | 200.000 (torch) | 0.0010% |" in text
+    assert "Harness overhead" not in text and "No (model, framework) cell has both an idiomatic run" in text
     assert "| mnist_fcn | 109 (21 + 88) |" in text
 
 
+def test_shared_loop_over_idiomatic_ratio_per_mode_with_its_noise(tmp_path):
+    cells = {"eager": (3.0, 2.2, 2.3, 2.2), "graph": (5.0, 2.02, 2.0, 2.04), "idiomatic": (2.5, 2.0, 2.05, 2.0)}
+    for mode, seconds in cells.items():
+        key, record = fake_record("echo", "torch", seconds=seconds)
+        key = records.RunKey("echo", "torch", mode, 0)
+        record.update(mode=mode)
+        records.write_record(key.record_path(tmp_path), record)
+    written = report.build([tmp_path], tmp_path)
+    assert tmp_path / "charts" / "shared_vs_idiomatic.png" in written
+    text = (tmp_path / "report.md").read_text()
+    # eager 2.2 / 2.0 = 1.10, noises 2.6% and 1.4%: |ln 1.10| = 0.095 > 2 × 3.0%
+    assert "| echo | torch | eager | 1.10 | steady | ±3.0% | shared loop slower |" in text
+    assert "| echo | torch | graph | 1.01 | steady | ±1.8% | inside the noise |" in text
+    assert "came within 1.05× of the framework's own loop in 1 of 1 (model, framework) cells" in text
+
+
 def test_graph_vs_eager_ratios_chart_and_paragraph(tmp_path):
-    cells = {("torch", "eager"): (4.0, 2.0, 700), ("torch", "graph"): (30.0, 1.0, 650),
-             ("mxnet", "eager"): (3.0, 2.0, 500), ("mxnet", "graph"): (3.5, 2.5, 600)}
+    cells = {
+        ("torch", "eager"): (4.0, 2.0, 700),
+        ("torch", "graph"): (30.0, 1.0, 650),
+        ("mxnet", "eager"): (3.0, 2.0, 500),
+        ("mxnet", "graph"): (3.5, 2.5, 600),
+    }
     for (framework, mode), (first, steady, rss) in cells.items():
         key, record = fake_record("echo", framework, seconds=(first, steady, steady))
         key = records.RunKey("echo", framework, mode, 0)
@@ -180,8 +269,12 @@ def test_one_epoch_runs_compare_the_modes_on_their_only_epoch(tmp_path):
 
 
 def test_a_mode_that_did_not_run_is_named_with_its_reason(tmp_path):
-    for framework, mode, status in [("torch", "eager", "ok"), ("torch", "graph", "unsupported"),
-                                    ("mxnet", "eager", "ok"), ("mxnet", "graph", "ok")]:
+    for framework, mode, status in [
+        ("torch", "eager", "ok"),
+        ("torch", "graph", "unsupported"),
+        ("mxnet", "eager", "ok"),
+        ("mxnet", "graph", "ok"),
+    ]:
         key, record = fake_record("mnist_cnn", framework, status="ok")
         key = records.RunKey("mnist_cnn", framework, mode, 0)
         record.update(mode=mode)
@@ -192,8 +285,10 @@ def test_a_mode_that_did_not_run_is_named_with_its_reason(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "| mnist_cnn | mxnet |" in text.split("## Imperative vs symbolic")[1]
     assert "| mnist_cnn | torch | graph | 0/1 | accuracy – | ≥ 0.975 (unsupported) |" in text
-    assert ("- torch/mnist_cnn ran in eager mode only; graph mode was unsupported: "
-            "UnsupportedError: zero convolution gradients") in text
+    assert (
+        "- torch/mnist_cnn ran in eager mode only; graph mode was unsupported: "
+        "UnsupportedError: zero convolution gradients"
+    ) in text
 
 
 def test_no_mode_section_with_one_mode(run_dir):
@@ -229,3 +324,25 @@ def test_runs_with_different_thread_counts_say_which_used_which(tmp_path):
     header = next(line for line in md.splitlines() if line.startswith("| model | framework | mode |"))
     assert "| threads |" in header
     assert "| mnist_fcn | mxnet | eager | 1 |" in md and "| mnist_fcn | torch | eager | 2 |" in md
+
+
+def test_seeds_of_one_cell_on_different_nodes_are_noted(tmp_path):
+    for seed, host in [(0, "node-a"), (1, "node-b"), (2, "node-a")]:
+        key, record = fake_record("mnist_fcn", "torch", seed=seed)
+        record["environment"].update(hostname=host, executor="ray", slot=f"polybench_slot@{host}")
+        records.write_record(key.record_path(tmp_path), record)
+    key, record = fake_record("mnist_fcn", "mxnet")  # one host only: not listed
+    record["environment"].update(hostname="node-a", executor="ray")
+    records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert "ran on different nodes" in md
+    assert "- mnist_fcn / torch / eager: node-a: seed 0, 2; node-b: seed 1" in md
+    assert "mnist_fcn / mxnet / eager:" not in md
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert set(summary.hostname) == {"node-a", "node-b"} and set(summary.executor) == {"ray"}
+
+
+def test_runs_on_one_node_say_nothing_of_nodes(run_dir):
+    report.build([run_dir], run_dir)
+    assert "different nodes" not in (run_dir / "report.md").read_text()

@@ -17,24 +17,31 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from polybench import cli, records, runner
 from polybench.notebook import templates as notebooks
-from polybench.notebook.templates import PARAMETERS
 
 pytestmark = pytest.mark.slow
 
 
 def quick_plan(data_dir: Path, models: list[str], **kwargs) -> runner.Plan:
-    return runner.Plan(frameworks=["torch"], models=models, modes=["eager"], seeds=[0], profile="quick",
-                       threads=2, data_dir=data_dir, **kwargs)
+    return runner.Plan(
+        frameworks=["torch"],
+        models=models,
+        modes=["eager"],
+        seeds=[0],
+        profile="quick",
+        threads=2,
+        data_dir=data_dir,
+        **kwargs,
+    )
 
 
 def crafted_notebooks(tmp_path: Path, monkeypatch, fcn_code: str) -> None:
     """Serve notebooks from tmp_path: mnist_fcn runs ``fcn_code``, mnist_cnn is the real one."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    params = new_code_cell(PARAMETERS)
-    params.metadata["tags"] = ["parameters"]
+    real = notebooks.build("mnist_fcn")
+    [params] = [cell for cell in real.cells if "parameters" in cell.metadata.get("tags", [])]
     crafted = new_notebook(cells=[params, new_code_cell(fcn_code)])
-    crafted.metadata = notebooks.build("mnist_fcn").metadata  # kernel and language, as the real ones
+    crafted.metadata = real.metadata  # kernel and language, as the real ones
     nbformat.write(crafted, folder / "mnist_fcn.ipynb")
     shutil.copy(notebooks.notebook_path("mnist_cnn"), folder / "mnist_cnn.ipynb")
     monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", folder)
@@ -46,7 +53,7 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     key = records.RunKey("mnist_fcn", "torch", "eager", 0)
     on_disk = json.loads(key.record_path(tmp_path).read_text())
     assert on_disk == record
-    assert set(records.empty_record(key, "quick")) == set(record)
+    assert records.Record.from_dict(record).to_dict() == record  # a valid record, every field present
     assert record["status"] == "ok" and record["error"] is None
     assert record["profile"] == "quick" and record["device"] == "cpu" and record["train_samples"] == 2000
     assert 0.5 < record["test_metric"] <= 1.0 and record["metric"] == "accuracy"
@@ -54,6 +61,13 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     assert record["peak_rss_bytes"] > 50 * 2**20
     assert record["gpu_peak_framework_bytes"] is None and record["gpu_peak_nvml_bytes"] is None
     assert record["implementation_loc"] > 10
+    parity = record["parity"]  # measured in the kernel after training, as the parity tests do
+    assert parity["forward_max_abs_diff"] <= 1e-4 and len(parity["first_losses"]) == 3
+    assert list(record["environment"]["sources"]) == [
+        "polybench/frameworks/torch/mnist_fcn.py",
+        "polybench/frameworks/torch/common.py",
+    ]
+    assert "class FCN(nn.Module)" in record["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"]
     assert record["environment"]["threads"] == 2 and record["environment"]["versions"]["torch"].startswith("2.13")
     assert any("epoch 1/1" in line for line in said)
     executed = nbformat.read(key.notebook_path(tmp_path), as_version=4)
@@ -81,8 +95,9 @@ def test_quick_profile_runs_every_model(torch_env, toy_data_dir, tmp_path):
 def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     crafted_notebooks(tmp_path, monkeypatch, 'raise ValueError("boom in the notebook")')
     out = tmp_path / "run"
-    code = cli.main(["run", "--framework", "torch", "--profile", "quick", "--out", str(out),
-                     "--data-dir", str(mnist_data_dir)])
+    code = cli.main(
+        ["run", "--framework", "torch", "--profile", "quick", "--out", str(out), "--data-dir", str(mnist_data_dir)]
+    )
     assert code == 1
     failed = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
     ok = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
@@ -93,24 +108,33 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_di
 
 
 def test_divergence_keeps_the_epochs_done(torch_env, mnist_data_dir, tmp_path, monkeypatch):
-    crafted_notebooks(tmp_path, monkeypatch, """
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        """
 import json
 from polybench.loop import DivergedError
 with open(progress_path, "a") as f:
     f.write(json.dumps({"epoch": 1, "train_loss": 2.3, "val_loss": 2.2, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
-    f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1, "seconds": 0.5}) + "\\n")
+    f.write(json.dumps({"epoch": 2, "train_loss": float("nan"), "val_loss": 9.9, "val_metric": 0.1,
+                        "seconds": 0.5}) + "\\n")
 raise DivergedError("training loss became nan in epoch 2")
-""")
+""",
+    )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
     assert record["status"] == "diverged" and "epoch 2" in record["error"]
     assert [row["epoch"] for row in record["epochs"]] == [1, 2] and record["epochs"][1]["train_loss"] is None
 
 
 def test_unsupported_mode_is_recorded_as_such(torch_env, mnist_data_dir, tmp_path, monkeypatch):
-    crafted_notebooks(tmp_path, monkeypatch, """
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        """
 from polybench.errors import UnsupportedError
 raise UnsupportedError("no graph mode for this model: it needs dynamic control flow")
-""")
+""",
+    )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
     assert record["status"] == "unsupported"
     assert record["error"] == "UnsupportedError: no graph mode for this model: it needs dynamic control flow"
@@ -118,11 +142,15 @@ raise UnsupportedError("no graph mode for this model: it needs dynamic control f
 
 def test_time_limit_stops_the_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     pid_file = tmp_path / "kernel.pid"
-    crafted_notebooks(tmp_path, monkeypatch, f"""
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        f"""
 import os, time
 open({str(pid_file)!r}, "w").write(str(os.getpid()))
 time.sleep(600)
-""")
+""",
+    )
     start = time.monotonic()
     plan = quick_plan(mnist_data_dir, ["mnist_fcn"], time_limit_s=20)
     [record] = runner.Runner(plan, tmp_path / "run", say=lambda _: None).run_all()
@@ -134,18 +162,45 @@ time.sleep(600)
 
 def test_sigterm_stops_the_run_and_its_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     pid_file = tmp_path / "kernel.pid"
-    crafted_notebooks(tmp_path, monkeypatch, f"""
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        f"""
 import os, time
 open({str(pid_file)!r}, "w").write(str(os.getpid()))
 time.sleep(600)
-""")
-    script = ("import sys; from pathlib import Path; from polybench import cli; from polybench.notebook import templates; "
-              "templates.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))")
+""",
+    )
+    script = (
+        "import sys; from pathlib import Path; from polybench import cli; "
+        "from polybench.notebook import templates; templates.NOTEBOOK_DIR = Path(sys.argv[1]); "
+        "sys.exit(cli.main(sys.argv[2:]))"
+    )
     run_dir = tmp_path / "run"
-    proc = subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "notebooks"), "run", "--framework", "torch",
-                             "--model", "mnist_fcn", "--profile", "quick", "--threads", "2",
-                             "--data-dir", str(mnist_data_dir), "--out", str(run_dir)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            script,
+            str(tmp_path / "notebooks"),
+            "run",
+            "--framework",
+            "torch",
+            "--model",
+            "mnist_fcn",
+            "--profile",
+            "quick",
+            "--threads",
+            "2",
+            "--data-dir",
+            str(mnist_data_dir),
+            "--out",
+            str(run_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not pid_file.is_file() and time.monotonic() < deadline:
         time.sleep(0.5)

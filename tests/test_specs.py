@@ -5,22 +5,31 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from polybench.specs import SPECS, get_spec, ops
+from polybench.specs import SPECS, get_spec, lstm_models, ops
 
 
 def test_fcn_parameters_are_polydlots_architecture():
     assert get_spec("mnist_fcn").parameter_shapes() == {
-        "hidden1.kernel": (784, 512), "hidden1.bias": (512,),
-        "hidden2.kernel": (512, 256), "hidden2.bias": (256,),
-        "output.kernel": (256, 10), "output.bias": (10,)}
+        "hidden1.kernel": (784, 512),
+        "hidden1.bias": (512,),
+        "hidden2.kernel": (512, 256),
+        "hidden2.bias": (256,),
+        "output.kernel": (256, 10),
+        "output.bias": (10,),
+    }
 
 
 def test_cnn_parameters_are_polydlots_architecture():
     assert get_spec("mnist_cnn").parameter_shapes() == {
-        "conv1.kernel": (32, 1, 5, 5), "conv1.bias": (32,),
-        "conv2.kernel": (64, 32, 5, 5), "conv2.bias": (64,),
-        "dense.kernel": (3136, 1024), "dense.bias": (1024,),
-        "output.kernel": (1024, 10), "output.bias": (10,)}
+        "conv1.kernel": (32, 1, 5, 5),
+        "conv1.bias": (32,),
+        "conv2.kernel": (64, 32, 5, 5),
+        "conv2.bias": (64,),
+        "dense.kernel": (3136, 1024),
+        "dense.bias": (1024,),
+        "output.kernel": (1024, 10),
+        "output.bias": (10,),
+    }
 
 
 @pytest.mark.parametrize("model", list(SPECS))
@@ -67,7 +76,7 @@ def test_same_convolution_matches_a_direct_loop():
         for o in range(4):
             for i in range(6):
                 for j in range(5):
-                    expected[n, o, i, j] = (padded[n, :, i:i + 3, j:j + 3] * k[o]).sum() + b[o]
+                    expected[n, o, i, j] = (padded[n, :, i : i + 3, j : j + 3] * k[o]).sum() + b[o]
     assert np.allclose(ops.conv2d(x, k, b), expected)
 
 
@@ -145,7 +154,7 @@ def test_addition_answers_are_the_sums():
     split = get_spec("addition").render(get_spec("addition").generate_splits()["val"])
     problems, answers = decode(split.x.argmax(-1)), decode(split.y)
     assert all(len(p) == 8 for p in problems)
-    assert all(sum(int(t) for t in p.split("+")) == int(a) for p, a in zip(problems, answers))
+    assert all(sum(int(t) for t in p.split("+")) == int(a) for p, a in zip(problems, answers, strict=True))
 
 
 def test_cumsum_targets_switch_once_the_sum_passes_the_limit():
@@ -180,10 +189,13 @@ def test_damped_sine_continues_the_same_wave():
     assert np.allclose(split.x[0, :, 0], wave[:50], atol=1e-6) and np.allclose(split.y[0], wave[50:], atol=1e-6)
 
 
-@pytest.mark.parametrize("loss, outputs, y, expected", [
-    ("l1", np.array([[0.5, 1.0]]), np.array([[0.0, 0.0]]), 0.75),
-    ("sigmoid_binary_cross_entropy", np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.log(2)),
-])
+@pytest.mark.parametrize(
+    "loss, outputs, y, expected",
+    [
+        ("l1", np.array([[0.5, 1.0]]), np.array([[0.0, 0.0]]), 0.75),
+        ("sigmoid_binary_cross_entropy", np.array([[0.0, 0.0]]), np.array([[1.0, 0.0]]), np.log(2)),
+    ],
+)
 def test_losses_by_name(loss, outputs, y, expected):
     from polybench.specs import objectives
 
@@ -197,3 +209,7 @@ def test_sequence_metrics():
     assert spec.compute_metric(logits, y) == pytest.approx(5 / 6)
     assert spec.compute_metric(logits, y, "sequence_accuracy") == 0.5
     assert get_spec("addition").compute_metric(np.eye(12)[[[1, 2], [1, 3]]], np.array([[1, 2], [1, 2]])) == 0.5
+
+
+def test_the_lstm_models_are_the_six_toy_tasks():
+    assert lstm_models() == ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")

@@ -7,8 +7,9 @@ Writes are atomic, so concurrent runs never read a half-written cache.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -28,10 +29,17 @@ def _key(csv_path: Path, tag: str) -> str:
     return f"{tag}|{st.st_size}|{st.st_mtime_ns}"
 
 
-def load_cached(csv_path: Path, parse: Callable[[Path], dict[str, np.ndarray]], tag: str) -> dict[str, np.ndarray]:
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def load_cached(
+    csv_path: Path, parse: Callable[[Path], dict[str, np.ndarray]], tag: str, notice: Callable[[str], None] = _stderr
+) -> dict[str, np.ndarray]:
     """Arrays parsed from ``csv_path`` by ``parse``, from the cache when it is current.
 
-    ``tag`` names the parser and its version: changing it invalidates old caches.
+    ``tag`` names the parser and its version: changing it invalidates old caches. A cache
+    that cannot be read is rebuilt, with a line through ``notice`` saying so.
     """
     csv_path = Path(csv_path)
     if not csv_path.is_file():
@@ -43,11 +51,13 @@ def load_cached(csv_path: Path, parse: Callable[[Path], dict[str, np.ndarray]], 
             with np.load(cached, allow_pickle=False) as npz:
                 if str(npz[_KEY]) == key:
                     return {name: npz[name] for name in npz.files if name != _KEY}
-        except (OSError, ValueError, KeyError):
-            pass  # unreadable or foreign cache: rebuild it
+        except Exception as exc:  # noqa: BLE001 - a damaged file fails anywhere in zipfile or NumPy's header
+            # parser (BadZipFile, EOFError, TokenError, ...); the CSV is the source, so rebuild from it
+            notice(
+                f"data: the cache {cached} is unreadable ({type(exc).__name__}: {exc}); rebuilding it "
+                f"from {csv_path.name}"
+            )
     arrays = parse(csv_path)
     with atomic_write(cached, "wb") as f:
         np.savez(f, **arrays, **{_KEY: np.array(key)})
     return arrays
-
-

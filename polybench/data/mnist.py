@@ -64,12 +64,16 @@ def from_mirror(mirror: Path) -> dict[str, Path]:
     for name, expected in IDX_FILES.items():
         path = mirror / name
         if not path.is_file():
-            raise DataError(f"{path}: missing from the MNIST mirror; copy the original {name} there, "
-                            f"or drop --mnist-from/{MIRROR_ENV} to download it")
+            raise DataError(
+                f"{path}: missing from the MNIST mirror; copy the original {name} there, "
+                f"or drop --mnist-from/{MIRROR_ENV} to download it"
+            )
         actual = sha256_of(path)
         if actual != expected:
-            raise DataError(f"{path}: SHA-256 {actual[:12]}… does not match the original {expected[:12]}… "
-                            f"(corrupt or truncated); replace it with the original {name}")
+            raise DataError(
+                f"{path}: SHA-256 {actual[:12]}… does not match the original {expected[:12]}… "
+                f"(corrupt or truncated); replace it with the original {name}"
+            )
         paths[name] = path
     return paths
 
@@ -83,14 +87,19 @@ def download(download_dir: Path) -> dict[str, Path]:
         errors = []
         for base in DOWNLOAD_URLS:
             try:
-                paths[name] = Path(pooch.retrieve(base + name, known_hash=f"sha256:{expected}", fname=name,
-                                                  path=download_dir, progressbar=True))
+                paths[name] = Path(
+                    pooch.retrieve(
+                        base + name, known_hash=f"sha256:{expected}", fname=name, path=download_dir, progressbar=True
+                    )
+                )
                 break
             except Exception as exc:  # network errors, HTTP errors and hash mismatches alike
                 errors.append(f"{base}{name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         else:
-            raise DataError(f"could not download {name} ({'; '.join(errors)}); check the network or point "
-                            f"--mnist-from/{MIRROR_ENV} at a folder holding the MNIST IDX files")
+            raise DataError(
+                f"could not download {name} ({'; '.join(errors)}); check the network or point "
+                f"--mnist-from/{MIRROR_ENV} at a folder holding the MNIST IDX files"
+            )
     return paths
 
 
@@ -135,8 +144,10 @@ def write_csvs(data_dir: Path, mirror: Path | None = None, force: bool = False) 
     data_dir = Path(data_dir)
     mirror = mirror if mirror is not None else mirror_from_env()
     if mirror is not None and not Path(mirror).is_dir():
-        raise UsageError(f"MNIST mirror folder {mirror} does not exist; pass a folder holding the four "
-                         f"MNIST IDX .gz files (--mnist-from or {MIRROR_ENV})")
+        raise UsageError(
+            f"MNIST mirror folder {mirror} does not exist; pass a folder holding the four "
+            f"MNIST IDX .gz files (--mnist-from or {MIRROR_ENV})"
+        )
     targets = [data_dir / name for name in CSV_SOURCES]
     if not force and all(t.is_file() for t in targets):
         return []
@@ -146,8 +157,10 @@ def write_csvs(data_dir: Path, mirror: Path | None = None, force: bool = False) 
         images = read_idx(idx[images_name], 2051)
         labels = read_idx(idx[labels_name], 2049)
         if len(images) != len(labels):
-            raise DataError(f"{idx[images_name]} has {len(images)} images but {idx[labels_name]} "
-                            f"has {len(labels)} labels; replace them with the originals")
+            raise DataError(
+                f"{idx[images_name]} has {len(images)} images but {idx[labels_name]} "
+                f"has {len(labels)} labels; replace them with the originals"
+            )
         arrays[csv_name] = (labels, images)
     written = []
     for csv_name, (labels, images) in arrays.items():

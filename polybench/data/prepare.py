@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from polybench.data import mnist, tables
 from polybench.specs import get_spec
 from polybench.specs.base import GeneratedSpec
 
 
-def prepare(models: list[str], data_dir: Path, mnist_mirror: Path | None = None, force: bool = False,
-            say: Callable[[str], None] = print) -> None:
+def prepare(
+    models: list[str],
+    data_dir: Path,
+    mnist_mirror: Path | None = None,
+    force: bool = False,
+    say: Callable[[str], None] = print,
+) -> None:
     """Write missing CSVs (all of them with ``force``) and parse each once into its cache,
     so that no notebook pays for parsing."""
     specs = [get_spec(m) for m in models]
@@ -24,8 +29,9 @@ def prepare(models: list[str], data_dir: Path, mnist_mirror: Path | None = None,
         written = mnist.write_csvs(data_dir, mnist_mirror, force=force)
         if written:
             origin = f"mirror {source}" if source else "download"
-            say(f"data: wrote {', '.join(p.name for p in written)} from the {origin} "
-                f"({time.monotonic() - start:.0f} s)")
+            say(
+                f"data: wrote {', '.join(p.name for p in written)} from the {origin} ({time.monotonic() - start:.0f} s)"
+            )
     for spec in specs:
         if isinstance(spec, GeneratedSpec):
             start = time.monotonic()

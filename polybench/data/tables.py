@@ -6,6 +6,7 @@ bytes rendered by the same NumPy code.
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -22,19 +23,50 @@ def _dtype(columns: Columns):
     return str if columns.dtype == "str" else np.dtype(columns.dtype)
 
 
-def parse_table(path: Path, schema: dict[str, Columns]) -> dict[str, np.ndarray]:
-    """Parse a CSV with a header into one array per schema group (text as fixed-width str)."""
+FIX = "rewrite it with `polybench data --force`"
+
+
+def first_bad_line(path: Path, schema: dict[str, Columns]) -> str:
+    """Where and how the CSV departs from ``schema``: the first line with the wrong number of
+    values or a value that is not a number where one is due (read row by row: slow, so only
+    used once a fast parse has failed)."""
+    expected = [name for group in schema.values() for name in group.names]
+    numeric = [group.dtype != "str" for group in schema.values() for _ in group.names]
+    with open(path, newline="") as f:
+        for number, row in enumerate(csv.reader(f), start=1):
+            if number == 1:
+                if row != expected:
+                    return "line 1: the header does not match the spec's columns"
+                continue
+            if len(row) != len(expected):
+                return f"line {number}: {len(row)} values, expected {len(expected)}"
+            for name, value, is_number in zip(expected, row, numeric, strict=True):
+                if is_number:
+                    try:
+                        float(value)
+                    except ValueError:
+                        return f"line {number}: {name} is {value[:20]!r}, not a number"
+    return "a value does not fit its column's type"
+
+
+def parse_table(path: Path, schema: dict[str, Columns], rows: int | None = None) -> dict[str, np.ndarray]:
+    """Parse a CSV with a header into one array per schema group (text as fixed-width str).
+    With ``rows``, the file must hold exactly that many data rows. A file that does not fit
+    raises DataError naming the file, the first bad line and the fix."""
     import pandas as pd
 
     expected = [name for group in schema.values() for name in group.names]
     dtypes = {name: _dtype(group) for group in schema.values() for name in group.names}
     try:
         frame = pd.read_csv(path, dtype=dtypes, keep_default_na=False, engine="c")
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{path}: unreadable ({str(exc).splitlines()[0]}); rewrite it with "
-                        f"`polybench data --force`") from None
+    except (ValueError, TypeError, OverflowError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise DataError(f"{path}: {first_bad_line(path, schema)}; {FIX}") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: not a text CSV; {FIX}") from None
     if list(frame.columns) != expected:
-        raise DataError(f"{path}: columns do not match the spec's schema; rewrite it with `polybench data --force`")
+        raise DataError(f"{path}: line 1: the header does not match the spec's columns; {FIX}")
+    if rows is not None and len(frame) != rows:
+        raise DataError(f"{path}: {len(frame)} data rows, expected {rows} (truncated?); {FIX}")
     arrays = {}
     for group_name, group in schema.items():
         block = frame[list(group.names)].to_numpy()
@@ -44,10 +76,10 @@ def parse_table(path: Path, schema: dict[str, Columns]) -> dict[str, np.ndarray]
     return arrays
 
 
-def read_table(path: Path, schema: dict[str, Columns]) -> dict[str, np.ndarray]:
+def read_table(path: Path, schema: dict[str, Columns], rows: int | None = None) -> dict[str, np.ndarray]:
     """The CSV's column groups, from the cache beside it when that is current."""
-    tag = _CACHE_TAG + "|" + "|".join(f"{k}:{v.dtype}:{len(v.names)}" for k, v in schema.items())
-    return load_cached(Path(path), lambda p: parse_table(p, schema), tag)
+    tag = _CACHE_TAG + "|" + "|".join(f"{k}:{v.dtype}:{len(v.names)}" for k, v in schema.items()) + f"|{rows}"
+    return load_cached(Path(path), lambda p: parse_table(p, schema, rows), tag)
 
 
 def write_table(path: Path, schema: dict[str, Columns], columns: dict[str, np.ndarray]) -> None:
@@ -77,7 +109,8 @@ def write_generated(spec: GeneratedSpec, data_dir: Path, force: bool = False) ->
 def load_splits(spec: Spec, data_dir: Path) -> dict[str, Split]:
     """The spec's "train", "val" and "test" splits, rendered from the data folder's CSVs."""
     splits = {}
+    expected = spec.csv_rows()
     for split, (name, rows) in spec.split_sources().items():
-        columns = read_table(Path(data_dir) / name, spec.schema)
+        columns = read_table(Path(data_dir) / name, spec.schema, expected.get(name))
         splits[split] = spec.render({group: array[rows] for group, array in columns.items()})
     return splits

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import abc
 import importlib
+import importlib.util
+from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
 
+from polybench.errors import UnsupportedError
 from polybench.specs.base import Adam, Spec, Split
 
 
@@ -20,8 +23,15 @@ class Implementation(abc.ABC):
     ``take_train_loss`` reads it, so no step forces a host sync.
     """
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         """Build the model from ``params`` (canonical names and layouts) on ``device``.
 
         ``dropout=False`` builds it without dropout (training-parity tests). ``mode`` is
@@ -58,13 +68,50 @@ class Implementation(abc.ABC):
     def sync(self) -> None:
         """Block until all work queued on the device is done."""
 
-    def reset_peak_memory(self) -> None:
+    def details(self) -> dict:
+        """What the implementation resolved at run time that the record should keep (e.g.
+        whether graph mode compiled with XLA); empty when nothing."""
+        return {}
+
+    def reset_peak_memory(self) -> None:  # noqa: B027 (an optional hook: nothing to reset without a counter)
         """Start the framework's own device-memory peak counter afresh (if it has one)."""
 
     def peak_memory_bytes(self) -> int | None:
         """The framework's own device-memory peak since the last reset; None if it has none
         (or runs on the CPU)."""
         return None
+
+
+#: What an idiomatic loop reports after each epoch: (epoch, mean training loss, seconds on the clock).
+AfterEpoch = Callable[[int, float, float], None]
+
+
+class IdiomaticTrainer(abc.ABC):
+    """A framework's own documented training loop (mode "idiomatic"), run on the model of an
+    eager Implementation: same canonical weights, optimizer, loss and loaded data as the
+    shared loop, but batches, shuffling, mode switches and the epoch's clock are the
+    framework's (Keras fit and its callbacks, a plain PyTorch loop, a Gluon Trainer, ...).
+
+    The clock of an epoch starts after a device sync and stops after one; ``after_epoch``
+    is called with the clock stopped, so what it does (validation) is not timed.
+    """
+
+    #: How this loop orders the training samples, for the record (its own shuffling).
+    shuffle: ClassVar[str]
+
+    def __init__(self, impl: Implementation, batch_size: int, seed: int) -> None:
+        """Prepare ``impl``'s model (its data already loaded) for the framework's own loop."""
+        self.impl = impl
+        self.batch_size = batch_size
+        self.seed = seed
+
+    @abc.abstractmethod
+    def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
+        """Train for ``epochs`` epochs, calling ``after_epoch`` once per epoch."""
+
+    def details(self) -> dict:
+        """What this loop resolved at run time that the record should keep (e.g. XLA or not)."""
+        return {}
 
 
 class Runtime(abc.ABC):
@@ -75,8 +122,14 @@ class Runtime(abc.ABC):
 
     @abc.abstractmethod
     def configure(self, threads: int, device: str) -> str:
-        """Set the framework's thread count; resolve "auto"/"cpu"/"gpu" to the device name it
+        """Set the framework's threads (polybench.threads: ``threads`` intra-op, one inter-op, BLAS
+        and OpenMP pools limited to ``threads``); resolve "auto"/"cpu"/"gpu" to the device name it
         will use. Raises PolybenchError when a GPU is asked for and none is visible."""
+
+    @abc.abstractmethod
+    def threads_used(self) -> dict:
+        """The intra-op and inter-op thread counts the framework reports it runs with, and the
+        BLAS/OpenMP pools read back (polybench.threads.used)."""
 
     @abc.abstractmethod
     def seed(self, seed: int) -> None:
@@ -101,6 +154,14 @@ class Runtime(abc.ABC):
         """The Implementation class of ``model`` in this framework."""
         module = importlib.import_module(self.model_module(model))
         return module.Implementation
+
+    def idiomatic_trainer(self) -> type[IdiomaticTrainer]:
+        """This framework's IdiomaticTrainer (its ``idiomatic`` module); UnsupportedError when it
+        has none yet."""
+        name = f"{type(self).__module__.rsplit('.', 1)[0]}.idiomatic"
+        if importlib.util.find_spec(name) is None:
+            raise UnsupportedError(f"polybench has no idiomatic training loop for {self.name} yet")
+        return importlib.import_module(name).Trainer
 
     def step_module(self) -> str:
         """Dotted name of the module holding this framework's shared training step."""

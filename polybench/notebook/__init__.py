@@ -1,3 +1,3 @@
 """The notebook layer: what a run's notebook drives inside its framework's kernel
-(the Experiment, its measurements and record, the task pictures) and the templates
-the notebooks are generated from."""
+(the Experiment, its measurements, progress log and record, the task pictures) and the
+generator that writes the notebooks from notebooks/template.py."""

@@ -12,20 +12,21 @@ import dataclasses
 import datetime
 import importlib
 import inspect
-import json
 import sys
 from pathlib import Path
 
 from polybench import PROJECT_ROOT, frameworks, loop, records, threads
-from polybench.notebook import loc, machine, memory
-from polybench.notebook.settings import RunSettings
 from polybench.data import tables
+from polybench.frameworks import parity
+from polybench.notebook import loc, machine, memory, progress
+from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
 from polybench.specs.base import Split
 
+
 def now() -> str:
     """The current UTC time in ISO 8601."""
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 class Experiment:
@@ -37,8 +38,9 @@ class Experiment:
         self.spec = get_spec(settings.model)
         self.key = records.RunKey(settings.model, settings.framework, settings.mode, int(settings.seed))
         base = self.spec.profile(settings.profile)
-        self.profile = dataclasses.replace(base, epochs=settings.epochs or base.epochs,
-                                           batch_size=settings.batch_size or base.batch_size)
+        self.profile = dataclasses.replace(
+            base, epochs=settings.epochs or base.epochs, batch_size=settings.batch_size or base.batch_size
+        )
         self.threads = int(settings.threads or threads.default_threads())
         self.runtime = frameworks.runtime(settings.framework)
         self.device = self.runtime.configure(self.threads, settings.device)
@@ -49,15 +51,17 @@ class Experiment:
         self.progress_path = Path(settings.progress_path) if settings.progress_path else None
         self.implementation_class = self.runtime.implementation(settings.model)
         sizes = {"train": self.profile.train_size, "val": self.profile.val_size, "test": self.profile.test_size}
-        self.splits: dict[str, Split] = {name: split.head(sizes[name])
-                                         for name, split in tables.load_splits(self.spec, self.data_dir).items()}
+        self.splits: dict[str, Split] = {
+            name: split.head(sizes[name]) for name, split in tables.load_splits(self.spec, self.data_dir).items()
+        }
         self.params = self.spec.init_parameters(self.key.seed)
         self.result: loop.TrainingResult | None = None
         self.sampler: memory.PeakSampler | None = None
         self.nvml: memory.NvmlReader | None = None
         self.implementation = None
-        self.harness_seconds_per_batch: float | None = None
+        self.trainer = None  # the framework's own loop, in mode "idiomatic"
         self.peak_flops: float | None = None
+        self.parity: dict | None = None
 
     def implementation_source(self) -> str:
         """Source code of this framework's module for the model."""
@@ -67,47 +71,89 @@ class Experiment:
         """Source code of this framework's shared training step (its common module)."""
         return inspect.getsource(importlib.import_module(self.runtime.step_module()))
 
+    def sources(self) -> dict[str, str]:
+        """The implementation's source as it ran, by path in the project: the model's module and
+        the shared step. The HTML report shows these, so it does not depend on the checkout
+        it is built in."""
+        modules = (self.implementation_class.__module__, self.runtime.step_module())
+        texts = (self.implementation_source(), self.step_source())
+        return {module.replace(".", "/") + ".py": text for module, text in zip(modules, texts, strict=True)}
+
     def _report_epoch(self, row: loop.EpochRow) -> None:
-        line = (f"epoch {row.epoch}/{self.profile.epochs}  train_loss {row.train_loss:.4f}  "
-                f"val_loss {row.val_loss:.4f}  val_{self.spec.metric.name} {row.val_metric:.4f}  "
-                f"{row.seconds:.2f} s")
-        print(line, flush=True)
+        progress_row = {**dataclasses.asdict(row), "epochs": self.profile.epochs}
+        print(progress.epoch_line(progress_row, self.spec.metric.name), flush=True)
         if self.progress_path is not None:
-            self.progress_path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.progress_path, "a") as f:
-                f.write(json.dumps({**dataclasses.asdict(row), "epochs": self.profile.epochs}) + "\n")
+            progress.append(self.progress_path, progress_row)
+
+    @property
+    def idiomatic(self) -> bool:
+        """Whether this run trains through the framework's own loop instead of the shared one."""
+        return self.key.mode == "idiomatic"
 
     def train(self) -> loop.TrainingResult:
         """Build the implementation from the canonical weights, load the data onto the
-        device and train through the shared loop, sampling peak memory meanwhile."""
-        self.implementation = self.implementation_class(self.spec, self.params, self.profile.optimizer,
-                                                        self.device, mode=self.key.mode)
+        device and train through the shared loop (or, in mode "idiomatic", the framework's
+        own loop on the eager model), sampling peak memory meanwhile."""
+        self.implementation = self.implementation_class(
+            self.spec,
+            self.params,
+            self.profile.optimizer,
+            self.device,
+            mode="eager" if self.idiomatic else self.key.mode,
+        )
         self.implementation.load_data(self.splits)
-        self.harness_seconds_per_batch = loop.harness_seconds_per_batch(len(self.splits["train"]),
-                                                                        self.profile.batch_size, self.key.seed)
+        if self.idiomatic:
+            self.trainer = self.runtime.idiomatic_trainer()(self.implementation, self.profile.batch_size, self.key.seed)
         self.implementation.reset_peak_memory()
         self.nvml = memory.NvmlReader() if self.runtime.gpu_name(self.device) else None
         with memory.PeakSampler(nvml=self.nvml) as self.sampler:
-            self.result = loop.train(self.implementation, self.spec, self.splits, epochs=self.profile.epochs,
-                                     batch_size=self.profile.batch_size, seed=self.key.seed,
-                                     on_epoch=self._report_epoch)
+            if self.trainer is not None:
+                self.result = loop.train_idiomatic(
+                    self.trainer, self.spec, self.splits, epochs=self.profile.epochs, on_epoch=self._report_epoch
+                )
+            else:
+                self.result = loop.train(
+                    self.implementation,
+                    self.spec,
+                    self.splits,
+                    epochs=self.profile.epochs,
+                    batch_size=self.profile.batch_size,
+                    seed=self.key.seed,
+                    on_epoch=self._report_epoch,
+                )
         self.peak_flops = self.runtime.matmul_flops_per_second(self.device)  # after training: not on its clock
+        # Parity after training too: a graph mode compiled here first would shorten the timed
+        # first epoch, and its allocations would count in the peak RSS.
+        self.parity = parity.run_record_figures(
+            self.implementation_class,
+            self.spec,
+            self.splits,
+            self.device,
+            self.key.mode,
+            type(self.trainer) if self.trainer else None,
+        )
         return self.result
 
-    def record(self) -> dict:
+    def record(self) -> records.Record:
         """The run's record (status ok) from the finished training."""
         if self.result is None:
             raise RuntimeError("train() has not finished")
         result, spec = self.result, self.spec
-        record = records.empty_record(self.key, self.profile.name)
         env = machine.capture(self.threads, self.command)
         env["versions"].update(self.runtime.versions())
+        env["threads_used"] = self.runtime.threads_used()
+        env["implementation"] = self.implementation.details()
+        if self.trainer is not None:
+            env["idiomatic"] = {"loop": type(self.trainer).__doc__.strip().splitlines()[0], **self.trainer.details()}
+        env["sources"] = self.sources()
         model_loc = loc.count_code_lines(self.implementation_source())
         step_loc = loc.count_code_lines(self.step_source())
         flops = spec.train_flops_per_sample()
-        record.update(
+        return records.Record.new(
+            self.key,
+            self.profile.name,
+            "ok",
             device=self.device,
-            status="ok",
             metric=spec.metric.name,
             metric_higher_is_better=spec.metric.higher_is_better,
             test_metric=result.test_metric,
@@ -125,7 +171,7 @@ class Experiment:
             samples_per_second=result.samples_per_second,
             train_seconds=result.train_seconds,
             time_to_target_seconds=result.time_to_target(spec.metric),
-            harness_seconds_per_batch=self.harness_seconds_per_batch,
+            shuffle=self.trainer.shuffle if self.trainer is not None else loop.SHUFFLE,
             flops_per_sample=flops,
             achieved_flops_per_second=flops * result.samples_per_second,
             peak_flops_per_second=self.peak_flops,
@@ -137,15 +183,15 @@ class Experiment:
             implementation_loc=model_loc + step_loc,
             model_loc=model_loc,
             step_loc=step_loc,
+            parity=self.parity,
             environment=env,
             started_at=self.started_at,
             finished_at=now(),
         )
-        return record
 
     def save_record(self) -> dict:
-        """Write the record to ``record_path`` (atomically) and return it."""
+        """Write the record to ``record_path`` (atomically) and return it as written."""
         record = self.record()
         if self.record_path is not None:
             records.write_record(self.record_path, record)
-        return record
+        return record.to_dict()

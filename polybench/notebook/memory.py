@@ -61,7 +61,7 @@ class PeakSampler:
         while not self._stop.wait(self.interval):
             self.sample()
 
-    def __enter__(self) -> "PeakSampler":
+    def __enter__(self) -> PeakSampler:
         self.sample()
         self._thread.start()
         return self

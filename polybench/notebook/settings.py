@@ -39,8 +39,11 @@ class RunSettings:
 
     def __post_init__(self) -> None:
         frameworks.check_framework(self.framework)
-        for value, valid, what in ((self.mode, frameworks.MODES, "mode"), (self.device, DEVICES, "device"),
-                                   (self.profile, PROFILES, "profile")):
+        for value, valid, what in (
+            (self.mode, frameworks.MODES, "mode"),
+            (self.device, DEVICES, "device"),
+            (self.profile, PROFILES, "profile"),
+        ):
             if value not in valid:
                 raise UsageError(f"unknown {what} {value!r} (choose from: {', '.join(valid)})")
 
@@ -48,5 +51,7 @@ class RunSettings:
         """The notebook's papermill parameters (the model is the notebook itself)."""
         values = dataclasses.asdict(self)
         del values["model"]
-        return {name: str(Path(v).resolve()) if name.endswith(("_dir", "_path")) and v is not None else v
-                for name, v in values.items()}
+        return {
+            name: str(Path(v).resolve()) if name.endswith(("_dir", "_path")) and v is not None else v
+            for name, v in values.items()
+        }

@@ -1,4 +1,5 @@
-"""Records -> summary.csv, report.md and charts/*.png. Reads records only; reruns nothing."""
+"""Records -> summary.csv, report.md, report.html and charts/*.png. Reads records (and, for
+report.html, the executed notebooks beside them); reruns nothing."""
 
 from __future__ import annotations
 
@@ -7,27 +8,43 @@ from pathlib import Path
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
-from polybench.report import charts, markdown, modes
+from polybench.report import charts, html, markdown, modes, notebooks, overhead
 from polybench.report.frame import aggregate, summary_frame
 from polybench.report.markdown import results_rows
 
 __all__ = ["aggregate", "build", "results_rows", "summary_frame", "terminal_table"]
 
 
-def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict]]:
-    """The run folders' records, the latest per cell, and the older ones they supersede."""
-    return records.latest(records.read_records([Path(d) for d in run_dirs]))
+def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict], list[records.LeftOut]]:
+    """The run folders' valid records, the latest per cell; the older ones they supersede;
+    the record files left out as invalid (each with its reason)."""
+    valid, left_out = records.load_records([Path(d) for d in run_dirs])
+    return *records.latest(valid), left_out
+
+
+def left_out_lines(left_out: list[records.LeftOut]) -> list[str]:
+    """A count of the invalid record files left out of the report, then one line per file."""
+    if not left_out:
+        return []
+    return [f"{len(left_out)} invalid record file(s) left out of the report:", *(f"  {item}" for item in left_out)]
 
 
 def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
-    """Write summary.csv, report.md and charts/*.png into ``out_dir``; return their paths."""
+    """Write summary.csv, report.md, report.html (with notebooks_html/) and charts/*.png into
+    ``out_dir``; return their paths."""
     run_dirs = [Path(d) for d in run_dirs]
     for run_dir in run_dirs:
         if not (run_dir / "records").is_dir():
             raise PolybenchError(f"{run_dir}: no records/ folder; pass a run folder made by `polybench run`")
-    recs, superseded = _latest_records(run_dirs)
+    recs, superseded, left_out = _latest_records(run_dirs)
     if not recs:
-        raise PolybenchError(f"no records in {', '.join(str(d) for d in run_dirs)}; nothing to report")
+        folders = ", ".join(str(d) for d in run_dirs)
+        if left_out:
+            raise PolybenchError(
+                f"no valid records in {folders}, {len(left_out)} invalid "
+                f"({'; '.join(map(str, left_out))}); nothing to report"
+            )
+        raise PolybenchError(f"no records in {folders}; nothing to report")
     out_dir = Path(out_dir)
     charts_dir = out_dir / "charts"
     charts_dir.mkdir(parents=True, exist_ok=True)
@@ -46,14 +63,26 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     if len(ratios):
         written.append(charts_dir / "graph_vs_eager.png")
         modes.chart(ratios, written[-1])
-    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded)
-    return [out_dir / "summary.csv", out_dir / "report.md", *written]
+    overheads = overhead.overhead_table(table)
+    if len(overheads):
+        written.append(charts_dir / "shared_vs_idiomatic.png")
+        overhead.chart(overheads, written[-1])
+    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded, left_out)
+    pages, problems = notebooks.convert_all(recs, run_dirs, out_dir)
+    html.write(
+        out_dir / "report.html",
+        html.Inputs((out_dir / "report.md").read_text(), recs, frame, table, written, pages, problems),
+    )
+    return [out_dir / "summary.csv", out_dir / "report.md", out_dir / "report.html", *written]
 
 
 def terminal_table(run_dirs: list[Path]) -> str:
-    """The results table as fixed-width text for the end of `polybench run`."""
-    table = aggregate(summary_frame(_latest_records(run_dirs)[0]))
+    """The results table as fixed-width text for the end of `polybench run`, followed by the
+    invalid record files it left out."""
+    recs, _, left_out = _latest_records(run_dirs)
+    table = aggregate(summary_frame(recs))
     header, rows = results_rows(table)
     cells = [header] + rows
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    return "\n".join("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells)
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines + ([""] + left_out_lines(left_out) if left_out else []))

@@ -12,8 +12,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from polybench.frameworks import FRAMEWORKS  # noqa: E402
+from polybench.report.frame import MIB  # noqa: E402
 
-MIB = 2 ** 20
 COLORS = {fw: f"C{i}" for i, fw in enumerate(FRAMEWORKS)}
 
 
@@ -29,32 +29,38 @@ def _model_axes(table: pd.DataFrame, title: str):
     cols = min(len(models), 4 if bars <= 5 else 2)
     rows = -(-len(models) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(max(4.2, 0.85 * bars) * cols, 3.6 * rows), squeeze=False)
-    for ax in axes.flat[len(models):]:
+    for ax in axes.flat[len(models) :]:
         ax.set_visible(False)
     fig.suptitle(title)
-    return fig, dict(zip(models, axes.flat))
+    return fig, dict(zip(models, axes.flat, strict=False))  # more axes than models: the rest are hidden
 
 
 def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int = 1, **style) -> None:
     labels = [_label(r, modes) for r in table.itertuples()]
     values = table[column].astype(float) / scale
     bars = ax.bar(labels, values.fillna(0), color=[COLORS.get(f, "grey") for f in table.framework], **style)
-    for bar, value in zip(bars, values):
-        ax.annotate("n/a" if np.isnan(value) else f"{value:.3g}", (bar.get_x() + bar.get_width() / 2,
-                    bar.get_height()), ha="center", va="bottom", fontsize=8)
+    for bar, value in zip(bars, values, strict=True):
+        ax.annotate(
+            "n/a" if np.isnan(value) else f"{value:.3g}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
 
 
 def chart_metric(table: pd.DataFrame, path: Path) -> None:
     """Test metric per model, one bar per framework, with the target."""
     modes = table["mode"].nunique()
-    fig, axes = _model_axes(table, "Test metric (median over seeds; dashed: full-profile target)")
+    fig, axes = _model_axes(table, "Test metric (mean over seeds; dashed: full-profile target)")
     for model, ax in axes.items():
         sub = table[table.model == model]
         first = sub.iloc[0]
         _bars(ax, sub, "test_metric", modes=modes)
         ax.axhline(first.target, color="grey", linestyle="--")
-        ax.set_title(f"{model}: {first.metric} ({'higher' if first.higher_is_better else 'lower'} is better)",
-                     fontsize=10)
+        ax.set_title(
+            f"{model}: {first.metric} ({'higher' if first.higher_is_better else 'lower'} is better)", fontsize=10
+        )
         if first.higher_is_better and sub.test_metric.notna().any():
             low = min(sub.test_metric.min(), first.target)
             ax.set_ylim(max(0.0, low - (1 - low) * 0.5), 1.0 if low <= 1 else None)
@@ -73,10 +79,15 @@ def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
         colors = [COLORS.get(f, "grey") for f in sub.framework]
         ax.bar(x - 0.2, sub.first_epoch_seconds.fillna(0), width=0.4, color=colors, alpha=0.4)
         ax.bar(x + 0.2, sub.steady_epoch_seconds.fillna(0), width=0.4, color=colors)
-        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds)):
+        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds, strict=True)):
             for offset, value in ((-0.2, first), (0.2, steady)):
-                ax.annotate("n/a" if pd.isna(value) else f"{value:.3g}", (i + offset, 0 if pd.isna(value) else value),
-                            ha="center", va="bottom", fontsize=7)
+                ax.annotate(
+                    "n/a" if pd.isna(value) else f"{value:.3g}",
+                    (i + offset, 0 if pd.isna(value) else value),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                )
         ax.set_xticks(x, [_label(r, modes) for r in sub.itertuples()])
         ax.set_title(model, fontsize=10)
         ax.set_ylabel("seconds")
@@ -110,8 +121,13 @@ def chart_curves(recs: list[dict], model: str, path: Path) -> None:
     for r in runs:
         epochs = [row["epoch"] for row in r["epochs"]]
         label = f"{r['framework']} {r['mode']} s{r['seed']}"
-        style = dict(color=COLORS.get(r["framework"], "grey"), marker="o", markersize=3, label=label,
-                     linestyle="-" if r["status"] == "ok" else ":")
+        style = dict(
+            color=COLORS.get(r["framework"], "grey"),
+            marker="o",
+            markersize=3,
+            label=label,
+            linestyle="-" if r["status"] == "ok" else ":",
+        )
         left.plot(epochs, [row["val_metric"] for row in r["epochs"]], **style)
         right.plot(epochs, [row["train_loss"] for row in r["epochs"]], **style)
     if runs:

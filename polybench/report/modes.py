@@ -16,8 +16,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from polybench.report.charts import COLORS  # noqa: E402
+from polybench.specs import lstm_models  # noqa: E402
 
-LSTM_TASKS = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
 RATIOS = {"steady": "steady_epoch_seconds", "first": "first_epoch_seconds", "memory": "peak_rss_bytes"}
 
 
@@ -49,8 +49,9 @@ def missing_lines(frame: pd.DataFrame) -> list[str]:
             continue
         for r in cell[~cell["mode"].isin(ok_modes)].drop_duplicates("mode").itertuples():
             reason = f": {r.error}" if isinstance(r.error, str) and r.error else ""
-            lines.append(f"- {framework}/{model} ran in {next(iter(ok_modes))} mode only; {r.mode} mode was "
-                         f"{r.status}{reason}")
+            lines.append(
+                f"- {framework}/{model} ran in {next(iter(ok_modes))} mode only; {r.mode} mode was {r.status}{reason}"
+            )
     return lines
 
 
@@ -93,28 +94,43 @@ def paragraph(ratios: pd.DataFrame) -> str:
     if column == "first":
         parts.append("The runs had one epoch each, so the times compared include compilation and warm-up.")
     faster = ratios[ratios[column] < 1]
-    parts.append(f"Graph mode was faster in the {label} in {len(faster)} of {len(ratios)} cells"
-                 f" (median ratio {ratios[column].median():.2f}).")
+    parts.append(
+        f"Graph mode was faster in the {label} in {len(faster)} of {len(ratios)} cells"
+        f" (median ratio {ratios[column].median():.2f})."
+    )
     per_framework = ratios.groupby("framework", sort=False)[column].median().dropna().sort_values()
-    parts.append(f"Median ratio by framework ({label}): "
-                 + ", ".join(f"{fw} {r:.2f}" for fw, r in per_framework.items()) + ".")
-    lstm = ratios[ratios.model.isin(LSTM_TASKS)]
+    parts.append(
+        f"Median ratio by framework ({label}): " + ", ".join(f"{fw} {r:.2f}" for fw, r in per_framework.items()) + "."
+    )
+    lstm = ratios[ratios.model.isin(lstm_models())]
     if len(lstm) and lstm[column].notna().any():
         best = lstm.groupby("framework")[column].median().dropna().sort_values()
         parts.append(f"On the LSTM tasks {best.index[0]} gains most (median ratio {best.iloc[0]:.2f}).")
     compile_cost = ratios.dropna(subset=["compile_share"]).sort_values("compile_share", ascending=False)
     if len(compile_cost) and compile_cost.iloc[0].compile_share > 0:
         top = compile_cost.iloc[0]
-        parts.append(f"The largest compile cost, relative to the epoch, is {top.framework} on {top.model}: its "
-                     f"first graph epoch takes {top.compile_seconds:.1f} s longer than its steady epochs "
-                     f"(+{top.compile_share:.0%}; {top['first']:.2f}× the eager first epoch).")
+        parts.append(
+            f"The largest compile cost, relative to the epoch, is {top.framework} on {top.model}: its "
+            f"first graph epoch takes {top.compile_seconds:.1f} s longer than its steady epochs "
+            f"(+{top.compile_share:.0%}; {top['first']:.2f}× the eager first epoch)."
+        )
     noise = ratios[ratios.compile_seconds <= 0]
     if len(noise):
-        parts.append(f"In {len(noise)} cell(s) the first graph epoch was no slower than the steady ones: there "
-                     "the compile cost is below the epoch-to-epoch noise.")
+        parts.append(
+            f"In {len(noise)} cell(s) the first graph epoch was no slower than the steady ones: there "
+            "the compile cost is below the epoch-to-epoch noise."
+        )
     leaner = ratios[ratios.memory < 1]
-    parts.append(f"Graph mode used less peak host memory in {len(leaner)} of {len(ratios)} cells "
-                 f"(median ratio {ratios.memory.median():.2f}); the claim of faster and leaner holds where both "
-                 "ratios are below 1: " + (", ".join(f"{r.framework}/{r.model}" for r in ratios.itertuples()
-                                                   if getattr(r, column) < 1 and r.memory < 1) or "nowhere") + ".")
+    parts.append(
+        f"Graph mode used less peak host memory in {len(leaner)} of {len(ratios)} cells "
+        f"(median ratio {ratios.memory.median():.2f}); the claim of faster and leaner holds where both "
+        "ratios are below 1: "
+        + (
+            ", ".join(
+                f"{r.framework}/{r.model}" for r in ratios.itertuples() if getattr(r, column) < 1 and r.memory < 1
+            )
+            or "nowhere"
+        )
+        + "."
+    )
     return " ".join(parts)

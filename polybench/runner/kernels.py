@@ -3,31 +3,27 @@
 The frameworks' NumPy needs clash (MXNet 1.9.1 wants numpy 1.23.5, Chainer numpy<2,
 TensorFlow and PyTorch newer ones), so each lives in its own environment under
 ``.venvs/<framework>`` (git-ignored; POLYBENCH_ENV_DIR moves it), with polybench
-installed into it (editable) and a kernel ``polybench-<framework>`` registered where the
-orchestrator's Jupyter finds it. A marker file, written last, records the requirement
-files' hash: an interrupted or outdated setup is redone on the next use.
+made importable in it (a .pth file naming the checkout) and a kernel ``polybench-<framework>``
+registered where the orchestrator's Jupyter finds it. The environment is synced by uv from the
+framework's lock (requirements/locks/, see polybench.locks) with every hash required, so it
+holds exactly the locked packages and a tampered or different file is refused. A marker file,
+written last, records the lock's hash: an interrupted or outdated setup is redone on the next use.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from polybench import PROJECT_ROOT
+from polybench import PROJECT_ROOT, locks
 from polybench.errors import PolybenchError
 from polybench.frameworks import check_framework
-
-REQUIREMENTS = PROJECT_ROOT / "requirements"
-_MARKER = "polybench-ready.json"
-#: Requirement files installed first, each in its own pip call, and whether the
-#: framework's own file then needs --no-build-isolation (chainer's sdist does).
-BUILD_FIRST = {"chainer": ("chainer-build.txt", True)}
+from polybench.notebook.machine import READY_MARKER as MARKER
 
 
 def env_root() -> Path:
@@ -52,20 +48,27 @@ def kernel_dir(framework: str) -> Path:
     return Path(sys.prefix) / "share" / "jupyter" / "kernels" / kernel_name(framework)
 
 
-def requirements_hash(framework: str) -> str:
-    """Hash of every requirement file the environment is built from."""
-    digest = hashlib.sha256()
-    files = [REQUIREMENTS / "kernel.txt", REQUIREMENTS / f"{framework}.txt"]
-    if framework in BUILD_FIRST:
-        files.insert(0, REQUIREMENTS / BUILD_FIRST[framework][0])
-    for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
+def env_locks(framework: str) -> list[Path]:
+    """The lock files the environment is installed from, in order (build requirements first)."""
+    framework = check_framework(framework)
+    first = [locks.BUILD_FIRST[framework]] if framework in locks.BUILD_FIRST else []
+    return [locks.lock_path(name) for name in [*first, framework]]
+
+
+def lock_hash(framework: str) -> str:
+    """Hash of the lock files the environment is installed from (its ready marker holds it)."""
+    paths = env_locks(framework)
+    for path in paths:
+        if not path.is_file():
+            raise PolybenchError(
+                f"{framework}: lock file {path} is missing; generate it with `python -m polybench.locks`"
+            )
+    return locks.file_hash(paths)
 
 
 def is_ready(framework: str) -> bool:
-    """Whether the environment and its kernel exist and match the requirement files."""
-    marker = env_dir(framework) / _MARKER
+    """Whether the environment and its kernel exist and were installed from today's lock files."""
+    marker = env_dir(framework) / MARKER
     spec = kernel_dir(framework) / "kernel.json"
     if not (marker.is_file() and spec.is_file() and env_python(framework).exists()):
         return False
@@ -74,49 +77,96 @@ def is_ready(framework: str) -> bool:
         argv0 = json.loads(spec.read_text())["argv"][0]
     except (ValueError, KeyError, IndexError):
         return False
-    return built.get("requirements") == requirements_hash(framework) and Path(argv0) == env_python(framework)
+    return built.get("lock_hash") == lock_hash(framework) and Path(argv0) == env_python(framework)
 
 
-def _step(command: list[str], log: Path, what: str) -> None:
+#: How uv and pip begin the lines that say why they failed (the last one is the most specific).
+_REASONS = ("error:", "cause:", "Caused by:", "ERROR:")
+
+
+def _step(command: list, log: Path, what: str) -> None:
+    """Run one set-up command with its output appended to ``log``; a failure is one line naming
+    the log and the command's own reason (e.g. uv's hash mismatch)."""
     with open(log, "a") as f:
         f.write(f"\n$ {' '.join(map(str, command))}\n")
         f.flush()
-        code = subprocess.call([str(c) for c in command], stdout=f, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL)
+        start = f.tell()
+        code = subprocess.call([str(c) for c in command], stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     if code != 0:
-        raise PolybenchError(f"setting up the environment failed while {what} (exit {code}); see {log}")
+        with open(log, errors="replace") as f:
+            f.seek(start)
+            reasons = [ln.strip() for ln in f if ln.strip().startswith(_REASONS)]
+        why = f": {reasons[-1].split(':', 1)[1].strip()}" if reasons else ""
+        raise PolybenchError(f"setting up the environment failed while {what} (exit {code}){why}; see {log}")
 
 
 def setup(framework: str, say: Callable[[str], None] = print) -> Path:
-    """Create or update the framework's environment and kernel; return its Python."""
+    """Create or update the framework's environment from its lock, and its kernel; return its Python."""
     framework = check_framework(framework)
     target = env_dir(framework)
     target.mkdir(parents=True, exist_ok=True)
     log = target / "setup.log"
-    (target / _MARKER).unlink(missing_ok=True)
+    (target / MARKER).unlink(missing_ok=True)
+    expected = lock_hash(framework)
     python = env_python(framework)
     start = time.monotonic()
     say(f"{framework}: building environment in {target} (log: {log})")
+    uv = [locks.uv()]
     if not python.exists():
-        _step([sys.executable, "-m", "venv", target], log, "creating the virtual environment")
-    pip = [python, "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+        _step(
+            uv + ["venv", "--no-config", "--allow-existing", "--python", sys.executable, target],
+            log,
+            "creating the virtual environment",
+        )
+    *build_first, own = env_locks(framework)
+    hashed = [*locks.uv_options(), "--require-hashes", "--python", python]
     no_isolation = []
-    if framework in BUILD_FIRST:
-        build_file, needs_no_isolation = BUILD_FIRST[framework]
-        _step(pip + ["-r", REQUIREMENTS / build_file], log, f"installing requirements/{build_file}")
-        no_isolation = ["--no-build-isolation"] if needs_no_isolation else []
-    say(f"{framework}: installing requirements/{framework}.txt")
-    _step(pip + no_isolation + ["-r", REQUIREMENTS / f"{framework}.txt"], log,
-          f"installing requirements/{framework}.txt")
-    _step(pip + ["--no-deps", "-e", PROJECT_ROOT], log, "installing polybench")
-    _step([python, "-m", "ipykernel", "install", "--prefix", sys.prefix, "--name", kernel_name(framework),
-           "--display-name", f"polybench ({framework})"], log, "registering the Jupyter kernel")
+    for build_lock in build_first:
+        _step(
+            uv + ["pip", "install", *hashed, "--no-deps", "-r", build_lock],
+            log,
+            f"installing {locks.shown(build_lock)}",
+        )
+        no_isolation = ["--no-build-isolation"]  # the sdist builds with the locked build requirements
+    say(f"{framework}: installing {locks.shown(own)}")
+    # sync: exactly the locked packages, anything else in the environment is removed
+    _step(uv + ["pip", "sync", *hashed, *no_isolation, own], log, f"installing {locks.shown(own)}")
+    _link_project(python)
+    _step(
+        [
+            python,
+            "-m",
+            "ipykernel",
+            "install",
+            "--prefix",
+            sys.prefix,
+            "--name",
+            kernel_name(framework),
+            "--display-name",
+            f"polybench ({framework})",
+        ],
+        log,
+        "registering the Jupyter kernel",
+    )
     version = import_check(framework)
-    (target / _MARKER).write_text(json.dumps({"requirements": requirements_hash(framework),
-                                              "version": version}) + "\n")
-    say(f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, "
-        f"{time.monotonic() - start:.0f} s)")
+    (target / MARKER).write_text(json.dumps({"lock": own.stem, "lock_hash": expected, "version": version}) + "\n")
+    say(
+        f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, {time.monotonic() - start:.0f} s)"
+    )
     return python
+
+
+def _link_project(python: Path) -> None:
+    """Make this checkout importable in the environment: a .pth file in its site-packages (what an
+    editable install amounts to, without building anything or adding a package the lock lacks)."""
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    ).stdout.strip()
+    (Path(site) / "polybench.pth").write_text(f"{PROJECT_ROOT}\n")
 
 
 def ensure(framework: str, say: Callable[[str], None] = print) -> Path:
@@ -127,10 +177,16 @@ def ensure(framework: str, say: Callable[[str], None] = print) -> Path:
 def import_check(framework: str) -> str:
     """Import the framework inside its environment (its module bears its name); return its version."""
     name = check_framework(framework)
-    done = subprocess.run([str(env_python(framework)), "-c", f"import {name}; print({name}.__version__)"],
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [str(env_python(framework)), "-c", f"import {name}; print({name}.__version__)"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise PolybenchError(f"{framework}: `import {name}` fails in {env_dir(framework)}: {last}; "
-                             f"rebuild it with `polybench setup --framework {framework}`")
+        raise PolybenchError(
+            f"{framework}: `import {name}` fails in {env_dir(framework)}: {last}; "
+            f"rebuild it with `polybench setup --framework {framework}`"
+        )
     return done.stdout.strip().splitlines()[-1]

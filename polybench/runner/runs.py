@@ -15,18 +15,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 import psutil
 import yaml
 
 from polybench import PROJECT_ROOT, frameworks, records, threads
+from polybench.atomic import atomic_write
 from polybench.notebook import machine, templates
 from polybench.notebook.experiment import now
+from polybench.notebook.progress import epoch_line
 from polybench.notebook.settings import RunSettings
-from polybench.runner import kernels
+from polybench.runner import execute, kernels
 from polybench.specs import get_spec
 
 POLL_SECONDS = 0.5
@@ -54,8 +56,13 @@ class Plan:
     def keys(self) -> list[records.RunKey]:
         """Every (model, framework, mode, seed) run, framework-major so each kernel's
         environment is set up once."""
-        return [records.RunKey(model, fw, mode, seed) for fw in self.frameworks for model in self.models
-                for mode in self.modes for seed in self.seeds]
+        return [
+            records.RunKey(model, fw, mode, seed)
+            for fw in self.frameworks
+            for model in self.models
+            for mode in self.modes
+            for seed in self.seeds
+        ]
 
 
 def default_run_dir() -> Path:
@@ -93,8 +100,7 @@ def notebook_error(path: Path) -> tuple[str, str] | None:
 
 
 def _last_line(path: Path) -> str:
-    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()] \
-        if path.is_file() else []
+    lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines() if ln.strip()] if path.is_file() else []
     return lines[-1] if lines else "no output"
 
 
@@ -108,30 +114,48 @@ class Runner:
 
     def settings(self, key: records.RunKey) -> RunSettings:
         """The settings of one run, as its notebook will receive them."""
-        return RunSettings(key.model, key.framework, key.mode, self.plan.profile, key.seed, self.plan.device,
-                           self.plan.threads, self.plan.epochs, self.plan.batch_size, str(self.plan.data_dir),
-                           str(key.record_path(self.run_dir)), str(key.progress_path(self.run_dir)),
-                           self.plan.command)
+        return RunSettings(
+            key.model,
+            key.framework,
+            key.mode,
+            self.plan.profile,
+            key.seed,
+            self.plan.device,
+            self.plan.threads,
+            self.plan.epochs,
+            self.plan.batch_size,
+            str(self.plan.data_dir),
+            str(key.record_path(self.run_dir)),
+            str(key.progress_path(self.run_dir)),
+            self.plan.command,
+        )
 
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
 
-    def run_all(self) -> list[dict]:
-        """Run every key of the plan; return the records (one per run)."""
-        keys = self.plan.keys()
+    def run_all(self, keys: list[records.RunKey] | None = None) -> list[dict]:
+        """Run ``keys`` (default: every key of the plan) here, one at a time; return the records."""
+        keys = self.plan.keys() if keys is None else keys
         results = []
         for number, key in enumerate(keys, start=1):
-            label = f"[{number}/{len(keys)}] {key.framework} {key.model} {key.mode} seed {key.seed}"
-            if not frameworks.has_implementation(key.framework, key.model):
-                record = self.save(key, self.failure(key, "unsupported", f"polybench has no {key.framework} "
-                                                               f"implementation of {key.model} yet", [], now()))
-            else:
+            label = run_label(key, number, len(keys))
+            record = self.unsupported(key)
+            if record is None:
                 kernels.ensure(key.framework, say=self.say)
                 self.say(f"{label}: started")
                 record = self.run_one(key)
+            record = self.save(key, placed(record, LOCAL_PLACE))
             self.say(f"{label}: {summarize(record)}")
             results.append(record)
         return results
+
+    def unsupported(self, key: records.RunKey) -> records.Record | None:
+        """The unsupported record of a cell polybench has no implementation for (None if it has one)."""
+        if frameworks.has_implementation(key.framework, key.model):
+            return None
+        return self.failure(
+            key, "unsupported", f"polybench has no {key.framework} implementation of {key.model} yet", [], now()
+        )
 
     def run_one(self, key: records.RunKey) -> dict:
         """Execute one notebook in its own papermill process; return its record."""
@@ -142,25 +166,47 @@ class Runner:
         key.notebook_path(self.run_dir).parent.mkdir(parents=True, exist_ok=True)
         params_file = self.run_dir / "params" / f"{key.stem}.yaml"
         params_file.parent.mkdir(parents=True, exist_ok=True)
-        params_file.write_text(yaml.safe_dump(self.settings(key).parameters()))
+        with atomic_write(params_file, "w") as f:
+            f.write(yaml.safe_dump(self.settings(key).parameters()))
         log = self.run_dir / "logs" / f"{key.stem}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "papermill", str(templates.notebook_path(key.model)),
-                   str(key.notebook_path(self.run_dir)), "-k", kernels.kernel_name(key.framework),
-                   "-f", str(params_file), "--cwd", str(PROJECT_ROOT), "--no-progress-bar"]
+        kernel_exit = self.run_dir / "logs" / f"{key.stem}.kernel-exit.json"
+        kernel_exit.unlink(missing_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "polybench.runner.execute",
+            str(templates.notebook_path(key.model)),
+            str(key.notebook_path(self.run_dir)),
+            "--kernel",
+            kernels.kernel_name(key.framework),
+            "--parameters",
+            str(params_file),
+            "--cwd",
+            str(PROJECT_ROOT),
+            "--kernel-exit",
+            str(kernel_exit),
+        ]
         env = {**os.environ, **threads.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
         # Our kernel specs first, before any same-named kernel in the user's Jupyter folders.
-        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(kernels.kernel_dir(key.framework).parent.parent),
-                                                            env.get("JUPYTER_PATH")]))
+        env["JUPYTER_PATH"] = os.pathsep.join(
+            filter(None, [str(kernels.kernel_dir(key.framework).parent.parent), env.get("JUPYTER_PATH")])
+        )
         limit = self.time_limit(key)
         # Compilers that keep a cache across processes (torch.compile's Inductor) get an empty
         # one per run: the first graph epoch then shows the cold compile a new user pays, not
         # whatever an earlier run left behind.
         with open(log, "w") as log_file, tempfile.TemporaryDirectory(prefix="polybench-compile-cache-") as cache:
             env["TORCHINDUCTOR_CACHE_DIR"] = cache
-            proc = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    env=env, start_new_session=True)
+            proc = subprocess.Popen(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
             try:
                 timed_out = self._follow(proc, key, limit)
             except BaseException:
@@ -169,20 +215,37 @@ class Runner:
                 raise
         progress = self._progress(key)
         if timed_out:
-            record = self.failure(key, "timeout", f"stopped after the {limit:.0f} s time limit "
-                                                  f"({len(progress)} epochs done)", progress, started)
+            record = self.failure(
+                key,
+                "timeout",
+                f"stopped after the {limit:.0f} s time limit ({len(progress)} epochs done)",
+                progress,
+                started,
+            )
+        elif proc.returncode != 0 and execute.death(kernel_exit):
+            record = self.failure(
+                key,
+                "failed",
+                f"the kernel died: {execute.death(kernel_exit)}, after {len(progress)} epoch(s)",
+                progress,
+                started,
+            )
         elif proc.returncode != 0:
             ename, evalue = notebook_error(key.notebook_path(self.run_dir)) or ("KernelError", _last_line(log))
             status = STATUS_BY_ERROR.get(ename, "failed")
             record = self.failure(key, status, f"{ename}: {evalue}".strip(), progress, started)
         elif key.record_path(self.run_dir).is_file():
-            return records.read_record(key.record_path(self.run_dir))
+            try:
+                return records.read_record(key.record_path(self.run_dir))
+            except records.RecordError as exc:
+                record = self.failure(
+                    key, "failed", f"the notebook wrote an invalid record: {exc.reason}", progress, started
+                )
         else:
-            record = self.failure(key, "failed", "the notebook finished without writing its record",
-                                  progress, started)
+            record = self.failure(key, "failed", "the notebook finished without writing its record", progress, started)
         return self.save(key, record)
 
-    def save(self, key: records.RunKey, record: dict) -> dict:
+    def save(self, key: records.RunKey, record: records.Record) -> dict:
         """Write a record the runner made; return it as written (strict JSON: NaN -> None)."""
         path = key.record_path(self.run_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,24 +273,42 @@ class Runner:
                 return True
             time.sleep(POLL_SECONDS)
 
-    def failure(self, key: records.RunKey, status: str, error: str, progress: list[dict], started: str) -> dict:
+    def failure(
+        self, key: records.RunKey, status: str, error: str, progress: list[dict], started: str
+    ) -> records.Record:
         """The record of a run that did not finish: what is known, plus its epochs so far."""
         spec = get_spec(key.model)
-        record = records.empty_record(key, self.plan.profile)
-        record.update(status=status, error=error, device=self.plan.device, metric=spec.metric.name,
-                      metric_higher_is_better=spec.metric.higher_is_better, target=spec.metric.target,
-                      target_met=False, epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
-                      environment=machine.capture(self.plan.threads, self.plan.command), started_at=started, finished_at=now())
-        return record
+        return records.Record.new(
+            key,
+            self.plan.profile,
+            status,
+            error=error,
+            device=self.plan.device,
+            metric=spec.metric.name,
+            metric_higher_is_better=spec.metric.higher_is_better,
+            target=spec.metric.target,
+            target_met=False,
+            epochs=[{k: v for k, v in row.items() if k != "epochs"} for row in progress],
+            environment=machine.capture(self.plan.threads, self.plan.command),
+            started_at=started,
+            finished_at=now(),
+        )
 
 
-def epoch_line(row: dict, metric: str) -> str:
-    """One progress line for an epoch row."""
-    def fmt(value):
-        return "nan" if value is None else f"{value:.4f}"
-    total = row.get("epochs")
-    return (f"epoch {row['epoch']}{'/' + str(total) if total else ''}  train_loss {fmt(row['train_loss'])}  "
-            f"val_{metric} {fmt(row['val_metric'])}  {row['seconds']:.1f} s")
+#: Where a local run executes: this machine, one run at a time (no slot to name).
+LOCAL_PLACE = {"executor": "local", "slot": None}
+
+
+def placed(record: records.Record | dict, place: dict) -> dict:
+    """``record`` (as made, or as read back) with where it ran (executor, slot) added to its
+    environment."""
+    data = record.to_dict() if isinstance(record, records.Record) else record
+    return {**data, "environment": {**(data.get("environment") or {}), **place}}
+
+
+def run_label(key: records.RunKey, number: int, total: int) -> str:
+    """ "[3/8] torch echo eager seed 0": how progress lines name a run."""
+    return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
 
 
 def summarize(record: dict) -> str:
@@ -235,5 +316,7 @@ def summarize(record: dict) -> str:
     if record["status"] != "ok":
         return f"{record['status'].upper()}: {record['error']}"
     met = "met" if record["target_met"] else "not met"
-    return (f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
-            f"{record['train_seconds']:.1f} s training")
+    return (
+        f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
+        f"{record['train_seconds']:.1f} s training"
+    )

@@ -11,8 +11,9 @@ from polybench.specs.mnist import MnistCNN, MnistFCN
 from polybench.specs.moving_square import MovingSquare
 from polybench.specs.shape_gen import ShapeGen
 
-SPECS: dict[str, type[Spec]] = {cls.name: cls for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare,
-                                                          Addition, Cumsum, ShapeGen)}
+SPECS: dict[str, type[Spec]] = {
+    cls.name: cls for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare, Addition, Cumsum, ShapeGen)
+}
 
 
 def get_spec(name: str) -> Spec:
@@ -21,3 +22,8 @@ def get_spec(name: str) -> Spec:
         return SPECS[name]()
     except KeyError:
         raise ValueError(f"unknown model {name!r} (choose from: {', '.join(SPECS)})") from None
+
+
+def lstm_models() -> tuple[str, ...]:
+    """The models with an LSTM layer (the six toy tasks), in registry order."""
+    return tuple(name for name in SPECS if get_spec(name).has_lstm)

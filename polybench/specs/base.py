@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -102,7 +102,7 @@ class Split:
     def __len__(self) -> int:
         return len(self.x)
 
-    def head(self, n: int | None) -> "Split":
+    def head(self, n: int | None) -> Split:
         """The first ``n`` rows (all of them when ``n`` is None)."""
         return self if n is None else Split(self.x[:n], self.y[:n], self.render)
 
@@ -145,8 +145,10 @@ def lstm_flops(steps: int, inputs: int, units: int) -> int:
 
 def dense_parameters(name: str, inputs: int, outputs: int) -> list[Parameter]:
     """A dense layer's kernel (in, out) and bias."""
-    return [Parameter(f"{name}.kernel", (inputs, outputs), "glorot_uniform"),
-            Parameter(f"{name}.bias", (outputs,), "zeros")]
+    return [
+        Parameter(f"{name}.kernel", (inputs, outputs), "glorot_uniform"),
+        Parameter(f"{name}.bias", (outputs,), "zeros"),
+    ]
 
 
 def lstm_parameters(name: str, inputs: int, units: int) -> list[Parameter]:
@@ -155,15 +157,16 @@ def lstm_parameters(name: str, inputs: int, units: int) -> list[Parameter]:
     toy tasks' targets were reached; a Keras-style Glorot/orthogonal/forget-bias-1 start
     left addition unstable in its last epoch for one seed of three)."""
     init = f"uniform_inverse_sqrt:{units}"
-    return [Parameter(f"{name}.kernel", (inputs, 4 * units), init),
-            Parameter(f"{name}.recurrent_kernel", (units, 4 * units), init),
-            Parameter(f"{name}.bias", (4 * units,), init)]
+    return [
+        Parameter(f"{name}.kernel", (inputs, 4 * units), init),
+        Parameter(f"{name}.recurrent_kernel", (units, 4 * units), init),
+        Parameter(f"{name}.bias", (4 * units,), init),
+    ]
 
 
 def lstm_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray, **kwargs) -> np.ndarray:
     """ops.lstm with the named layer's canonical parameters."""
-    return ops.lstm(x, params[f"{name}.kernel"], params[f"{name}.recurrent_kernel"], params[f"{name}.bias"],
-                    **kwargs)
+    return ops.lstm(x, params[f"{name}.kernel"], params[f"{name}.recurrent_kernel"], params[f"{name}.bias"], **kwargs)
 
 
 def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> np.ndarray:
@@ -171,16 +174,31 @@ def dense_reference(params: dict[str, np.ndarray], name: str, x: np.ndarray) -> 
     return ops.dense(x, params[f"{name}.kernel"], params[f"{name}.bias"])
 
 
-def task_profiles(epochs: int, batch_size: int, learning_rate: float, quick_sizes: tuple[int, int, int],
-                  time_limit_s: float, beta_2: float = 0.999) -> dict[str, "Profile"]:
+def task_profiles(
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    quick_sizes: tuple[int, int, int],
+    time_limit_s: float,
+    beta_2: float = 0.999,
+) -> dict[str, Profile]:
     """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
     (sizes in samples, train/val/test)."""
     adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7)
     train, val, test = quick_sizes
-    return {"quick": Profile("quick", epochs=1, batch_size=batch_size, optimizer=adam, train_size=train,
-                             val_size=val, test_size=test, time_limit_s=300),
-            "full": Profile("full", epochs=epochs, batch_size=batch_size, optimizer=adam,
-                            time_limit_s=time_limit_s)}
+    return {
+        "quick": Profile(
+            "quick",
+            epochs=1,
+            batch_size=batch_size,
+            optimizer=adam,
+            train_size=train,
+            val_size=val,
+            test_size=test,
+            time_limit_s=300,
+        ),
+        "full": Profile("full", epochs=epochs, batch_size=batch_size, optimizer=adam, time_limit_s=time_limit_s),
+    }
 
 
 def _fans(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -273,6 +291,10 @@ class Spec(abc.ABC):
     def render(self, columns: dict[str, np.ndarray]) -> Split:
         """Parsed CSV columns (by schema group) -> model inputs and targets."""
 
+    @abc.abstractmethod
+    def csv_rows(self) -> dict[str, int]:
+        """Data rows each CSV file in the data folder holds when complete."""
+
     def csv_files(self) -> list[str]:
         """Names of the CSV files in the data folder that this spec reads."""
         return list(dict.fromkeys(name for name, _ in self.split_sources().values()))
@@ -295,6 +317,11 @@ class Spec(abc.ABC):
         """A fixed float32 input batch for forward-parity tests."""
         rng = np.random.default_rng(seed)
         return rng.uniform(0.0, 1.0, size=(n, *self.input_shape)).astype(np.float32)
+
+    @property
+    def has_lstm(self) -> bool:
+        """Whether the model has an LSTM layer (one made by ``lstm_parameters``)."""
+        return any(p.name.endswith(".recurrent_kernel") for p in self.parameters)
 
     def parameter_shapes(self) -> dict[str, tuple[int, ...]]:
         """Parameter name -> canonical shape."""
@@ -353,3 +380,6 @@ class GeneratedSpec(Spec):
 
     def split_sources(self) -> dict[str, tuple[str, slice]]:
         return {split: (f"{self.name}_{split}.csv", slice(None)) for split in SPLITS}
+
+    def csv_rows(self) -> dict[str, int]:
+        return {f"{self.name}_{split}.csv": self.sizes[split] for split in SPLITS}

@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
-                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, task_profiles)
+from polybench.specs.base import (
+    Columns,
+    GeneratedSpec,
+    Metric,
+    Split,
+    dense_flops,
+    dense_parameters,
+    dense_reference,
+    lstm_flops,
+    lstm_parameters,
+    lstm_reference,
+    task_profiles,
+)
 
 INPUT_STEPS, OUTPUT_STEPS = 50, 5
 
@@ -23,12 +34,14 @@ class DampedSine(GeneratedSpec):
         "Each sample is a damped sine wave 0.5 + 0.5·sin(2πi/p)·e^(−d·i) with period p drawn from "
         "10..20 and decay d from U(0.01, 0.1). The model reads the first 50 steps and predicts the next "
         "5: LSTM(20) returning every step, LSTM(20), dense 5; L1 loss. Adam 1e-3, batch 10, 10 epochs. "
-        "Predicting the mean gives an MAE of about 0.042.")
+        "Predicting the mean gives an MAE of about 0.042."
+    )
     loss = "l1"
     metric = Metric("mae", higher_is_better=False, target=0.010)
     sizes = {"train": 10_000, "val": 1_000, "test": 1_000}
-    profiles = task_profiles(epochs=10, batch_size=10, learning_rate=1e-3, quick_sizes=(500, 100, 100),
-                             time_limit_s=1800)
+    profiles = task_profiles(
+        epochs=10, batch_size=10, learning_rate=1e-3, quick_sizes=(500, 100, 100), time_limit_s=1800
+    )
     input_shape = (INPUT_STEPS, 1)
     output_shape = (OUTPUT_STEPS,)
     schema = {"period": Columns(("period",), "int64"), "decay": Columns(("decay",), "float64")}
@@ -38,8 +51,11 @@ class DampedSine(GeneratedSpec):
 
     @property
     def parameters(self):
-        return (lstm_parameters("lstm1", 1, 20) + lstm_parameters("lstm2", 20, 20)
-                + dense_parameters("output", 20, OUTPUT_STEPS))
+        return (
+            lstm_parameters("lstm1", 1, 20)
+            + lstm_parameters("lstm2", 20, 20)
+            + dense_parameters("output", 20, OUTPUT_STEPS)
+        )
 
     def generate(self, n, rng):
         return {"period": rng.integers(10, 21, size=n), "decay": np.round(rng.uniform(0.01, 0.1, size=n), 6)}

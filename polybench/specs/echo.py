@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Split, dense_flops, dense_parameters,
-                                  dense_reference, lstm_flops, lstm_parameters, lstm_reference, numbered,
-                                  task_profiles)
+from polybench.specs.base import (
+    Columns,
+    GeneratedSpec,
+    Metric,
+    Split,
+    dense_flops,
+    dense_parameters,
+    dense_reference,
+    lstm_flops,
+    lstm_parameters,
+    lstm_reference,
+    numbered,
+    task_profiles,
+)
 
 LENGTH, DIGITS, ECHO_INDEX = 5, 10, 2
 
@@ -17,12 +28,14 @@ class Echo(GeneratedSpec):
     description = (
         "Each sample is five random digits 0–9, one-hot encoded; the label is the digit at index 2. "
         "An LSTM(25) reads the sequence from a zero state and a dense layer maps its last hidden state "
-        "to 10 logits (softmax cross-entropy). Adam 1e-2, batch 32, 20 epochs.")
+        "to 10 logits (softmax cross-entropy). Adam 1e-2, batch 32, 20 epochs."
+    )
     loss = "softmax_cross_entropy"
     metric = Metric("accuracy", higher_is_better=True, target=0.99)
     sizes = {"train": 3150, "val": 350, "test": 1500}
-    profiles = task_profiles(epochs=20, batch_size=32, learning_rate=1e-2, quick_sizes=(640, 100, 200),
-                             time_limit_s=900)
+    profiles = task_profiles(
+        epochs=20, batch_size=32, learning_rate=1e-2, quick_sizes=(640, 100, 200), time_limit_s=900
+    )
     input_shape = (LENGTH, DIGITS)
     output_shape = (DIGITS,)
     schema = {"sequence": Columns(numbered("s", LENGTH), "int64"), "label": Columns(("label",), "int64")}

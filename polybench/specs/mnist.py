@@ -9,11 +9,24 @@ from __future__ import annotations
 import numpy as np
 
 from polybench.specs import ops
-from polybench.specs.base import (Adam, Columns, Metric, Parameter, Profile, Spec, Split, conv_flops,
-                                  dense_flops, numbered)
+from polybench.specs.base import (
+    Adam,
+    Columns,
+    Metric,
+    Parameter,
+    Profile,
+    Spec,
+    Split,
+    conv_flops,
+    dense_flops,
+    numbered,
+)
 
 TRAIN_ROWS = 60_000
+TEST_ROWS = 10_000
 VALIDATION_ROWS = 5_000
+IMAGE_SIDE = 28  # pixels per side of a digit image
+PIXELS = IMAGE_SIDE * IMAGE_SIDE
 
 
 class MnistSpec(Spec):
@@ -23,12 +36,18 @@ class MnistSpec(Spec):
     loss = "softmax_cross_entropy"
     output_shape = (10,)
 
-    schema = {"label": Columns(("label",), "uint8"), "pixels": Columns(numbered("pixel", 784), "uint8")}
+    schema = {"label": Columns(("label",), "uint8"), "pixels": Columns(numbered("pixel", PIXELS), "uint8")}
 
     def split_sources(self) -> dict[str, tuple[str, slice]]:
         cut = TRAIN_ROWS - VALIDATION_ROWS
-        return {"train": ("mnist_train.csv", slice(0, cut)), "val": ("mnist_train.csv", slice(cut, None)),
-                "test": ("mnist_test.csv", slice(None))}
+        return {
+            "train": ("mnist_train.csv", slice(0, cut)),
+            "val": ("mnist_train.csv", slice(cut, None)),
+            "test": ("mnist_test.csv", slice(None)),
+        }
+
+    def csv_rows(self) -> dict[str, int]:
+        return {"mnist_train.csv": TRAIN_ROWS, "mnist_test.csv": TEST_ROWS}
 
     def render(self, columns: dict[str, np.ndarray]) -> Split:
         """Pixels scaled to [0, 1] as float32 in the model's input shape; labels as int64."""
@@ -39,10 +58,17 @@ class MnistSpec(Spec):
 def _profiles(full_epochs: int, full_time_limit_s: float) -> dict[str, Profile]:
     adam = Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
     return {
-        "quick": Profile("quick", epochs=1, batch_size=128, optimizer=adam,
-                         train_size=2_000, val_size=500, test_size=1_000, time_limit_s=300),
-        "full": Profile("full", epochs=full_epochs, batch_size=128, optimizer=adam,
-                        time_limit_s=full_time_limit_s),
+        "quick": Profile(
+            "quick",
+            epochs=1,
+            batch_size=128,
+            optimizer=adam,
+            train_size=2_000,
+            val_size=500,
+            test_size=1_000,
+            time_limit_s=300,
+        ),
+        "full": Profile("full", epochs=full_epochs, batch_size=128, optimizer=adam, time_limit_s=full_time_limit_s),
     }
 
 
@@ -59,7 +85,7 @@ class MnistFCN(MnistSpec):
     )
     metric = Metric("accuracy", higher_is_better=True, target=0.975)
     profiles = _profiles(full_epochs=10, full_time_limit_s=1800)
-    input_shape = (784,)
+    input_shape = (PIXELS,)
     dropout = {"hidden1": 0.2, "hidden2": 0.2}
 
     def forward_flops(self):
@@ -96,12 +122,16 @@ class MnistCNN(MnistSpec):
     )
     metric = Metric("accuracy", higher_is_better=True, target=0.988)
     profiles = _profiles(full_epochs=5, full_time_limit_s=3600)
-    input_shape = (1, 28, 28)
+    input_shape = (1, IMAGE_SIDE, IMAGE_SIDE)
     dropout = {"dense": 0.25}
 
     def forward_flops(self):
-        return (conv_flops(1, 32, 5, 28, 28) + conv_flops(32, 64, 5, 14, 14)
-                + dense_flops(64 * 7 * 7, 1024) + dense_flops(1024, 10))
+        return (
+            conv_flops(1, 32, 5, 28, 28)
+            + conv_flops(32, 64, 5, 14, 14)
+            + dense_flops(64 * 7 * 7, 1024)
+            + dense_flops(1024, 10)
+        )
 
     @property
     def parameters(self) -> list[Parameter]:

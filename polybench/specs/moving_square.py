@@ -5,13 +5,24 @@ from __future__ import annotations
 import numpy as np
 
 from polybench.specs import ops
-from polybench.specs.base import (Columns, GeneratedSpec, Metric, Parameter, Split, conv_flops, dense_flops,
-                                  dense_parameters, dense_reference, lstm_flops, lstm_parameters,
-                                  lstm_reference, task_profiles)
+from polybench.specs.base import (
+    Columns,
+    GeneratedSpec,
+    Metric,
+    Parameter,
+    Split,
+    conv_flops,
+    dense_flops,
+    dense_parameters,
+    dense_reference,
+    lstm_flops,
+    lstm_parameters,
+    lstm_reference,
+    task_profiles,
+)
 
 SIZE = 50  # frames per video, and pixels per side
 FILTERS, POOLED = 2, (SIZE - 1) // 2  # 2x2 'valid' conv -> 49x49, max-pool 2 -> 24x24
-RIGHTWARDS = 1
 
 
 def render_frames(compact: np.ndarray) -> np.ndarray:
@@ -37,25 +48,33 @@ class MovingSquare(GeneratedSpec):
         "random row, from the left edge (moving right, label 1) or from the right edge (moving left, "
         "label 0). Each frame goes through the same conv 2 filters 2×2 ('valid') + ReLU, max-pool 2 and "
         "flatten (channel, row, column); an LSTM(50) reads the 50 frame vectors and a dense layer gives "
-        "2 logits. Adam 1e-3, batch 32, 2 epochs. Frames are rendered per batch from (row, direction).")
+        "2 logits. Adam 1e-3, batch 32, 2 epochs. Frames are rendered per batch from (row, direction)."
+    )
     loss = "softmax_cross_entropy"
     metric = Metric("accuracy", higher_is_better=True, target=0.98)
     sizes = {"train": 5_000, "val": 100, "test": 500}
-    profiles = task_profiles(epochs=2, batch_size=32, learning_rate=1e-3, quick_sizes=(160, 32, 64),
-                             time_limit_s=1800)
+    profiles = task_profiles(epochs=2, batch_size=32, learning_rate=1e-3, quick_sizes=(160, 32, 64), time_limit_s=1800)
     input_shape = (SIZE, 1, SIZE, SIZE)
     output_shape = (2,)
     schema = {"row": Columns(("row",), "int64"), "direction": Columns(("direction",), "int64")}
 
     def forward_flops(self):
-        return (SIZE * conv_flops(1, FILTERS, 2, SIZE - 1, SIZE - 1)
-                + lstm_flops(SIZE, FILTERS * POOLED * POOLED, 50) + dense_flops(50, 2))
+        return (
+            SIZE * conv_flops(1, FILTERS, 2, SIZE - 1, SIZE - 1)
+            + lstm_flops(SIZE, FILTERS * POOLED * POOLED, 50)
+            + dense_flops(50, 2)
+        )
 
     @property
     def parameters(self):
-        return ([Parameter("conv.kernel", (FILTERS, 1, 2, 2), "glorot_uniform"),
-                 Parameter("conv.bias", (FILTERS,), "zeros")]
-                + lstm_parameters("lstm", FILTERS * POOLED * POOLED, 50) + dense_parameters("output", 50, 2))
+        return (
+            [
+                Parameter("conv.kernel", (FILTERS, 1, 2, 2), "glorot_uniform"),
+                Parameter("conv.bias", (FILTERS,), "zeros"),
+            ]
+            + lstm_parameters("lstm", FILTERS * POOLED * POOLED, 50)
+            + dense_parameters("output", 50, 2)
+        )
 
     def generate(self, n, rng):
         return {"row": rng.integers(0, SIZE, size=n), "direction": rng.integers(0, 2, size=n)}

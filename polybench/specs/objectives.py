@@ -28,9 +28,11 @@ def l1(outputs: np.ndarray, y: np.ndarray) -> float:
     return float(np.abs(outputs.astype(np.float64) - y).mean())
 
 
-LOSSES = {"softmax_cross_entropy": softmax_cross_entropy,
-          "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy,
-          "l1": l1}
+LOSSES = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "sigmoid_binary_cross_entropy": sigmoid_binary_cross_entropy,
+    "l1": l1,
+}
 
 
 def accuracy(predictions: np.ndarray, y: np.ndarray) -> float:
@@ -49,5 +51,10 @@ def mae(predictions: np.ndarray, y: np.ndarray) -> float:
     return l1(predictions, y)
 
 
-METRICS = {"accuracy": accuracy, "exact_match": accuracy, "step_accuracy": step_accuracy,
-           "sequence_accuracy": accuracy, "mae": mae}
+METRICS = {
+    "accuracy": accuracy,
+    "exact_match": accuracy,
+    "step_accuracy": step_accuracy,
+    "sequence_accuracy": accuracy,
+    "mae": mae,
+}

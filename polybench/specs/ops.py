@@ -46,8 +46,14 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def lstm(x: np.ndarray, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndarray,
-         reverse: bool = False, return_sequences: bool = False) -> np.ndarray:
+def lstm(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    recurrent: np.ndarray,
+    bias: np.ndarray,
+    reverse: bool = False,
+    return_sequences: bool = False,
+) -> np.ndarray:
     """One LSTM layer from a zero initial state over x of shape (N, T, F).
 
     Canonical layout: kernel (F, 4H), recurrent kernel (H, 4H), one bias (4H), gates in the
@@ -62,7 +68,7 @@ def lstm(x: np.ndarray, kernel: np.ndarray, recurrent: np.ndarray, bias: np.ndar
     h = np.zeros((n, units))
     c = np.zeros((n, units))
     outputs = [None] * steps
-    for t in (reversed(range(steps)) if reverse else range(steps)):
+    for t in reversed(range(steps)) if reverse else range(steps):
         z = x[:, t] @ kernel + h @ recurrent + bias
         i, f, g, o = np.split(z, 4, axis=1)
         c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)

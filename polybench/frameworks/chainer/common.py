@@ -60,8 +60,11 @@ def _softmax_cross_entropy(logits: chainer.Variable, y) -> chainer.Variable:
 
 
 #: Loss functions by spec name, and the dtype each wants its targets in.
-LOSSES = {"softmax_cross_entropy": _softmax_cross_entropy, "l1": F.mean_absolute_error,
-          "sigmoid_binary_cross_entropy": F.sigmoid_cross_entropy}
+LOSSES = {
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "l1": F.mean_absolute_error,
+    "sigmoid_binary_cross_entropy": F.sigmoid_cross_entropy,
+}
 TARGET_DTYPES = {"softmax_cross_entropy": np.int32, "l1": np.float32, "sigmoid_binary_cross_entropy": np.int32}
 PREDICT_BATCH = 256
 
@@ -85,15 +88,19 @@ def load_conv(link: L.Convolution2D, params: dict[str, np.ndarray], name: str) -
     assign(link.b, params[f"{name}.bias"])
 
 
-def load_lstm(link: L.NStepLSTM | L.NStepBiLSTM, params: dict[str, np.ndarray], name: str, layer: int = 0,
-              direction: int = 0) -> None:
+def load_lstm(
+    link: L.NStepLSTM | L.NStepBiLSTM, params: dict[str, np.ndarray], name: str, layer: int = 0, direction: int = 0
+) -> None:
     """Canonical LSTM -> one layer and direction of an NStep(Bi)LSTM (mapping in the module
     docstring): gate k's input weights w{k} and recurrent weights w{k+4} are the transposed
     k-th column blocks of the canonical kernels; the bias goes to b0..b3, b4..b7 are zero."""
     weights = link[layer * link.direction + direction]
-    gates = zip(np.split(params[f"{name}.kernel"], 4, axis=1),
-                np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
-                np.split(params[f"{name}.bias"], 4))
+    gates = zip(
+        np.split(params[f"{name}.kernel"], 4, axis=1),
+        np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
+        np.split(params[f"{name}.bias"], 4),
+        strict=True,
+    )
     for k, (kernel, recurrent, bias) in enumerate(gates):
         assign(getattr(weights, f"w{k}"), kernel.T)
         assign(getattr(weights, f"w{k + 4}"), recurrent.T)
@@ -206,8 +213,15 @@ class StaticGraph(chainer.Chain):
 class ChainerImplementation(Implementation):
     """A chainer.Chain trained with chainer.optimizers.Adam; subclasses only build the Chain."""
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
         self.chainer_device = chainer_device(device)
         self.model = self.build(params)
@@ -216,12 +230,15 @@ class ChainerImplementation(Implementation):
         # its first calls and replayed after; the tracing lands in the first epoch's time.
         on_cudnn = self.chainer_device.xp is not np and chainer.should_use_cudnn(">=auto", 5000)
         if mode == "graph" and on_cudnn and any(isinstance(link, NStepRNNBase) for link in self.model.links()):
-            raise UnsupportedError("Chainer's static_graph cannot replay the cuDNN NStepLSTM used on a GPU: "
-                                   "it is an old-style chainer.Function, whose backward runs outside the "
-                                   "static schedule")
+            raise UnsupportedError(
+                "Chainer's static_graph cannot replay the cuDNN NStepLSTM used on a GPU: "
+                "it is an old-style chainer.Function, whose backward runs outside the "
+                "static schedule"
+            )
         self.network = StaticGraph(self.model) if mode == "graph" else self.model
-        self.optimizer = chainer.optimizers.Adam(alpha=optimizer.learning_rate, beta1=optimizer.beta_1,
-                                                 beta2=optimizer.beta_2, eps=optimizer.epsilon)
+        self.optimizer = chainer.optimizers.Adam(
+            alpha=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2, eps=optimizer.epsilon
+        )
         self.optimizer.setup(self.model)
         self.optimizer.add_hook(SpecEpsilon(optimizer.epsilon))
         freeze_recurrent_biases(self.model)
@@ -271,8 +288,12 @@ class ChainerImplementation(Implementation):
 
     def predict(self, split: str) -> np.ndarray:
         n = len(self.data[split][0])
-        return np.concatenate([self._eval(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
-                               for i in range(0, n, PREDICT_BATCH)])
+        return np.concatenate(
+            [
+                self._eval(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+                for i in range(0, n, PREDICT_BATCH)
+            ]
+        )
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return self._eval(self.chainer_device.send(np.asarray(x, dtype=np.float32)))

@@ -4,8 +4,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
-from polybench.frameworks.chainer.common import (ChainerImplementation, load_conv, load_linear, load_lstm,
-                                                 sequences)
+from polybench.frameworks.chainer.common import ChainerImplementation, load_conv, load_linear, load_lstm, sequences
 
 
 class CNNLSTM(chainer.Chain):

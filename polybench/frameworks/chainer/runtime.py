@@ -1,9 +1,9 @@
 """Chainer process settings: threads, device choice, versions.
 
-Chainer has no thread setting of its own: on the CPU it computes through NumPy, whose
-BLAS reads OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS once, when NumPy is
-loaded. The runner exports them before the kernel starts (the record keeps them under
-``thread_env``); here they can only be reported, not changed.
+Chainer has no thread setting of its own: on the CPU it computes through NumPy, one
+operator at a time, and an operator's threads are those of NumPy's BLAS. threadpoolctl
+sets that pool here (the runner also exports OMP_NUM_THREADS and the like before the
+kernel starts) and reads it back.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Module polybench was already imported", category=UserWarning)
     import chainer
 
-from polybench.threads import blas
+from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 from polybench.frameworks.chainer.common import chainer_device
+from polybench.threads import blas
 
 #: The run's device names. The CPU is named "cpu" as in every framework's records (the shared
 #: experiment reads "cpu" as "no GPU to watch"); the Implementation computes on it as Chainer's
@@ -35,6 +36,7 @@ class ChainerRuntime(Runtime):
     name = "chainer"
 
     def configure(self, threads: int, device: str) -> str:
+        thread_settings.limit_pools(threads)
         if device == "cpu":
             return CPU
         if chainer.backends.cuda.available:
@@ -43,6 +45,10 @@ class ChainerRuntime(Runtime):
             raise PolybenchError("--device gpu: Chainer sees no CuPy GPU here; use --device cpu or auto")
         return CPU
 
+    def threads_used(self) -> dict:
+        blas_threads = [pool["threads"] for pool in thread_settings.pools() if pool["api"] == "blas"]
+        return thread_settings.used(max(blas_threads) if blas_threads else None, 1)  # inter-op: NumPy runs one op
+
     def seed(self, seed: int) -> None:
         np.random.seed(seed)  # F.dropout draws its CPU masks from NumPy's global generator
         if chainer.backends.cuda.available:
@@ -50,10 +56,14 @@ class ChainerRuntime(Runtime):
 
     def versions(self) -> dict[str, str]:
         cuda = chainer.backends.cuda
-        return {"chainer": chainer.__version__, "numpy": np.__version__, "blas": blas() or "unknown",
-                "cupy": cuda.cupy.__version__ if cuda.available else "none",
-                "cudnn": str(cuda.libcudnn.getVersion()) if cuda.cudnn_enabled else "none",
-                "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none"}
+        return {
+            "chainer": chainer.__version__,
+            "numpy": np.__version__,
+            "blas": blas() or "unknown",
+            "cupy": cuda.cupy.__version__ if cuda.available else "none",
+            "cudnn": str(cuda.libcudnn.getVersion()) if cuda.cudnn_enabled else "none",
+            "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none",
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         target = chainer_device(device)
@@ -65,7 +75,7 @@ class ChainerRuntime(Runtime):
             if target.xp is not np:
                 target.device.synchronize()
             best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         if not device.startswith("@cupy"):

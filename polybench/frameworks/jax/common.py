@@ -51,8 +51,10 @@ def _l1(outputs: jax.Array, y: jax.Array) -> jax.Array:
 
 
 LOSSES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
-    "softmax_cross_entropy": _softmax_cross_entropy, "l1": _l1,
-    "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy}
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "l1": _l1,
+    "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
+}
 PREDICT_BATCH = 256
 
 
@@ -70,8 +72,9 @@ def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> n
     return kernel.reshape(channels, height, width, -1).transpose(1, 2, 0, 3).reshape(kernel.shape)
 
 
-def load_linear(layer: nnx.Linear, params: dict[str, np.ndarray], name: str,
-                flattened: tuple[int, int, int] | None = None) -> None:
+def load_linear(
+    layer: nnx.Linear, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
+) -> None:
     """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
     layer reads a channels-last feature map flattened in NHWC order."""
     kernel = params[f"{name}.kernel"]
@@ -85,8 +88,9 @@ def load_conv(layer: nnx.Conv, params: dict[str, np.ndarray], name: str) -> None
     assign(layer.bias, params[f"{name}.bias"])
 
 
-def load_lstm(cell: nnx.OptimizedLSTMCell, params: dict[str, np.ndarray], name: str,
-              flattened: tuple[int, int, int] | None = None) -> None:
+def load_lstm(
+    cell: nnx.OptimizedLSTMCell, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
+) -> None:
     """Canonical LSTM kernel, recurrent kernel and bias: the fused cell's own layout and gate
     order (see the module docstring); ``flattened`` as in ``load_linear`` for the input kernel."""
     kernel = params[f"{name}.kernel"]
@@ -129,8 +133,13 @@ def _batch_loss(model: nnx.Module, loss_fn: Callable, x: jax.Array, y: jax.Array
     return loss_fn(model(x), y)
 
 
-def adam_step(model: nnx.Module, optimizer: nnx.Optimizer, loss_sum: jax.Array, batch: tuple[jax.Array, jax.Array],
-              loss_fn: Callable) -> jax.Array:
+def adam_step(
+    model: nnx.Module,
+    optimizer: nnx.Optimizer,
+    loss_sum: jax.Array,
+    batch: tuple[jax.Array, jax.Array],
+    loss_fn: Callable,
+) -> jax.Array:
     """One Adam step on ``batch`` = (x, y); returns ``loss_sum`` plus the batch's summed loss."""
     x, y = batch
     loss, grads = nnx.value_and_grad(_batch_loss)(model, loss_fn, x, y)
@@ -138,8 +147,14 @@ def adam_step(model: nnx.Module, optimizer: nnx.Optimizer, loss_sum: jax.Array, 
     return loss_sum + loss * y.shape[0]
 
 
-def adam_step_on_rows(model: nnx.Module, optimizer: nnx.Optimizer, loss_sum: jax.Array,
-                      data: tuple[jax.Array, jax.Array], rows: jax.Array, loss_fn: Callable) -> jax.Array:
+def adam_step_on_rows(
+    model: nnx.Module,
+    optimizer: nnx.Optimizer,
+    loss_sum: jax.Array,
+    data: tuple[jax.Array, jax.Array],
+    rows: jax.Array,
+    loss_fn: Callable,
+) -> jax.Array:
     """``adam_step`` on the rows ``rows`` of the loaded (x, y): the gather is part of the step."""
     x, y = data
     return adam_step(model, optimizer, loss_sum, (x[rows], y[rows]), loss_fn)
@@ -155,8 +170,15 @@ class NNXImplementation(Implementation):
     module. Graph mode runs the whole step (gather, forward, backward, Adam) under nnx.jit, the
     model's and optimizer's buffers donated; eager mode runs the same functions op by op."""
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
         self.jax_device = device_of(device)
         self.scan = mode == "graph"
@@ -166,8 +188,16 @@ class NNXImplementation(Implementation):
         with jax.default_device(self.jax_device):
             self.model = self.build(params)
             self.optimizer = nnx.Optimizer(
-                self.model, optax.adam(optimizer.learning_rate, b1=optimizer.beta_1, b2=optimizer.beta_2,
-                                       eps=optimizer.epsilon, eps_root=0.0), wrt=nnx.Param)
+                self.model,
+                optax.adam(
+                    optimizer.learning_rate,
+                    b1=optimizer.beta_1,
+                    b2=optimizer.beta_2,
+                    eps=optimizer.epsilon,
+                    eps_root=0.0,
+                ),
+                wrt=nnx.Param,
+            )
             self.loss_sum = jnp.zeros((), jnp.float32)
         self.loss_samples = 0
         self.training: bool | None = None
@@ -206,8 +236,9 @@ class NNXImplementation(Implementation):
             batch = (jax.device_put(split.inputs(index), self.jax_device), y[rows])
             self.loss_sum = self.step(self.model, self.optimizer, self.loss_sum, batch, loss_fn=self.loss_fn)
         else:
-            self.loss_sum = self.step_on_rows(self.model, self.optimizer, self.loss_sum, (x, y), rows,
-                                              loss_fn=self.loss_fn)
+            self.loss_sum = self.step_on_rows(
+                self.model, self.optimizer, self.loss_sum, (x, y), rows, loss_fn=self.loss_fn
+            )
         self.loss_samples += len(index)
 
     def take_train_loss(self) -> float:
@@ -225,8 +256,10 @@ class NNXImplementation(Implementation):
     def predict(self, split: str) -> np.ndarray:
         self._set_training(False)
         n = len(self.data[split][0])
-        outputs = [self.infer(self.model, self._inputs(split, i, min(i + PREDICT_BATCH, n)))
-                   for i in range(0, n, PREDICT_BATCH)]
+        outputs = [
+            self.infer(self.model, self._inputs(split, i, min(i + PREDICT_BATCH, n)))
+            for i in range(0, n, PREDICT_BATCH)
+        ]
         return np.asarray(jnp.concatenate(outputs))
 
     def forward(self, x: np.ndarray) -> np.ndarray:

@@ -5,7 +5,7 @@ compiled computation) from the CPUs the process may run on, when the backend sta
 has no flag for the count (``intra_op_parallelism_threads`` in XLA_FLAGS is ignored), and
 ``--xla_cpu_multi_thread_eigen=false`` only keeps Eigen's own kernels single-threaded. So the
 run's thread count is set by narrowing the process' CPU affinity to that many CPUs before the
-backend starts; the record then carries the number of XLA pool threads actually running.
+backend starts; the record's intra-op count is the number of XLA pool threads actually running.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 
@@ -45,13 +46,15 @@ class JaxRuntime(Runtime):
 
     def configure(self, threads: int, device: str) -> str:
         if self.threads is not None and self.threads != threads:
-            raise PolybenchError(f"JAX's backend already runs {self.threads} threads; cannot set {threads} "
-                                 "threads in this process")
+            raise PolybenchError(
+                f"JAX's backend already runs {self.threads} threads; cannot set {threads} threads in this process"
+            )
         if self.threads is None:  # before the backend starts: configure is the first to touch it
             cpus = sorted(os.sched_getaffinity(0))
             if threads < len(cpus):
                 os.sched_setaffinity(0, cpus[:threads])  # XLA's CPU pool takes this many threads
             self.threads = threads
+        thread_settings.limit_pools(threads)
         if device == "cpu":
             jax.config.update("jax_platforms", "cpu")
         try:
@@ -59,18 +62,30 @@ class JaxRuntime(Runtime):
         except RuntimeError:  # no GPU backend installed or no GPU visible
             gpus = []
         if device == "gpu" and not gpus:
-            raise PolybenchError("--device gpu: JAX sees no GPU here (the jax[cuda] plugin and a CUDA GPU are "
-                                 "needed); use --device cpu or auto")
+            raise PolybenchError(
+                "--device gpu: JAX sees no GPU here (the jax[cuda] plugin and a CUDA GPU are "
+                "needed); use --device cpu or auto"
+            )
         chosen = gpus[0] if gpus and device != "cpu" else jax.devices("cpu")[0]
         jax.config.update("jax_default_device", chosen)
         return f"{chosen.platform}:{chosen.id}"
+
+    def threads_used(self) -> dict:
+        """Intra-op: the XLA CPU pool threads running (counted); inter-op: None, as XLA has no
+        separate inter-op pool to set or read (independent ops of a compiled step share the
+        intra-op pool)."""
+        return thread_settings.used(xla_pool_threads(), None)
 
     def seed(self, seed: int) -> None:
         self.rng_seed = seed
 
     def versions(self) -> dict[str, str]:
-        return {"jax": jax.__version__, "jaxlib": metadata.version("jaxlib"), "flax": flax.__version__,
-                "optax": optax.__version__, "xla_cpu_pool_threads": str(xla_pool_threads())}
+        return {
+            "jax": jax.__version__,
+            "jaxlib": metadata.version("jaxlib"),
+            "flax": flax.__version__,
+            "optax": optax.__version__,
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         target = device_of(device)
@@ -82,7 +97,7 @@ class JaxRuntime(Runtime):
             start = time.perf_counter()
             product(a, b).block_until_ready()
             best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         return device_of(device).device_kind if device.startswith("gpu") else None

@@ -1,6 +1,6 @@
 """What every MXNet (Gluon) model shares: weight loading, the Adam step, batched prediction.
 
-The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity_mxnet.py proves it):
+The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity.py proves it):
 
 - ``nn.Dense`` keeps its weight as (out, in), the transpose of the canonical (in, out)
   kernel. By default it flattens its input to (N, -1) in row-major order, which is the
@@ -31,8 +31,11 @@ from polybench.specs.base import Adam, Spec, Split
 #: Gluon losses give one value per sample: the mean over its steps or elements. Their
 #: defaults are the spec's losses: softmax over the last axis with integer labels, on
 #: logits; sigmoid cross-entropy on logits.
-LOSSES = {"softmax_cross_entropy": gluon.loss.SoftmaxCrossEntropyLoss, "l1": gluon.loss.L1Loss,
-          "sigmoid_binary_cross_entropy": gluon.loss.SigmoidBinaryCrossEntropyLoss}
+LOSSES = {
+    "softmax_cross_entropy": gluon.loss.SoftmaxCrossEntropyLoss,
+    "l1": gluon.loss.L1Loss,
+    "sigmoid_binary_cross_entropy": gluon.loss.SigmoidBinaryCrossEntropyLoss,
+}
 PREDICT_BATCH = 256
 
 
@@ -48,12 +51,23 @@ class PaperAdam(mx.optimizer.Adam):
     def update(self, index, weight, grad, state):
         self._update_count(index)
         t = self._index_update_count[index]
-        coef1, coef2 = 1.0 - self.beta1 ** t, 1.0 - self.beta2 ** t
+        coef1, coef2 = 1.0 - self.beta1**t, 1.0 - self.beta2**t
         mean, var = state
-        nd.adam_update(weight, grad, mean, var, out=weight, lr=self._get_lr(index) * math.sqrt(coef2) / coef1,
-                       wd=self._get_wd(index), beta1=self.beta1, beta2=self.beta2,
-                       epsilon=self.epsilon * math.sqrt(coef2), rescale_grad=self.rescale_grad,
-                       clip_gradient=self.clip_gradient or -1.0, lazy_update=self.lazy_update)
+        nd.adam_update(
+            weight,
+            grad,
+            mean,
+            var,
+            out=weight,
+            lr=self._get_lr(index) * math.sqrt(coef2) / coef1,
+            wd=self._get_wd(index),
+            beta1=self.beta1,
+            beta2=self.beta2,
+            epsilon=self.epsilon * math.sqrt(coef2),
+            rescale_grad=self.rescale_grad,
+            clip_gradient=self.clip_gradient or -1.0,
+            lazy_update=self.lazy_update,
+        )
 
 
 def context(device: str) -> mx.Context:
@@ -105,8 +119,15 @@ def load_lstm(layer: gluon.rnn.LSTM, params: dict[str, np.ndarray], name: str, d
 class GluonImplementation(Implementation):
     """A Gluon block trained with a gluon.Trainer and Adam; subclasses only build the block."""
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
         self.ctx = context(device)
         self.net = self.build(params)
@@ -117,8 +138,12 @@ class GluonImplementation(Implementation):
             if not isinstance(self.net, gluon.HybridBlock):
                 raise UnsupportedError(f"{spec.name} is not a HybridBlock in MXNet, so it cannot be hybridized")
             self.net.hybridize(static_alloc=True, static_shape=True)
-        adam = PaperAdam(learning_rate=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2,
-                         epsilon=optimizer.epsilon)
+        adam = PaperAdam(
+            learning_rate=optimizer.learning_rate,
+            beta1=optimizer.beta_1,
+            beta2=optimizer.beta_2,
+            epsilon=optimizer.epsilon,
+        )
         self.trainer = gluon.Trainer(self.net.collect_params(), adam)
         self.loss_fn = LOSSES[spec.loss]()
         self.data: dict[str, tuple[Split, nd.NDArray | None, nd.NDArray]] = {}
@@ -159,8 +184,9 @@ class GluonImplementation(Implementation):
 
     def predict(self, split: str) -> np.ndarray:
         n = len(self.data[split][0])  # outside autograd.record(): prediction mode, no dropout
-        outputs = [self.net(self._rows(split, np.arange(i, min(i + PREDICT_BATCH, n)))[0])
-                   for i in range(0, n, PREDICT_BATCH)]
+        outputs = [
+            self.net(self._rows(split, np.arange(i, min(i + PREDICT_BATCH, n)))[0]) for i in range(0, n, PREDICT_BATCH)
+        ]
         return nd.concat(*outputs, dim=0).asnumpy()
 
     def forward(self, x: np.ndarray) -> np.ndarray:

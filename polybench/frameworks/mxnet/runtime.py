@@ -23,25 +23,41 @@ class MXNetRuntime(Runtime):
     name = "mxnet"
 
     def configure(self, threads: int, device: str) -> str:
-        wanted = {**thread_settings.thread_environment(threads),
-                  "MXNET_CPU_WORKER_NTHREADS": "1"}  # one operator at a time, `threads` OpenMP threads inside it
+        wanted = {
+            **thread_settings.thread_environment(threads),
+            # one engine worker: one operator at a time, `threads` OpenMP threads inside it
+            "MXNET_CPU_WORKER_NTHREADS": str(thread_settings.INTER_OP_THREADS),
+        }
         if "mxnet" not in sys.modules:
             os.environ.update(wanted)
         elif any(os.environ.get(name) != value for name, value in wanted.items()):
-            raise PolybenchError(f"MXNet fixed its thread pools when it was imported (OMP_NUM_THREADS="
-                                 f"{os.environ.get('OMP_NUM_THREADS')}); {threads} threads need a fresh process")
+            raise PolybenchError(
+                f"MXNet fixed its thread pools when it was imported (OMP_NUM_THREADS="
+                f"{os.environ.get('OMP_NUM_THREADS')}); {threads} threads need a fresh process"
+            )
         with warnings.catch_warnings():  # mxnet imports distutils; setuptools' shim then warns about sys.path
             warnings.filterwarnings("ignore", message="Module .* was already imported", category=UserWarning)
             import mxnet as mx
+        thread_settings.limit_pools(threads)
 
         if device == "cpu":
             return "cpu"
         if mx.context.num_gpus() > 0:
             return "gpu(0)"
         if device == "gpu":
-            raise PolybenchError("--device gpu: MXNet sees no GPU here (requirements/mxnet.txt pins its CPU "
-                                 "build); use --device cpu or auto")
+            raise PolybenchError(
+                "--device gpu: MXNet sees no GPU here (requirements/mxnet.txt pins its CPU "
+                "build); use --device cpu or auto"
+            )
         return "cpu"
+
+    def threads_used(self) -> dict:
+        """MXNet reports neither count through its API: intra-op is the OpenMP pool it loaded
+        (read back by threadpoolctl), inter-op its CPU engine workers (read at start-up)."""
+        openmp = [pool["threads"] for pool in thread_settings.pools() if pool["api"] == "openmp"]
+        return thread_settings.used(
+            max(openmp) if openmp else None, int(os.environ.get("MXNET_CPU_WORKER_NTHREADS", "1"))
+        )
 
     def seed(self, seed: int) -> None:
         import mxnet as mx
@@ -53,8 +69,9 @@ class MXNetRuntime(Runtime):
         import numpy as np
 
         features = mx.runtime.Features()
-        enabled = [name for name in ("CUDA", "CUDNN", "MKLDNN", "OPENMP", "BLAS_OPEN", "BLAS_MKL")
-                   if features.is_enabled(name)]
+        enabled = [
+            name for name in ("CUDA", "CUDNN", "MKLDNN", "OPENMP", "BLAS_OPEN", "BLAS_MKL") if features.is_enabled(name)
+        ]
         return {"mxnet": mx.__version__, "numpy": np.__version__, "mxnet_features": ",".join(enabled)}
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
@@ -71,7 +88,7 @@ class MXNetRuntime(Runtime):
             start = time.perf_counter()
             mx.nd.dot(a, b).wait_to_read()
             best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         if not device.startswith("gpu"):

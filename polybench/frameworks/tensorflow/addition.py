@@ -9,14 +9,17 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_den
 
 class Implementation(KerasImplementation):
     def build(self, params):
-        model = keras.Sequential([
-            keras.Input((8, 12)),  # one-hot characters
-            layers.LSTM(75, activation="tanh", recurrent_activation="sigmoid", name="encoder"),
-            layers.RepeatVector(2),  # one copy per answer character
-            layers.LSTM(50, activation="tanh", recurrent_activation="sigmoid", return_sequences=True,
-                        name="decoder"),
-            layers.Dense(12, name="output"),  # per step: (N, 2, 12) logits
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((8, 12)),  # one-hot characters
+                layers.LSTM(75, activation="tanh", recurrent_activation="sigmoid", name="encoder"),
+                layers.RepeatVector(2),  # one copy per answer character
+                layers.LSTM(
+                    50, activation="tanh", recurrent_activation="sigmoid", return_sequences=True, name="decoder"
+                ),
+                layers.Dense(12, name="output"),  # per step: (N, 2, 12) logits
+            ]
+        )
         load_lstm(model.get_layer("encoder"), params, "encoder")
         load_lstm(model.get_layer("decoder"), params, "decoder")
         load_dense(model.get_layer("output"), params, "output")

@@ -21,6 +21,7 @@ Canonical layouts -> Keras 3 (TensorFlow backend), the whole mapping:
 from __future__ import annotations
 
 import abc
+import functools
 
 import keras
 import numpy as np
@@ -29,9 +30,11 @@ import tensorflow as tf
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Adam, Spec, Split
 
-LOSSES = {"softmax_cross_entropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-          "l1": keras.losses.MeanAbsoluteError(),
-          "sigmoid_binary_cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True)}
+LOSSES = {
+    "softmax_cross_entropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    "l1": keras.losses.MeanAbsoluteError(),
+    "sigmoid_binary_cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True),
+}
 PREDICT_BATCH = 256
 
 
@@ -65,13 +68,13 @@ def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> n
     return kernel.reshape(channels, height, width, -1).transpose(1, 2, 0, 3).reshape(kernel.shape)
 
 
-def load_dense(layer: keras.layers.Dense, params: dict[str, np.ndarray], name: str,
-               flattened: tuple[int, int, int] | None = None) -> None:
+def load_dense(
+    layer: keras.layers.Dense, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
+) -> None:
     """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
     layer reads a channels-last feature map flattened by Keras."""
     kernel = params[f"{name}.kernel"]
-    layer.set_weights([kernel if flattened is None else channels_last_rows(kernel, flattened),
-                       params[f"{name}.bias"]])
+    layer.set_weights([kernel if flattened is None else channels_last_rows(kernel, flattened), params[f"{name}.bias"]])
 
 
 def load_conv(layer: keras.layers.Conv2D, params: dict[str, np.ndarray], name: str) -> None:
@@ -79,33 +82,62 @@ def load_conv(layer: keras.layers.Conv2D, params: dict[str, np.ndarray], name: s
     layer.set_weights([params[f"{name}.kernel"].transpose(2, 3, 1, 0), params[f"{name}.bias"]])
 
 
-def load_lstm(layer: keras.layers.LSTM, params: dict[str, np.ndarray], name: str,
-              flattened: tuple[int, int, int] | None = None) -> None:
+def load_lstm(
+    layer: keras.layers.LSTM, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
+) -> None:
     """Canonical LSTM kernel, recurrent kernel and bias: Keras' own layout and gate order;
     ``flattened`` as in ``load_dense`` for the input kernel."""
     kernel = params[f"{name}.kernel"]
-    layer.set_weights([kernel if flattened is None else channels_last_rows(kernel, flattened),
-                       params[f"{name}.recurrent_kernel"], params[f"{name}.bias"]])
+    layer.set_weights(
+        [
+            kernel if flattened is None else channels_last_rows(kernel, flattened),
+            params[f"{name}.recurrent_kernel"],
+            params[f"{name}.bias"],
+        ]
+    )
+
+
+def supports_xla(model: keras.Model) -> bool:
+    """Whether every layer of ``model`` says it can be XLA-compiled (Keras' own test in fit:
+    an LSTM whose activations would let it use cuDNN says no)."""
+    return all(layer.supports_jit for layer in model._flatten_layers())
 
 
 class KerasImplementation(Implementation):
     """A Keras model trained with tf.GradientTape and Adam, eagerly or (graph mode) inside
     tf.function; subclasses only build the model."""
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
         with tf.device(device):
             self.model = self.build(params)
-            self.optimizer = SpecAdam(learning_rate=optimizer.learning_rate, beta_1=optimizer.beta_1,
-                                      beta_2=optimizer.beta_2, epsilon=optimizer.epsilon, amsgrad=False)
+            self.optimizer = SpecAdam(
+                learning_rate=optimizer.learning_rate,
+                beta_1=optimizer.beta_1,
+                beta_2=optimizer.beta_2,
+                epsilon=optimizer.epsilon,
+                amsgrad=False,
+            )
             self.optimizer.build(self.model.trainable_variables)  # its slots exist before any tracing
             self.loss_sum = tf.Variable(0.0, trainable=False)
-        # Graph mode: tf.function traces the step and the inference call into graphs that
-        # TensorFlow's grappler optimises; shapes are relaxed so the short last batch does
-        # not keep retracing. Tracing happens on the first batches: first-epoch time.
-        self.step = tf.function(self._step, reduce_retracing=True) if mode == "graph" else self._step
-        self.infer = tf.function(self._infer, reduce_retracing=True) if mode == "graph" else self._infer
+        # Graph mode: tf.function traces the step and the inference call into graphs; shapes are
+        # relaxed so the short last batch does not keep retracing. Where every layer supports it,
+        # the graphs are compiled with XLA (jit_compile=True), as Keras' fit does on a GPU (it
+        # leaves XLA off on CPU-only machines, and for LSTMs that could use cuDNN); elsewhere
+        # TensorFlow's grappler optimises them. Tracing and compiling happen on the first
+        # batches: first-epoch time.
+        self.xla = mode == "graph" and supports_xla(self.model)
+        graph = functools.partial(tf.function, reduce_retracing=True, jit_compile=self.xla)
+        self.step = graph(self._step) if mode == "graph" else self._step
+        self.infer = graph(self._infer) if mode == "graph" else self._infer
         self.loss_fn = LOSSES[spec.loss]
         self.data: dict[str, tuple[Split, tf.Tensor | None, tf.Tensor]] = {}
         self.loss_samples = 0
@@ -157,14 +189,19 @@ class KerasImplementation(Implementation):
     def predict(self, split: str) -> np.ndarray:
         n = len(self.data[split][0])
         with tf.device(self.device):
-            outputs = [self.infer(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
-                       for i in range(0, n, PREDICT_BATCH)]
+            outputs = [
+                self.infer(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+                for i in range(0, n, PREDICT_BATCH)
+            ]
             return tf.concat(outputs, axis=0).numpy()
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         with tf.device(self.device):
             x = self.to_model_layout(tf.convert_to_tensor(np.asarray(x, dtype=np.float32)))
             return self.infer(x).numpy()
+
+    def details(self) -> dict:
+        return {"xla": self.xla}
 
     def sync(self) -> None:
         tf.test.experimental.sync_devices()

@@ -8,14 +8,18 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_den
 
 class Implementation(KerasImplementation):
     def build(self, params):
-        model = keras.Sequential([
-            keras.Input((10, 1)),
-            # (N, 10, 100): forward then backward outputs, per step
-            layers.Bidirectional(layers.LSTM(50, activation="tanh", recurrent_activation="sigmoid",
-                                             return_sequences=True), name="lstm"),
-            layers.Dense(1, name="output"),
-            layers.Reshape((10,)),  # (N, 10) logits
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((10, 1)),
+                # (N, 10, 100): forward then backward outputs, per step
+                layers.Bidirectional(
+                    layers.LSTM(50, activation="tanh", recurrent_activation="sigmoid", return_sequences=True),
+                    name="lstm",
+                ),
+                layers.Dense(1, name="output"),
+                layers.Reshape((10,)),  # (N, 10) logits
+            ]
+        )
         both = model.get_layer("lstm")
         load_lstm(both.forward_layer, params, "forward")
         load_lstm(both.backward_layer, params, "backward")

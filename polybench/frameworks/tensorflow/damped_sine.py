@@ -8,13 +8,14 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_den
 
 class Implementation(KerasImplementation):
     def build(self, params):
-        model = keras.Sequential([
-            keras.Input((50, 1)),
-            layers.LSTM(20, activation="tanh", recurrent_activation="sigmoid", return_sequences=True,
-                        name="lstm1"),
-            layers.LSTM(20, activation="tanh", recurrent_activation="sigmoid", name="lstm2"),
-            layers.Dense(5, name="output"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((50, 1)),
+                layers.LSTM(20, activation="tanh", recurrent_activation="sigmoid", return_sequences=True, name="lstm1"),
+                layers.LSTM(20, activation="tanh", recurrent_activation="sigmoid", name="lstm2"),
+                layers.Dense(5, name="output"),
+            ]
+        )
         load_lstm(model.get_layer("lstm1"), params, "lstm1")
         load_lstm(model.get_layer("lstm2"), params, "lstm2")
         load_dense(model.get_layer("output"), params, "output")

@@ -8,12 +8,14 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_den
 
 class Implementation(KerasImplementation):
     def build(self, params):
-        model = keras.Sequential([
-            keras.Input((5, 10)),
-            # No initial state given: it starts from zeros; Dense reads the last hidden state.
-            layers.LSTM(25, activation="tanh", recurrent_activation="sigmoid", name="lstm"),
-            layers.Dense(10, name="output"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((5, 10)),
+                # No initial state given: it starts from zeros; Dense reads the last hidden state.
+                layers.LSTM(25, activation="tanh", recurrent_activation="sigmoid", name="lstm"),
+                layers.Dense(10, name="output"),
+            ]
+        )
         load_lstm(model.get_layer("lstm"), params, "lstm")
         load_dense(model.get_layer("output"), params, "output")
         return model

@@ -9,14 +9,16 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_den
 class Implementation(KerasImplementation):
     def build(self, params):
         drop = self.dropout_rates
-        model = keras.Sequential([
-            keras.Input((784,)),
-            layers.Dense(512, activation="relu", name="hidden1"),
-            layers.Dropout(drop.get("hidden1", 0.0)),
-            layers.Dense(256, activation="relu", name="hidden2"),
-            layers.Dropout(drop.get("hidden2", 0.0)),
-            layers.Dense(10, name="output"),  # logits: the loss applies the softmax
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((784,)),
+                layers.Dense(512, activation="relu", name="hidden1"),
+                layers.Dropout(drop.get("hidden1", 0.0)),
+                layers.Dense(256, activation="relu", name="hidden2"),
+                layers.Dropout(drop.get("hidden2", 0.0)),
+                layers.Dense(10, name="output"),  # logits: the loss applies the softmax
+            ]
+        )
         for name in ("hidden1", "hidden2", "output"):
             load_dense(model.get_layer(name), params, name)
         return model

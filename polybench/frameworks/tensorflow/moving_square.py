@@ -9,14 +9,16 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_con
 
 class Implementation(KerasImplementation):
     def build(self, params):
-        model = keras.Sequential([
-            keras.Input((50, 50, 50, 1)),  # (frames, rows, columns, channels): channels-last frames
-            layers.TimeDistributed(layers.Conv2D(2, 2, activation="relu"), name="conv"),  # 'valid': 49x49
-            layers.TimeDistributed(layers.MaxPooling2D(2)),  # 49x49 -> 24x24 (floor)
-            layers.TimeDistributed(layers.Flatten()),  # (row, column, channel) order
-            layers.LSTM(50, activation="tanh", recurrent_activation="sigmoid", name="lstm"),
-            layers.Dense(2, name="output"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((50, 50, 50, 1)),  # (frames, rows, columns, channels): channels-last frames
+                layers.TimeDistributed(layers.Conv2D(2, 2, activation="relu"), name="conv"),  # 'valid': 49x49
+                layers.TimeDistributed(layers.MaxPooling2D(2)),  # 49x49 -> 24x24 (floor)
+                layers.TimeDistributed(layers.Flatten()),  # (row, column, channel) order
+                layers.LSTM(50, activation="tanh", recurrent_activation="sigmoid", name="lstm"),
+                layers.Dense(2, name="output"),
+            ]
+        )
         load_conv(model.get_layer("conv").layer, params, "conv")
         load_lstm(model.get_layer("lstm"), params, "lstm", flattened=(2, 24, 24))
         load_dense(model.get_layer("output"), params, "output")

@@ -14,6 +14,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from polybench import threads as thread_settings  # noqa: E402
 from polybench.errors import PolybenchError  # noqa: E402
 from polybench.frameworks.base import Runtime  # noqa: E402
 
@@ -23,14 +24,17 @@ class TensorFlowRuntime(Runtime):
 
     def configure(self, threads: int, device: str) -> str:
         threading = tf.config.threading
-        if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) \
-                != (threads, threads):
+        wanted = (threads, thread_settings.INTER_OP_THREADS)
+        if (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()) != wanted:
             try:
-                threading.set_intra_op_parallelism_threads(threads)
-                threading.set_inter_op_parallelism_threads(threads)
+                threading.set_intra_op_parallelism_threads(wanted[0])
+                threading.set_inter_op_parallelism_threads(wanted[1])
             except RuntimeError:  # TensorFlow fixes them when its first op runs
-                raise PolybenchError(f"TensorFlow is already running with other thread counts; cannot set "
-                                     f"{threads} threads in this process") from None
+                raise PolybenchError(
+                    f"TensorFlow is already running with other thread counts; cannot set "
+                    f"{threads} threads in this process"
+                ) from None
+        thread_settings.limit_pools(threads)
         gpus = tf.config.list_physical_devices("GPU")
         if device == "gpu" and not gpus:
             raise PolybenchError("--device gpu: TensorFlow sees no GPU here; use --device cpu or auto")
@@ -42,13 +46,23 @@ class TensorFlowRuntime(Runtime):
             tf.config.experimental.set_memory_growth(gpu, True)
         return "/GPU:0"
 
+    def threads_used(self) -> dict:
+        threading = tf.config.threading
+        return thread_settings.used(
+            threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads()
+        )
+
     def seed(self, seed: int) -> None:
         keras.utils.set_random_seed(seed)  # Keras' dropout masks (and TensorFlow's global seed)
 
     def versions(self) -> dict[str, str]:
         build = tf.sysconfig.get_build_info()
-        return {"tensorflow": tf.__version__, "keras": keras.__version__,
-                "cuda": build.get("cuda_version") or "none", "cudnn": build.get("cudnn_version") or "none"}
+        return {
+            "tensorflow": tf.__version__,
+            "keras": keras.__version__,
+            "cuda": build.get("cuda_version") or "none",
+            "cudnn": build.get("cudnn_version") or "none",
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         with tf.device(device):
@@ -59,7 +73,7 @@ class TensorFlowRuntime(Runtime):
                 start = time.perf_counter()
                 float(tf.reduce_sum(tf.matmul(a, b)))  # reading the result back waits for the device
                 best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         if "GPU" not in device.upper():

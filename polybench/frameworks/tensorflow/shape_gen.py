@@ -8,11 +8,13 @@ from polybench.frameworks.tensorflow.common import KerasImplementation, load_den
 
 class Implementation(KerasImplementation):
     def build(self, params):
-        model = keras.Sequential([
-            keras.Input((1, 2)),  # one corner as a one-step sequence
-            layers.LSTM(10, activation="tanh", recurrent_activation="sigmoid", name="lstm"),
-            layers.Dense(2, name="output"),
-        ])
+        model = keras.Sequential(
+            [
+                keras.Input((1, 2)),  # one corner as a one-step sequence
+                layers.LSTM(10, activation="tanh", recurrent_activation="sigmoid", name="lstm"),
+                layers.Dense(2, name="output"),
+            ]
+        )
         load_lstm(model.get_layer("lstm"), params, "lstm")
         load_dense(model.get_layer("output"), params, "output")
         return model

@@ -14,13 +14,17 @@ from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation
 from polybench.specs.base import Adam, Spec, Split
 
+
 def _softmax_cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean cross-entropy over every (sample, step): logits (..., classes), y (...)."""
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
 
 
-LOSSES = {"softmax_cross_entropy": _softmax_cross_entropy, "l1": F.l1_loss,
-          "sigmoid_binary_cross_entropy": F.binary_cross_entropy_with_logits}
+LOSSES = {
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "l1": F.l1_loss,
+    "sigmoid_binary_cross_entropy": F.binary_cross_entropy_with_logits,
+}
 PREDICT_BATCH = 256
 
 
@@ -62,7 +66,8 @@ def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, suffix: 
 RNN_UNSUPPORTED = (
     f"torch.compile (torch {torch.__version__}) does not compile nn.LSTM: Dynamo leaves RNN modules to eager "
     "(torch._dynamo.config.allow_rnn is off), so nothing of these models would be compiled and graph mode "
-    "would silently be eager; with allow_rnn on, Inductor's CPU code fails on aten.mkldnn_rnn_layer")
+    "would silently be eager; with allow_rnn on, Inductor's CPU code fails on aten.mkldnn_rnn_layer"
+)
 
 
 class TorchImplementation(Implementation):
@@ -71,8 +76,15 @@ class TorchImplementation(Implementation):
     #: Why graph mode cannot run this model, when it cannot (recorded as unsupported).
     graph_unsupported: str | None = None
 
-    def __init__(self, spec: Spec, params: dict[str, np.ndarray], optimizer: Adam, device: str,
-                 dropout: bool = True, mode: str = "eager") -> None:
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
         if mode == "graph" and self.graph_unsupported:
             raise UnsupportedError(self.graph_unsupported)
@@ -85,8 +97,12 @@ class TorchImplementation(Implementation):
         # first batches, so it lands in the first epoch's time.
         self.network = torch.compile(self.model) if mode == "graph" else self.model
         self._graphs_before = counters["stats"]["unique_graphs"] if mode == "graph" else None
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=optimizer.learning_rate,
-                                          betas=(optimizer.beta_1, optimizer.beta_2), eps=optimizer.epsilon)
+        self.optimizer = torch.optim.Adam(
+            self.model.parameters(),
+            lr=optimizer.learning_rate,
+            betas=(optimizer.beta_1, optimizer.beta_2),
+            eps=optimizer.epsilon,
+        )
         self.loss_fn = LOSSES[spec.loss]
         self.data: dict[str, tuple[Split, torch.Tensor | None, torch.Tensor]] = {}
         self.loss_sum = torch.zeros((), device=self.torch_device)
@@ -114,8 +130,9 @@ class TorchImplementation(Implementation):
         out = self.network(x)
         if self._graphs_before is not None:
             if counters["stats"]["unique_graphs"] == self._graphs_before:
-                raise UnsupportedError("torch.compile compiled no graph for this model, so graph mode would run "
-                                       "it eagerly")
+                raise UnsupportedError(
+                    "torch.compile compiled no graph for this model, so graph mode would run it eagerly"
+                )
             self._graphs_before = None
         return out
 
@@ -140,8 +157,10 @@ class TorchImplementation(Implementation):
     def predict(self, split: str) -> np.ndarray:
         self.model.eval()
         n = len(self.data[split][0])
-        outputs = [self._network(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
-                   for i in range(0, n, PREDICT_BATCH)]
+        outputs = [
+            self._network(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
+            for i in range(0, n, PREDICT_BATCH)
+        ]
         return torch.cat(outputs).cpu().numpy()
 
     @torch.no_grad()

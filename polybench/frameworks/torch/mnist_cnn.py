@@ -24,9 +24,12 @@ class CNN(nn.Module):
 
 
 class Implementation(TorchImplementation):
-    graph_unsupported = ("torch.compile's Inductor backend (torch 2.13.0, CPU) returns zero convolution "
-                         "gradients for this model on the parity batch (aot_eager matches eager), so its "
-                         "graph-mode training would be wrong")
+    graph_unsupported = (
+        "torch.compile's Inductor backend (torch 2.13.0, CPU) returns zero convolution "
+        "gradients for this model on the parity batch (aot_eager matches eager), so its "
+        "graph-mode training would be wrong; tools/repro_inductor_conv_grad.py reproduces it "
+        "outside polybench"
+    )
 
     def build(self, params):
         model = CNN(self.dropout_rates)

@@ -6,6 +6,7 @@ import time
 
 import torch
 
+from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
 
@@ -16,9 +17,10 @@ class TorchRuntime(Runtime):
     def configure(self, threads: int, device: str) -> str:
         torch.set_num_threads(threads)
         try:
-            torch.set_num_interop_threads(threads)
+            torch.set_num_interop_threads(thread_settings.INTER_OP_THREADS)
         except RuntimeError:
-            pass  # already fixed once parallel work has started in this process
+            pass  # already fixed once parallel work has started in this process (threads_used shows it)
+        thread_settings.limit_pools(threads)
         if device == "cpu":
             return "cpu"
         if torch.cuda.is_available():
@@ -27,12 +29,18 @@ class TorchRuntime(Runtime):
             raise PolybenchError("--device gpu: PyTorch sees no CUDA GPU here; use --device cpu or auto")
         return "cpu"
 
+    def threads_used(self) -> dict:
+        return thread_settings.used(torch.get_num_threads(), torch.get_num_interop_threads())
+
     def seed(self, seed: int) -> None:
         torch.manual_seed(seed)
 
     def versions(self) -> dict[str, str]:
-        return {"torch": torch.__version__, "cuda": torch.version.cuda or "none",
-                "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none"}
+        return {
+            "torch": torch.__version__,
+            "cuda": torch.version.cuda or "none",
+            "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none",
+        }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         a = torch.rand(size, size, device=device)
@@ -44,7 +52,7 @@ class TorchRuntime(Runtime):
             start = time.perf_counter()
             (a @ b).sum().item()
             best = min(best, time.perf_counter() - start)
-        return 2 * size ** 3 / best
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         return torch.cuda.get_device_name(device) if device.startswith("cuda") else None

@@ -1,0 +1,87 @@
+"""Keras' own training loop (mode "idiomatic"): ``model.compile()`` then ``model.fit()``.
+
+The eager Implementation's Keras model (canonical weights), its Adam (``SpecAdam``) and its
+loss are compiled with Keras' defaults, so ``jit_compile="auto"``: Keras compiles the train
+step with XLA where it judges the model supports it, else as a tf.function graph. Which one
+it chose (``model.jit_compile`` after fit) goes into the record. ``fit`` shuffles the
+in-memory tensors itself (``shuffle=True``, its default). Its one departure from the
+defaults is ``verbose=0``: the progress bar would print every batch into the notebook (the
+run prints one line per epoch instead). Epoch times come from a callback's
+``on_epoch_begin`` / ``on_epoch_end``, each after a device sync.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.tensorflow.common import KerasImplementation
+from polybench.specs.base import Split
+
+
+class _EpochClock(keras.callbacks.Callback):
+    """Times each epoch between Keras' own epoch hooks and hands the figures on."""
+
+    def __init__(self, sync, after_epoch: AfterEpoch) -> None:
+        super().__init__()
+        self.sync, self.after_epoch, self.start = sync, after_epoch, 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.sync()
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.sync()
+        seconds = time.perf_counter() - self.start
+        self.after_epoch(epoch + 1, float(logs["loss"]), seconds)  # validation runs here, off the clock
+
+
+class _Rendered(keras.utils.PyDataset):
+    """A compact split (the moving-square videos) rendered batch by batch: Keras' documented
+    way to feed data that do not fit in memory; reshuffled at the end of every epoch."""
+
+    def __init__(self, impl: KerasImplementation, split: Split, batch_size: int, seed: int) -> None:
+        super().__init__()
+        self.impl, self.split, self.batch_size = impl, split, batch_size
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(len(split))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.split) / self.batch_size)
+
+    def __getitem__(self, i: int):
+        rows = self.order[i * self.batch_size : (i + 1) * self.batch_size]
+        x = self.impl.to_model_layout(tf.convert_to_tensor(self.split.inputs(rows)))
+        return x, self.split.y[rows]
+
+    def on_epoch_end(self) -> None:
+        self.order = self.rng.permutation(len(self.split))
+
+
+class Trainer(IdiomaticTrainer):
+    """Keras compile() + fit() with its defaults (jit_compile="auto"), timed by a callback."""
+
+    shuffle = "keras fit(shuffle=True): its own permutation each epoch, from the seed keras.utils.set_random_seed set"
+
+    def __init__(self, impl: KerasImplementation, batch_size: int, seed: int) -> None:
+        super().__init__(impl, batch_size, seed)
+        impl.model.compile(optimizer=impl.optimizer, loss=impl.loss_fn)  # Keras' defaults otherwise
+
+    def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
+        split, x, y = self.impl.data["train"]
+        clock = [_EpochClock(self.impl.sync, after_epoch)]
+        with tf.device(self.impl.device):
+            if x is None:
+                self.impl.model.fit(
+                    _Rendered(self.impl, split, self.batch_size, self.seed), epochs=epochs, verbose=0, callbacks=clock
+                )
+            else:
+                self.impl.model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, callbacks=clock)
+
+    def details(self) -> dict:
+        return {"jit_compile": bool(self.impl.model.jit_compile)}

@@ -1,0 +1,158 @@
+"""The shared loop's own cost: its epoch time over the framework's own loop's (mode idiomatic).
+
+Per (model, framework) and shared-loop mode (eager, graph): shared / idiomatic epoch time,
+the steady-state epochs when both runs have them, else the first (only) epoch, which then
+includes warm-up and compilation. Above 1: the shared loop is slower than the framework's
+own. Whether a ratio is inside the noise follows frame.inside_noise (the rule is printed
+in the report).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from polybench.report.charts import COLORS  # noqa: E402
+from polybench.report.frame import NOISE_WIDTHS, inside_noise  # noqa: E402
+
+SHARED_MODES = ("eager", "graph")
+COLUMNS = ["model", "framework", "mode", "ratio", "epochs", "noise", "shared_noise", "idiomatic_noise", "verdict"]
+
+
+def _epoch_figure(shared: pd.Series, idiomatic: pd.Series) -> tuple[str, str]:
+    """The epoch-time column both runs have, and how to name it."""
+    if pd.notna(shared.steady_epoch_seconds) and pd.notna(idiomatic.steady_epoch_seconds):
+        return "steady_epoch_seconds", "steady"
+    return "first_epoch_seconds", "first (only)"
+
+
+def _verdict(ratio: float, shared: pd.Series, idiomatic: pd.Series) -> str:
+    """What the ratio says, by the report's noise rule: seeds' intervals when both cells have
+    them, else the within-run noise of the steady epochs."""
+    column, _ = _epoch_figure(shared, idiomatic)
+    bounds = [
+        shared.get(f"{column}_low"),
+        shared.get(f"{column}_high"),
+        idiomatic.get(f"{column}_low"),
+        idiomatic.get(f"{column}_high"),
+    ]
+    if all(pd.notna(b) for b in bounds):
+        overlap = bounds[0] <= bounds[3] and bounds[2] <= bounds[1]
+        return "inside the noise (95% intervals overlap)" if overlap else _direction(ratio)
+    inside = inside_noise(ratio, shared.epoch_noise, idiomatic.epoch_noise)
+    if inside is None:
+        return "noise not measured (fewer than three epochs)"
+    return "inside the noise" if inside else _direction(ratio)
+
+
+def _direction(ratio: float) -> str:
+    return "shared loop slower" if ratio > 1 else "shared loop faster"
+
+
+def overhead_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (model, framework, shared mode) whose shared and idiomatic cells both have
+    ok runs: the epoch-time ratio shared / idiomatic, which epochs it compares, the combined
+    relative noise sqrt(n_shared² + n_idiomatic²) and the verdict."""
+    ok = table[table.ok > 0].set_index(["model", "framework", "mode"])
+    rows = []
+    for (model, framework, mode), shared in ok.iterrows():
+        if mode not in SHARED_MODES or (model, framework, "idiomatic") not in ok.index:
+            continue
+        idiomatic = ok.loc[(model, framework, "idiomatic")]
+        column, epochs = _epoch_figure(shared, idiomatic)
+        ratio = shared[column] / idiomatic[column]
+        noise = np.hypot(shared.epoch_noise, idiomatic.epoch_noise)
+        rows.append(
+            [
+                model,
+                framework,
+                mode,
+                ratio,
+                epochs,
+                noise,
+                shared.epoch_noise,
+                idiomatic.epoch_noise,
+                _verdict(ratio, shared, idiomatic),
+            ]
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def rows(overhead: pd.DataFrame) -> list[list[str]]:
+    """The report table's rows: model, framework, mode, ratio, epochs compared, noise, verdict."""
+
+    def pct(value) -> str:
+        return "–" if pd.isna(value) else f"±{value:.1%}"
+
+    return [
+        [r.model, r.framework, r.mode, f"{r.ratio:.2f}", r.epochs, pct(r.noise), r.verdict]
+        for r in overhead.itertuples()
+    ]
+
+
+def paragraph(overhead: pd.DataFrame) -> str:
+    """A summary generated from the ratios: the best shared mode per cell against 1.05."""
+    if overhead.empty:
+        return (
+            "No (model, framework) cell has both an idiomatic run and a shared-loop run that finished: "
+            "run `--mode all` (or idiomatic beside eager/graph) to measure the shared loop's cost."
+        )
+    best = overhead.loc[overhead.groupby(["model", "framework"], sort=False).ratio.idxmin()]
+    within = best[best.ratio <= 1.05]
+    parts = [
+        f"In its best shared-loop mode, the shared loop came within 1.05× of the framework's own loop in "
+        f"{len(within)} of {len(best)} (model, framework) cells (median best ratio {best.ratio.median():.2f})."
+    ]
+    over = best[best.ratio > 1.05].sort_values("ratio", ascending=False)
+    if len(over):
+        parts.append(
+            "Above 1.05: "
+            + ", ".join(f"{r.framework}/{r.model} {r.ratio:.2f} ({r.mode}; {r.verdict})" for r in over.itertuples())
+            + "."
+        )
+    if (overhead.epochs != "steady").any():
+        parts.append("Cells compared on their only epoch include warm-up and compilation on both sides.")
+    return " ".join(parts)
+
+
+def chart(overhead: pd.DataFrame, path: Path) -> None:
+    """Shared / idiomatic epoch time per model: one bar per (framework, shared mode), log scale,
+    with the noise band (± NOISE_WIDTHS × combined noise) as error bars where measured."""
+    models = list(dict.fromkeys(overhead.model))
+    cells = list(dict.fromkeys(zip(overhead.framework, overhead["mode"], strict=True)))
+    width = 0.8 / max(len(cells), 1)
+    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(models)), 4))
+    for i, (framework, mode) in enumerate(cells):
+        sub = overhead[(overhead.framework == framework) & (overhead["mode"] == mode)].set_index("model")
+        sub = sub.reindex(models)
+        x = np.arange(len(models)) + (i - (len(cells) - 1) / 2) * width
+        ratio = sub.ratio.to_numpy(dtype=float)
+        band = NOISE_WIDTHS * sub.noise.to_numpy(dtype=float)
+        errors = np.vstack([ratio - ratio * np.exp(-band), ratio * np.exp(band) - ratio])
+        ax.bar(
+            x,
+            np.nan_to_num(ratio),
+            width=width,
+            color=COLORS.get(framework, "grey"),
+            hatch="" if mode == "eager" else "//",
+            edgecolor="white",
+            label=f"{framework} {mode}",
+            yerr=np.nan_to_num(errors),
+            capsize=2,
+        )
+    ax.axhline(1.0, color="black", linewidth=1)
+    ax.axhline(1.05, color="grey", linewidth=1, linestyle="--")
+    ax.set_yscale("log")
+    ax.set_xticks(np.arange(len(models)), models, rotation=20)
+    ax.set_ylabel("shared loop / idiomatic epoch time")
+    ax.set_title("Above 1: the shared loop is slower than the framework's own (dashed: 1.05)")
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,149 @@
+"""Faults inside a run, in the torch kernel: the kernel killed or crashing, a notebook that
+leaves no record or a broken one, two runs on one folder."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from test_runner import crafted_notebooks, quick_plan
+
+from polybench import cli, records, runner
+
+pytestmark = pytest.mark.slow
+
+TWO_EPOCHS_THEN = """
+import json, os, signal
+with open(progress_path, "a") as f:
+    for epoch in (1, 2):
+        row = {{"epoch": epoch, "train_loss": 0.5, "val_loss": 0.4, "val_metric": 0.9, "seconds": 0.5, "epochs": 5}}
+        f.write(json.dumps(row) + "\\n")
+os.kill(os.getpid(), signal.{signal})
+"""
+
+
+@pytest.mark.parametrize("signame, number", [("SIGKILL", 9), ("SIGSEGV", 11)])
+def test_a_kernel_killed_by_a_signal_is_recorded_and_the_next_run_goes_on(
+    torch_env, mnist_data_dir, tmp_path, monkeypatch, capsys, signame, number
+):
+    crafted_notebooks(tmp_path, monkeypatch, TWO_EPOCHS_THEN.format(signal=signame))
+    out = tmp_path / "run"
+    code = cli.main(
+        [
+            "run",
+            "--framework",
+            "torch",
+            "--model",
+            "mnist_fcn,mnist_cnn",
+            "--profile",
+            "quick",
+            "--threads",
+            "2",
+            "--out",
+            str(out),
+            "--data-dir",
+            str(mnist_data_dir),
+        ]
+    )
+    said = capsys.readouterr()
+    assert code == 1 and "Traceback" not in said.out + said.err
+    reason = f"the kernel died: killed by signal {number} ({signame}), after 2 epoch(s)"
+    assert f"[1/2] torch mnist_fcn eager seed 0: FAILED: {reason}" in said.out
+    dead = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
+    assert dead["status"] == "failed" and dead["error"] == reason
+    assert [row["epoch"] for row in dead["epochs"]] == [1, 2]
+    after = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
+    assert after["status"] == "ok"
+    assert f"mnist_fcn / torch / eager / seed 0: **failed** — {reason}" in (out / "report.md").read_text()
+
+
+def test_a_notebook_that_writes_no_record_is_recorded_as_failed(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    crafted_notebooks(tmp_path, monkeypatch, "x = 1  # ends without saving a record")
+    [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
+    assert record["status"] == "failed" and record["error"] == "the notebook finished without writing its record"
+
+
+def test_a_notebook_that_writes_an_invalid_record_is_recorded_as_failed(
+    torch_env, mnist_data_dir, tmp_path, monkeypatch
+):
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        """
+import json
+json.dump({"schema": 1, "model": "mnist_fcn", "framework": "torch", "mode": "eager", "seed": 0,
+           "profile": "quick", "status": "great"}, open(record_path, "w"))
+""",
+    )
+    [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
+    assert record["status"] == "failed"
+    assert record["error"] == (
+        "the notebook wrote an invalid record: status 'great' is not one of ok, failed, timeout, diverged, unsupported"
+    )
+    path = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(tmp_path / "run")
+    assert json.loads(path.read_text())["status"] == "failed"  # the broken file was replaced by a valid record
+
+
+def test_two_runs_on_one_folder_the_second_is_refused(torch_env, mnist_data_dir, tmp_path, monkeypatch):
+    pid_file = tmp_path / "kernel.pid"
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        f"""
+import os, time
+open({str(pid_file)!r}, "w").write(str(os.getpid()))
+time.sleep(600)
+""",
+    )
+    script = (
+        "import sys; from pathlib import Path; from polybench import cli; from polybench.notebook import "
+        "templates; templates.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))"
+    )
+    out = tmp_path / "run"
+    args = [
+        "run",
+        "--framework",
+        "torch",
+        "--model",
+        "mnist_fcn",
+        "--profile",
+        "quick",
+        "--threads",
+        "2",
+        "--data-dir",
+        str(mnist_data_dir),
+        "--out",
+        str(out),
+    ]
+    first = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path / "notebooks"), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not pid_file.is_file() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert pid_file.is_file(), "the first run's kernel never started"
+        second = subprocess.run(
+            [sys.executable, "-m", "polybench.cli", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        assert second.returncode == 1 and "Traceback" not in second.stderr
+        assert second.stderr.strip().splitlines() == [
+            f"polybench: error: another `polybench run` (pid {first.pid}) is writing to {out}; wait for it to "
+            f"finish or choose another --out"
+        ]
+        assert first.poll() is None  # the first run goes on undisturbed
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=60)
+    assert first.returncode == 130
