@@ -17,6 +17,9 @@ runtime = frameworks.runtime({framework!r})
 runtime.configure(threads=1, device="cpu")
 print(json.dumps(runtime.threads_used()))
 """
+#: Frameworks without an inter-op pool to set or read: XLA runs a compiled step's independent
+#: operators on its one intra-op pool, so JAX reports no inter-op count (None).
+NO_INTER_OP_POOL = ("jax",)
 
 
 @pytest.mark.envs
@@ -34,6 +37,7 @@ def test_each_framework_reports_one_intra_one_inter_op_thread_and_its_pools(fram
     )
     assert done.returncode == 0, done.stderr[-2000:]
     used = json.loads(done.stdout.strip().splitlines()[-1])
-    assert used["intra_op"] == 1 and used["inter_op"] == 1
+    assert used["intra_op"] == 1
+    assert used["inter_op"] == (None if framework in NO_INTER_OP_POOL else 1)
     assert used["pools"], "threadpoolctl found no BLAS/OpenMP pool"
     assert all(pool["threads"] == 1 for pool in used["pools"]), used["pools"]
