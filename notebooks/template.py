@@ -15,7 +15,7 @@
 
 # %% tags=["parameters"]
 # Parameters (papermill overrides these; see `polybench run --help`).
-framework = "torch"     # torch | tensorflow | mxnet | chainer
+framework = "torch"     # torch | tensorflow | mxnet | chainer | jax
 mode = "eager"          # execution mode
 profile = "full"        # quick (small slice, one epoch) | full (the spec's reference run)
 seed = 0                # initial weights and shuffle order

@@ -29,10 +29,10 @@ RUN = ["run", "--framework", "torch"]
     "args, expected",
     [
         (
-            ["run", "--framework", "jax"],
-            "unknown framework 'jax' (choose from: torch, tensorflow, mxnet, chainer, all)",
+            ["run", "--framework", "theano"],
+            "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, all)",
         ),
-        (["run", "--framework", ","], "no framework given (choose from: torch, tensorflow, mxnet, chainer, all)"),
+        (["run", "--framework", ","], "no framework given (choose from: torch, tensorflow, mxnet, chainer, jax, all)"),
         (["run"], "the following arguments are required: --framework"),
         (RUN + ["--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
         (RUN + ["--model", "mnist_fcn,,resnet"], "unknown model 'resnet'"),
@@ -83,7 +83,7 @@ def test_list_shows_models_frameworks_and_environments():
     done = polybench("list")
     assert done.returncode == 0
     assert "mnist_fcn" in done.stdout and "mnist_cnn" in done.stdout and "[torch" in done.stdout
-    for framework in ("torch", "tensorflow", "mxnet", "chainer"):
+    for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax"):
         assert f"  {framework}" in done.stdout
     assert "profiles:   quick, full" in done.stdout
 

@@ -11,10 +11,10 @@ import importlib.util
 
 from polybench.frameworks.base import Runtime
 
-FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer")
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
 #: "graph" its compiled or symbolic one (torch.compile, tf.function, Gluon hybridize,
-#: Chainer static_graph), both through the shared loop; "idiomatic" is the framework's own
+#: Chainer static_graph, jax.jit through nnx.jit), both through the shared loop; "idiomatic" is the framework's own
 #: documented training loop (frameworks/<name>/idiomatic.py) on the same model, weights and data.
 MODES = ("eager", "graph", "idiomatic")
 

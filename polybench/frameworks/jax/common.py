@@ -1,0 +1,285 @@
+"""What every Flax NNX model shares: weight loading, the LSTM layer, the Optax Adam step,
+batched prediction.
+
+Canonical layouts -> Flax NNX, the whole mapping:
+
+- nnx.Linear: the canonical (in, out) kernel and bias are Flax's own layout.
+- nnx.Conv: canonical (out, in, kh, kw) kernels become Flax's HWIO (kh, kw, in, out); images
+  go channels-last (NHWC), Flax's layout. With one input channel, the canonical (N, 1, H, W)
+  and NHWC (N, H, W, 1) hold the same numbers in the same order, so a reshape converts them.
+- Flatten after a convolution: NHWC flattens (row, column, channel), the canonical order is
+  (channel, row, column), so the rows of the kernel reading the flattened map are permuted
+  once at build time (``flattened=``), and the outputs do not change.
+- LSTM: nnx.OptimizedLSTMCell (the fused cell) keeps an input layer ``dense_i`` with kernel
+  (in, 4H) and no bias and a hidden-state layer ``dense_h`` with kernel (H, 4H) and ONE bias
+  (4H), and splits their sum into gates i, f, g, o: exactly the canonical layout and gate
+  order, so nothing is transposed or split, and the cell trains one bias as the spec's model
+  does. Its gate and cell activations are sigmoid and tanh (Flax's defaults, written out);
+  the state starts from zeros.
+- Adam: optax.adam computes ``mu_hat / (sqrt(nu_hat + eps_root) + eps)`` with bias-corrected
+  moments, i.e. epsilon is added to sqrt(v_hat): the spec's Algorithm 1 form as it stands
+  (eps_root = 0, no rescaling needed, unlike Keras' "epsilon hat" form).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import nnx
+
+from polybench.frameworks.base import Implementation
+from polybench.frameworks.jax.runtime import RUNTIME, device_of
+from polybench.specs.base import Adam, Spec, Split
+
+
+def _softmax_cross_entropy(logits: jax.Array, y: jax.Array) -> jax.Array:
+    """Mean cross-entropy over every (sample, step): logits (..., classes), integer y (...)."""
+    return optax.softmax_cross_entropy_with_integer_labels(logits, y).mean()
+
+
+def _sigmoid_binary_cross_entropy(logits: jax.Array, y: jax.Array) -> jax.Array:
+    return optax.sigmoid_binary_cross_entropy(logits, y).mean()
+
+
+def _l1(outputs: jax.Array, y: jax.Array) -> jax.Array:
+    return jnp.abs(outputs - y).mean()
+
+
+LOSSES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
+    "softmax_cross_entropy": _softmax_cross_entropy,
+    "l1": _l1,
+    "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
+}
+PREDICT_BATCH = 256
+
+
+def assign(variable: nnx.Variable, value: np.ndarray) -> None:
+    """Put a canonical array (already in Flax's layout) into a parameter."""
+    if tuple(variable.value.shape) != value.shape:
+        raise ValueError(f"shape {value.shape} does not fit parameter of shape {tuple(variable.value.shape)}")
+    variable.value = jnp.asarray(value, dtype=variable.value.dtype)
+
+
+def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> np.ndarray:
+    """Rows of a kernel that reads a flattened (channels, height, width) map, reordered from
+    the canonical (channel, row, column) flatten to the channels-last (row, column, channel) one."""
+    channels, height, width = flattened
+    return kernel.reshape(channels, height, width, -1).transpose(1, 2, 0, 3).reshape(kernel.shape)
+
+
+def load_linear(
+    layer: nnx.Linear, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
+) -> None:
+    """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
+    layer reads a channels-last feature map flattened in NHWC order."""
+    kernel = params[f"{name}.kernel"]
+    assign(layer.kernel, kernel if flattened is None else channels_last_rows(kernel, flattened))
+    assign(layer.bias, params[f"{name}.bias"])
+
+
+def load_conv(layer: nnx.Conv, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical (out, in, kh, kw) kernel -> Flax's HWIO (kh, kw, in, out), and the bias."""
+    assign(layer.kernel, params[f"{name}.kernel"].transpose(2, 3, 1, 0))
+    assign(layer.bias, params[f"{name}.bias"])
+
+
+def load_lstm(
+    cell: nnx.OptimizedLSTMCell, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
+) -> None:
+    """Canonical LSTM kernel, recurrent kernel and bias: the fused cell's own layout and gate
+    order (see the module docstring); ``flattened`` as in ``load_linear`` for the input kernel."""
+    kernel = params[f"{name}.kernel"]
+    assign(cell.dense_i.kernel, kernel if flattened is None else channels_last_rows(kernel, flattened))
+    assign(cell.dense_h.kernel, params[f"{name}.recurrent_kernel"])
+    assign(cell.dense_h.bias, params[f"{name}.bias"])
+
+
+class LSTM(nnx.Module):
+    """One LSTM layer over (N, T, F) from a zero state: nnx.RNN (an nnx.scan over time) when
+    ``scan`` is set (graph mode, compiled as one loop), otherwise a Python loop over the time
+    steps (eager mode, op by op). ``reverse`` reads the sequence backwards and returns the
+    outputs in input order."""
+
+    def __init__(self, inputs: int, units: int, *, rngs: nnx.Rngs, scan: bool, reverse: bool = False) -> None:
+        cell = nnx.OptimizedLSTMCell(inputs, units, gate_fn=nnx.sigmoid, activation_fn=jnp.tanh, rngs=rngs)
+        self.rnn = nnx.RNN(cell, return_carry=True, reverse=reverse, keep_order=True, rngs=False)
+        self.scan = scan
+        self.reverse = reverse
+
+    @property
+    def cell(self) -> nnx.OptimizedLSTMCell:
+        return self.rnn.cell
+
+    def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        """Every step's hidden state (N, T, H) and the last one (N, H)."""
+        zeros = jnp.zeros((x.shape[0], self.cell.hidden_features), x.dtype)
+        if self.scan:
+            (_, last), outputs = self.rnn(x, initial_carry=(zeros, zeros))
+            return outputs, last
+        carry = (zeros, zeros)
+        steps = range(x.shape[1] - 1, -1, -1) if self.reverse else range(x.shape[1])
+        outputs = [None] * x.shape[1]
+        for t in steps:
+            carry, outputs[t] = self.cell(carry, x[:, t])
+        return jnp.stack(outputs, axis=1), carry[1]
+
+
+def _batch_loss(model: nnx.Module, loss_fn: Callable, x: jax.Array, y: jax.Array) -> jax.Array:
+    return loss_fn(model(x), y)
+
+
+def adam_step(
+    model: nnx.Module,
+    optimizer: nnx.Optimizer,
+    loss_sum: jax.Array,
+    batch: tuple[jax.Array, jax.Array],
+    loss_fn: Callable,
+) -> jax.Array:
+    """One Adam step on ``batch`` = (x, y); returns ``loss_sum`` plus the batch's summed loss."""
+    x, y = batch
+    loss, grads = nnx.value_and_grad(_batch_loss)(model, loss_fn, x, y)
+    optimizer.update(model, grads)
+    return loss_sum + loss * y.shape[0]
+
+
+def adam_step_on_rows(
+    model: nnx.Module,
+    optimizer: nnx.Optimizer,
+    loss_sum: jax.Array,
+    data: tuple[jax.Array, jax.Array],
+    rows: jax.Array,
+    loss_fn: Callable,
+) -> jax.Array:
+    """``adam_step`` on the rows ``rows`` of the loaded (x, y): the gather is part of the step."""
+    x, y = data
+    return adam_step(model, optimizer, loss_sum, (x[rows], y[rows]), loss_fn)
+
+
+def infer(model: nnx.Module, x: jax.Array) -> jax.Array:
+    """The model's outputs on ``x`` (the caller sets eval mode)."""
+    return model(x)
+
+
+class NNXImplementation(Implementation):
+    """A Flax NNX module trained with Optax Adam through nnx.Optimizer; subclasses only build the
+    module. Graph mode runs the whole step (gather, forward, backward, Adam) under nnx.jit, the
+    model's and optimizer's buffers donated; eager mode runs the same functions op by op."""
+
+    def __init__(
+        self,
+        spec: Spec,
+        params: dict[str, np.ndarray],
+        optimizer: Adam,
+        device: str,
+        dropout: bool = True,
+        mode: str = "eager",
+    ) -> None:
+        super().__init__(spec, params, optimizer, device, dropout, mode)
+        self.jax_device = device_of(device)
+        self.scan = mode == "graph"
+        # Parameter initialisers draw from "params" (then overwritten by the canonical weights);
+        # dropout masks from "dropout", seeded with the run seed.
+        self.rngs = nnx.Rngs(params=0, dropout=RUNTIME.rng_seed)
+        with jax.default_device(self.jax_device):
+            self.model = self.build(params)
+            self.optimizer = nnx.Optimizer(
+                self.model,
+                optax.adam(
+                    optimizer.learning_rate,
+                    b1=optimizer.beta_1,
+                    b2=optimizer.beta_2,
+                    eps=optimizer.epsilon,
+                    eps_root=0.0,
+                ),
+                wrt=nnx.Param,
+            )
+            self.loss_sum = jnp.zeros((), jnp.float32)
+        self.loss_samples = 0
+        self.training: bool | None = None
+        self.loss_fn = LOSSES[spec.loss]
+        if mode == "graph":
+            # Tracing and XLA compilation happen on the first call of each batch shape: first-epoch time.
+            donated = ("model", "optimizer", "loss_sum")
+            self.step = nnx.jit(adam_step, donate_argnames=donated, static_argnames="loss_fn")
+            self.step_on_rows = nnx.jit(adam_step_on_rows, donate_argnames=donated, static_argnames="loss_fn")
+            self.infer = nnx.jit(infer)
+        else:
+            self.step, self.step_on_rows, self.infer = adam_step, adam_step_on_rows, infer
+        self.data: dict[str, tuple[Split, jax.Array | None, jax.Array]] = {}
+
+    @abc.abstractmethod
+    def build(self, params: dict[str, np.ndarray]) -> nnx.Module:
+        """The model as an nnx.Module holding the canonical weights (``self.rngs`` for its layers,
+        ``self.scan`` for its LSTMs, ``self.dropout_rates`` for its dropout)."""
+
+    def _set_training(self, training: bool) -> None:
+        """Dropout on (train) or off (eval); Flax keeps it as a static attribute of the module."""
+        if self.training != training:
+            self.model.train() if training else self.model.eval()
+            self.training = training
+
+    def load_data(self, splits: dict[str, Split]) -> None:
+        for name, split in splits.items():
+            x = None if split.render else jax.device_put(split.x, self.jax_device)
+            self.data[name] = (split, x, jax.device_put(split.y, self.jax_device))
+
+    def train_step(self, index: np.ndarray) -> None:
+        split, x, y = self.data["train"]
+        self._set_training(True)
+        rows = jax.device_put(index.astype(np.int32), self.jax_device)
+        if x is None:  # rendered per batch on the host (inside the clock: the same for every framework)
+            batch = (jax.device_put(split.inputs(index), self.jax_device), y[rows])
+            self.loss_sum = self.step(self.model, self.optimizer, self.loss_sum, batch, loss_fn=self.loss_fn)
+        else:
+            self.loss_sum = self.step_on_rows(
+                self.model, self.optimizer, self.loss_sum, (x, y), rows, loss_fn=self.loss_fn
+            )
+        self.loss_samples += len(index)
+
+    def take_train_loss(self) -> float:
+        mean = float(self.loss_sum) / max(self.loss_samples, 1)
+        self.loss_sum = jnp.zeros((), jnp.float32, device=self.jax_device)
+        self.loss_samples = 0
+        return mean
+
+    def _inputs(self, name: str, start: int, stop: int) -> jax.Array:
+        split, x, _ = self.data[name]
+        if x is None:
+            return jax.device_put(split.inputs(np.arange(start, stop)), self.jax_device)
+        return x[start:stop]
+
+    def predict(self, split: str) -> np.ndarray:
+        self._set_training(False)
+        n = len(self.data[split][0])
+        outputs = [
+            self.infer(self.model, self._inputs(split, i, min(i + PREDICT_BATCH, n)))
+            for i in range(0, n, PREDICT_BATCH)
+        ]
+        return np.asarray(jnp.concatenate(outputs))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self._set_training(False)
+        x = jax.device_put(np.asarray(x, dtype=np.float32), self.jax_device)
+        return np.asarray(self.infer(self.model, x))
+
+    def sync(self) -> None:
+        self.loss_sum.block_until_ready()
+        jax.block_until_ready(nnx.state(self.model))
+
+    def _on_gpu(self) -> bool:
+        return self.jax_device.platform == "gpu"
+
+    def reset_peak_memory(self) -> None:
+        """XLA's allocator keeps one peak per process and has no reset: the peak then covers
+        everything this process placed on the device (the data loaded before training included)."""
+
+    def peak_memory_bytes(self) -> int | None:
+        if self._on_gpu():
+            stats = self.jax_device.memory_stats() or {}
+            return int(stats["peak_bytes_in_use"]) if "peak_bytes_in_use" in stats else None
+        return None

@@ -1,0 +1,111 @@
+"""JAX process settings: threads, device choice, versions, and the seed of the dropout masks.
+
+XLA's CPU client sizes its intra-op thread pool (the ``XLAEigen`` threads that run every
+compiled computation) from the CPUs the process may run on, when the backend starts; jaxlib
+has no flag for the count (``intra_op_parallelism_threads`` in XLA_FLAGS is ignored), and
+``--xla_cpu_multi_thread_eigen=false`` only keeps Eigen's own kernels single-threaded. So the
+run's thread count is set by narrowing the process' CPU affinity to that many CPUs before the
+backend starts; the record then carries the number of XLA pool threads actually running.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from importlib import metadata
+
+import flax
+import jax
+import jax.numpy as jnp
+import optax
+
+from polybench import threads as thread_settings
+from polybench.errors import PolybenchError
+from polybench.frameworks.base import Runtime
+
+
+def xla_pool_threads() -> int:
+    """How many threads of XLA's CPU intra-op pool this process runs (threads named *XLAEigen*)."""
+    count = 0
+    for task in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{task}/comm") as f:
+                count += "XLAEigen" in f.read()
+        except OSError:
+            continue  # the thread ended meanwhile
+    return count
+
+
+class JaxRuntime(Runtime):
+    name = "jax"
+
+    def __init__(self) -> None:
+        #: Seed of the dropout masks' nnx.Rngs stream (JAX has no global generator).
+        self.rng_seed = 0
+        self.threads: int | None = None
+
+    def configure(self, threads: int, device: str) -> str:
+        if self.threads is not None and self.threads != threads:
+            raise PolybenchError(
+                f"JAX's backend already runs {self.threads} threads; cannot set {threads} threads in this process"
+            )
+        if self.threads is None:  # before the backend starts: configure is the first to touch it
+            cpus = sorted(os.sched_getaffinity(0))
+            if threads < len(cpus):
+                os.sched_setaffinity(0, cpus[:threads])  # XLA's CPU pool takes this many threads
+            self.threads = threads
+        thread_settings.limit_pools(threads)  # BLAS/OpenMP pools a library brings (XLA's own is above)
+        if device == "cpu":
+            jax.config.update("jax_platforms", "cpu")
+        try:
+            gpus = jax.devices("gpu")
+        except RuntimeError:  # no GPU backend installed or no GPU visible
+            gpus = []
+        if device == "gpu" and not gpus:
+            raise PolybenchError(
+                "--device gpu: JAX sees no GPU here (the jax[cuda] plugin and a CUDA GPU are "
+                "needed); use --device cpu or auto"
+            )
+        chosen = gpus[0] if gpus and device != "cpu" else jax.devices("cpu")[0]
+        jax.config.update("jax_default_device", chosen)
+        return f"{chosen.platform}:{chosen.id}"
+
+    def threads_used(self) -> dict:
+        # XLA has no inter-op setting: a process runs its computations on one stream.
+        return thread_settings.used(xla_pool_threads(), None)
+
+    def seed(self, seed: int) -> None:
+        self.rng_seed = seed
+
+    def versions(self) -> dict[str, str]:
+        return {
+            "jax": jax.__version__,
+            "jaxlib": metadata.version("jaxlib"),
+            "flax": flax.__version__,
+            "optax": optax.__version__,
+            "xla_cpu_pool_threads": str(xla_pool_threads()),
+        }
+
+    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+        target = device_of(device)
+        a = jax.device_put(jnp.ones((size, size), jnp.float32), target)
+        b = jax.device_put(jnp.ones((size, size), jnp.float32), target)
+        product = jax.jit(jnp.matmul)
+        best = float("inf")
+        for _ in range(repeats + 1):  # the first product compiles and warms up
+            start = time.perf_counter()
+            product(a, b).block_until_ready()
+            best = min(best, time.perf_counter() - start)
+        return 2 * size**3 / best
+
+    def gpu_name(self, device: str) -> str | None:
+        return device_of(device).device_kind if device.startswith("gpu") else None
+
+
+def device_of(name: str) -> jax.Device:
+    """The jax.Device a "platform:id" name from ``configure`` stands for."""
+    platform, index = name.split(":")
+    return jax.devices(platform)[int(index)]
+
+
+RUNTIME = JaxRuntime()
