@@ -30,9 +30,6 @@ GRAPH_UNSUPPORTED = {
     **{("torch", model): "does not compile nn.LSTM" for model in lstm_models()},
 }
 GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS if (fw, model) not in GRAPH_UNSUPPORTED]
-#: Frameworks with no idiomatic training loop yet: their mode idiomatic must say so (UnsupportedError).
-IDIOMATIC_MISSING = ("jax",)
-IDIOMATIC_FRAMEWORKS = [fw for fw in FRAMEWORKS if fw not in IDIOMATIC_MISSING]
 
 
 @functools.cache
@@ -63,7 +60,7 @@ def training_losses(framework: str, model: str, data_dir: str, mode: str = "eage
     "framework, mode, model",
     [(fw, "eager", model) for fw in FRAMEWORKS for model in SPECS]
     + [(fw, "graph", model) for fw, model in GRAPH_CELLS]
-    + [(fw, "idiomatic", model) for fw in IDIOMATIC_FRAMEWORKS for model in SPECS],
+    + [(fw, "idiomatic", model) for fw in FRAMEWORKS for model in SPECS],
 )
 def test_forward_parity(framework, mode, model):
     result = run_in_environment(
@@ -101,7 +98,7 @@ IDIOMATIC_MODELS = ("mnist_cnn", "addition", "moving_square")
 
 
 @pytest.mark.parametrize("model", IDIOMATIC_MODELS)
-@pytest.mark.parametrize("framework", IDIOMATIC_FRAMEWORKS)
+@pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_one_idiomatic_epoch_trains(framework, model, toy_data_dir):
     """The framework's own loop, on the quick slice from the canonical weights, lowers the
     training split's loss in one epoch and reports that epoch once, with a time."""
@@ -122,14 +119,6 @@ def test_one_idiomatic_epoch_trains(framework, model, toy_data_dir):
         assert isinstance(result["jit_compile"], bool)  # what Keras' "auto" resolved to, for the record
     if framework == "mxnet":
         assert result["hybridized"] is True
-
-
-@pytest.mark.parametrize("framework", IDIOMATIC_MISSING)
-def test_idiomatic_parity_unsupported_says_why(framework):
-    result = run_in_environment(
-        python_of(framework), "forward", "--framework", framework, "--model", "mnist_fcn", "--mode", "idiomatic"
-    )
-    assert result == {"unsupported": f"polybench has no idiomatic training loop for {framework} yet"}
 
 
 @pytest.mark.parametrize("framework, model", list(GRAPH_UNSUPPORTED))

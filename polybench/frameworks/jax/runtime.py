@@ -54,7 +54,7 @@ class JaxRuntime(Runtime):
             if threads < len(cpus):
                 os.sched_setaffinity(0, cpus[:threads])  # XLA's CPU pool takes this many threads
             self.threads = threads
-        thread_settings.limit_pools(threads)
+        thread_settings.limit_pools(threads)  # BLAS/OpenMP pools a library brings (XLA's own is above)
         if device == "cpu":
             jax.config.update("jax_platforms", "cpu")
         try:
@@ -85,6 +85,7 @@ class JaxRuntime(Runtime):
             "jaxlib": metadata.version("jaxlib"),
             "flax": flax.__version__,
             "optax": optax.__version__,
+            "xla_cpu_pool_threads": str(xla_pool_threads()),
         }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:

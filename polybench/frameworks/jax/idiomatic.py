@@ -1,0 +1,59 @@
+"""JAX's own training loop (mode "idiomatic"): the Flax NNX tutorials' loop.
+
+A train step under ``nnx.jit`` (forward, ``nnx.value_and_grad``, ``optimizer.update``) called
+once per batch of a fresh ``jax.random.permutation`` each epoch, the batch loss summed on the
+device and read back once at the end of the epoch. The model, its canonical weights, the
+nnx.Optimizer (Optax Adam) and the loss are the eager Implementation's.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx
+
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.jax.common import NNXImplementation, adam_step
+
+
+class Trainer(IdiomaticTrainer):
+    """Flax NNX loop: an nnx.jit train step over jax.random.permutation batches."""
+
+    shuffle = "jax.random.permutation each epoch, from a PRNG key of the run seed"
+
+    def __init__(self, impl: NNXImplementation, batch_size: int, seed: int) -> None:
+        super().__init__(impl, batch_size, seed)
+        self.key = jax.random.key(seed)
+        # Compiled on the first batch of each shape: that lands in the first epoch's time.
+        self.train_step = nnx.jit(adam_step, static_argnames="loss_fn")
+
+    def _batch(self, rows: np.ndarray) -> tuple[jax.Array, jax.Array]:
+        """Inputs and targets of ``rows``: slices of the arrays on the device (compact splits such
+        as the moving-square videos are rendered per batch, as they must be)."""
+        split, x, y = self.impl.data["train"]
+        if x is None:
+            return jax.device_put(split.inputs(rows), self.impl.jax_device), y[rows]
+        return x[rows], y[rows]
+
+    def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
+        impl = self.impl
+        n = len(impl.data["train"][0])
+        for epoch in range(1, epochs + 1):
+            impl._set_training(True)  # dropout on; validation (after_epoch) switches it off
+            impl.sync()
+            start = time.perf_counter()
+            self.key, key = jax.random.split(self.key)
+            order = np.asarray(jax.random.permutation(key, n))
+            total = jnp.zeros((), jnp.float32)
+            for begin in range(0, n, self.batch_size):
+                batch = self._batch(order[begin : begin + self.batch_size])
+                total = self.train_step(impl.model, impl.optimizer, total, batch, loss_fn=impl.loss_fn)
+            train_loss = float(total) / n  # reading it back waits for the device
+            impl.sync()
+            after_epoch(epoch, train_loss, time.perf_counter() - start)
+
+    def details(self) -> dict:
+        return {"jit": "nnx.jit"}
