@@ -213,3 +213,33 @@ time.sleep(600)
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
     record = json.loads(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir).read_text())
     assert record["status"] == "failed" and record["error"] == "interrupted by the user"
+
+
+def test_an_interrupt_after_the_notebook_wrote_its_record_keeps_that_record(
+    torch_env, mnist_data_dir, tmp_path, monkeypatch
+):
+    # Ctrl-C lands after the notebook saved its (valid, ok) record but before the kernel exited:
+    # the finished result stays, so --resume does not run the cell again.
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        """
+import json, time
+from polybench import records
+key = records.RunKey("mnist_fcn", "torch", "eager", 0)
+records.write_record(record_path, records.Record.new(key, "quick", "ok", test_metric=0.97))
+with open(progress_path, "a") as f:
+    f.write(json.dumps({"epoch": 1, "train_loss": 0.3, "val_loss": 0.2, "val_metric": 0.97, "seconds": 0.5}) + "\\n")
+time.sleep(600)
+""",
+    )
+
+    def interrupt_at_the_first_epoch(line: str) -> None:
+        if "epoch 1" in line:
+            raise KeyboardInterrupt
+
+    run_dir = tmp_path / "run"
+    with pytest.raises(KeyboardInterrupt):
+        runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), run_dir, say=interrupt_at_the_first_epoch).run_all()
+    record = json.loads(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir).read_text())
+    assert record["status"] == "ok" and record["test_metric"] == 0.97

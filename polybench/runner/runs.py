@@ -211,7 +211,8 @@ class Runner:
                 timed_out = self._follow(proc, key, limit)
             except BaseException:
                 _kill_tree(proc.pid)
-                self.save(key, self.failure(key, "failed", "interrupted by the user", self._progress(key), started))
+                if not self._wrote_valid_record(key):  # a finished run interrupted on its way out keeps its record
+                    self.save(key, self.failure(key, "failed", "interrupted by the user", self._progress(key), started))
                 raise
         progress = self._progress(key)
         if timed_out:
@@ -244,6 +245,14 @@ class Runner:
         else:
             record = self.failure(key, "failed", "the notebook finished without writing its record", progress, started)
         return self.save(key, record)
+
+    def _wrote_valid_record(self, key: records.RunKey) -> bool:
+        """Whether this run's notebook has written a valid record (run_one removes any older one first)."""
+        try:
+            records.read_record(key.record_path(self.run_dir))
+        except (OSError, records.RecordError):
+            return False
+        return True
 
     def save(self, key: records.RunKey, record: records.Record) -> dict:
         """Write a record the runner made; return it as written (strict JSON: NaN -> None)."""
