@@ -31,10 +31,11 @@ def one_of(value: str, valid: tuple[str, ...], what: str) -> str:
     return value
 
 
-def choose(value: str, valid: tuple[str, ...], what: str) -> list[str]:
-    """Comma-separated names checked against ``valid``; "all" means every one."""
+def choose(value: str, valid: tuple[str, ...], what: str, every: tuple[str, ...] | None = None) -> list[str]:
+    """Comma-separated names checked against ``valid``; "all" means every one (``every``, when
+    that differs from ``valid``)."""
     if value == "all":
-        return list(valid)
+        return list(valid if every is None else every)
     names = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
     if not names:
         raise UsageError(f"no {what} given (choose from: {', '.join(valid)}, all)")
@@ -106,7 +107,7 @@ def cmd_run(args) -> int:
     plan = runner.Plan(
         frameworks=choose(args.framework, frameworks.FRAMEWORKS, "framework"),
         models=choose(args.model, tuple(SPECS), "model"),
-        modes=choose(args.mode, frameworks.MODES, "mode"),
+        modes=choose(args.mode, frameworks.MODES + (frameworks.DEFAULT,), "mode", every=frameworks.MODES),
         seeds=seeds(args.seeds),
         profile=one_of(args.profile, PROFILES, "profile"),
         device=one_of(args.device, DEVICES, "device"),
@@ -220,6 +221,7 @@ def cmd_list(args) -> int:
         state = "environment ready" if kernels.is_ready(fw) else f"not set up (polybench setup --framework {fw})"
         print(f"  {fw:<14} {state}")
     print(f"modes:      {', '.join(frameworks.MODES)}")
+    print(f"default:    {', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())}")
     print(f"profiles:   {', '.join(PROFILES)} (default full)")
     print(f"devices:    {', '.join(DEVICES)} (default auto)")
     return 0
@@ -250,7 +252,12 @@ def make_parser() -> Parser:
     p = sub.add_parser("run", help="train models in frameworks and write records and a report")
     p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)}, a comma list, or all")
     p.add_argument("--model", default="all", help="comma-separated models (default all)")
-    p.add_argument("--mode", default="eager", help=f"{', '.join(frameworks.MODES)} or all (default eager)")
+    p.add_argument(
+        "--mode",
+        default=frameworks.DEFAULT,
+        help=f"{', '.join(frameworks.MODES)}, all, or default: each framework's own "
+        f"({', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())})",
+    )
     p.add_argument("--profile", default="full", help="quick (small slice, one epoch) or full (default)")
     p.add_argument("--device", default="auto", help="auto (GPU if the framework sees one), cpu or gpu")
     p.add_argument("--seeds", default="1", help="number of seeds (0..N-1) or a comma list (default 1)")

@@ -93,3 +93,22 @@ def test_help_names_every_command():
     assert done.returncode == 0
     for command in ("setup", "data", "run", "report", "compare", "list"):
         assert command in done.stdout
+
+
+def test_default_mode_is_each_frameworks_own_and_all_means_every_mode():
+    """No --mode: every framework trains in its DEFAULT_MODES mode; "all" never includes "default"."""
+    from polybench import frameworks, runner
+    from polybench.cli import choose
+
+    plan = runner.Plan(frameworks=list(frameworks.FRAMEWORKS), models=["echo"], modes=["default"], seeds=[0])
+    assert {(key.framework, key.mode) for key in plan.keys()} == {
+        ("torch", "eager"),
+        ("tensorflow", "graph"),
+        ("mxnet", "graph"),
+        ("chainer", "graph"),
+        ("jax", "graph"),
+    }
+    assert choose("all", frameworks.MODES + ("default",), "mode", every=frameworks.MODES) == list(frameworks.MODES)
+    # "default" beside the mode it stands for trains that mode once
+    assert [key.mode for key in runner.Plan(["torch"], ["echo"], ["default", "eager"], [0]).keys()] == ["eager"]
+    assert "chainer graph" in " ".join(polybench("run", "--help").stdout.split())

@@ -17,6 +17,18 @@ FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Chainer static_graph, jax.jit through nnx.jit), both through the shared loop; "idiomatic" is the framework's own
 #: documented training loop (frameworks/<name>/idiomatic.py) on the same model, weights and data.
 MODES = ("eager", "graph", "idiomatic")
+#: What `polybench run` trains when --mode is not given ("default"): per framework, the shared-loop
+#: mode that trains all eight full-profile models to their targets inside their time limits, fastest
+#: first. torch: eager (torch.compile takes only mnist_fcn, see README); TensorFlow, MXNet, Chainer,
+#: JAX: graph (their eager LSTMs run op by op through Python, tens of minutes per model).
+DEFAULT_MODES = {"torch": "eager", "tensorflow": "graph", "mxnet": "graph", "chainer": "graph", "jax": "graph"}
+DEFAULT = "default"
+
+
+def modes_for(framework: str, modes: list[str]) -> list[str]:
+    """The modes a plan's ``modes`` mean for ``framework``: "default" becomes its DEFAULT_MODES
+    entry; repeats are dropped, order kept."""
+    return list(dict.fromkeys(DEFAULT_MODES[framework] if m == DEFAULT else m for m in modes))
 
 
 def check_framework(name: str) -> str:

@@ -60,7 +60,7 @@ class Plan:
             records.RunKey(model, fw, mode, seed)
             for fw in self.frameworks
             for model in self.models
-            for mode in self.modes
+            for mode in frameworks.modes_for(fw, self.modes)
             for seed in self.seeds
         ]
 
