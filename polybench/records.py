@@ -110,7 +110,7 @@ class Record:
     gpu_driver: str | None = None
     implementation_loc: int | None = None
     model_loc: int | None = None
-    step_loc: int | None = None
+    step_loc: int | None = None  # the shared step's module, or in mode idiomatic the framework's own loop's
     #: Parity figures measured in the run's kernel after training: the forward pass's largest
     #: difference from the NumPy reference and the first training losses (dropout off).
     parity: dict | None = None

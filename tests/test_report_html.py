@@ -86,3 +86,24 @@ def test_report_html_names_an_unreadable_notebook(run_dir):
     text = (run_dir / "report.html").read_text()
     assert "unreadable notebook" in text
     assert len(re.findall(r'<a class="notebook" href=', text)) == 3
+
+
+def test_report_shows_the_idiomatic_loop_beside_the_shared_one(run_dir):
+    """A mode-idiomatic record adds the framework's own loop to the code panel and its lines of
+    code to both reports; the panel's model source stays the shared-loop run's."""
+    eager = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))
+    key = records.RunKey("mnist_fcn", "torch", "idiomatic", 0)
+    own_loop = {**eager, "mode": "idiomatic", "step_loc": 77, "implementation_loc": 98}
+    own_loop["environment"] = {**eager["environment"], "sources": dict(eager["environment"]["sources"])}
+    own_loop["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"] += "\n# marker_idiomatic_copy\n"
+    own_loop["environment"]["sources"]["polybench/frameworks/torch/idiomatic.py"] = "# marker_own_loop\n"
+    records.write_record(key.record_path(run_dir), records.Record.from_dict(own_loop))
+    report.build([run_dir], run_dir)
+    html = (run_dir / "report.html").read_text()
+    assert "marker_own_loop" in html
+    assert "polybench/frameworks/torch/idiomatic.py (the framework&#x27;s own loop, mode idiomatic)" in html
+    assert "the framework&#x27;s own loop: 77 lines" in html
+    assert "marker_idiomatic_copy" not in html  # the model module shown is the shared-loop run's
+    loc_section = (run_dir / "report.md").read_text().split("## Lines of code")[1]
+    fcn_row = next(line for line in loc_section.splitlines() if line.startswith("| mnist_fcn"))
+    assert f"{eager['implementation_loc']} ({eager['model_loc']} + {eager['step_loc']}); idiomatic 98 (" in fcn_row

@@ -71,12 +71,22 @@ class Experiment:
         """Source code of this framework's shared training step (its common module)."""
         return inspect.getsource(importlib.import_module(self.runtime.step_module()))
 
+    def loop_source(self) -> str:
+        """Source code of the loop that trained: the shared step, or in mode idiomatic the
+        framework's own loop (frameworks/<name>/idiomatic.py)."""
+        if self.trainer is not None:
+            return inspect.getsource(sys.modules[type(self.trainer).__module__])
+        return self.step_source()
+
     def sources(self) -> dict[str, str]:
-        """The implementation's source as it ran, by path in the project: the model's module and
-        the shared step. The HTML report shows these, so it does not depend on the checkout
-        it is built in."""
-        modules = (self.implementation_class.__module__, self.runtime.step_module())
-        texts = (self.implementation_source(), self.step_source())
+        """The implementation's source as it ran, by path in the project: the model's module,
+        the shared step and, in mode idiomatic, the framework's own loop. The HTML report shows
+        these, so it does not depend on the checkout it is built in."""
+        modules = [self.implementation_class.__module__, self.runtime.step_module()]
+        texts = [self.implementation_source(), self.step_source()]
+        if self.trainer is not None:
+            modules.append(type(self.trainer).__module__)
+            texts.append(self.loop_source())
         return {module.replace(".", "/") + ".py": text for module, text in zip(modules, texts, strict=True)}
 
     def _report_epoch(self, row: loop.EpochRow) -> None:
@@ -147,7 +157,7 @@ class Experiment:
             env["idiomatic"] = {"loop": type(self.trainer).__doc__.strip().splitlines()[0], **self.trainer.details()}
         env["sources"] = self.sources()
         model_loc = loc.count_code_lines(self.implementation_source())
-        step_loc = loc.count_code_lines(self.step_source())
+        step_loc = loc.count_code_lines(self.loop_source())  # the shared step, or the framework's own loop
         flops = spec.train_flops_per_sample()
         return records.Record.new(
             self.key,

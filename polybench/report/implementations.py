@@ -35,6 +35,7 @@ class Implementation:
     from_record: bool  # False: read from this checkout, no record holds it
     loc: tuple[int | None, int | None, int | None]  # implementation, model module, shared step
     versions: int = 1  # distinct source versions among the records
+    idiomatic_loc: int | None = None  # the framework's own loop (mode idiomatic), when a record holds it
 
 
 def pygments_css() -> str:
@@ -46,29 +47,35 @@ def _latest_first(recs: list[dict]) -> list[dict]:
     return sorted(recs, key=lambda r: r.get("finished_at") or "", reverse=True)
 
 
+def _loc(record: dict) -> tuple[int | None, int | None, int | None]:
+    return record.get("implementation_loc"), record.get("model_loc"), record.get("step_loc")
+
+
 def implementation(model: str, framework: str, recs: list[dict]) -> Implementation | None:
-    """The code of ``framework``'s ``model`` from its latest record that holds it, else from
-    this checkout; None when the framework has no implementation of the model."""
+    """The code of ``framework``'s ``model`` from its latest shared-loop record that holds it,
+    else from this checkout, with the framework's own loop added from the latest mode-idiomatic
+    record that holds it; None when the framework has no implementation of the model."""
     mine = _latest_first([r for r in recs if r["model"] == model and r["framework"] == framework])
     with_sources = [r for r in mine if (r.get("environment") or {}).get("sources")]
-    if with_sources:
-        latest = with_sources[0]
-        versions = len({tuple(sorted(r["environment"]["sources"].items())) for r in with_sources})
-        loc = (latest.get("implementation_loc"), latest.get("model_loc"), latest.get("step_loc"))
-        return Implementation(framework, dict(latest["environment"]["sources"]), True, loc, versions)
-    if not has_implementation(framework, model):
+    shared = [r for r in with_sources if r["mode"] != "idiomatic"]
+    own_loop = [r for r in with_sources if r["mode"] == "idiomatic"]
+    if shared:
+        latest = shared[0]
+        versions = len({tuple(sorted(r["environment"]["sources"].items())) for r in shared})
+        found = Implementation(framework, dict(latest["environment"]["sources"]), True, _loc(latest), versions)
+    elif has_implementation(framework, model):
+        paths = [f"polybench/frameworks/{framework}/{model}.py", f"polybench/frameworks/{framework}/common.py"]
+        sources = {path: (PROJECT_ROOT / path).read_text() for path in paths if (PROJECT_ROOT / path).is_file()}
+        loc = next((_loc(r) for r in mine if r["mode"] != "idiomatic" and _loc(r)[0] is not None), (None,) * 3)
+        found = Implementation(framework, sources, False, loc)
+    else:
         return None
-    paths = [f"polybench/frameworks/{framework}/{model}.py", f"polybench/frameworks/{framework}/common.py"]
-    sources = {path: (PROJECT_ROOT / path).read_text() for path in paths if (PROJECT_ROOT / path).is_file()}
-    loc = next(
-        (
-            (r.get("implementation_loc"), r.get("model_loc"), r.get("step_loc"))
-            for r in mine
-            if r.get("implementation_loc") is not None
-        ),
-        (None, None, None),
-    )
-    return Implementation(framework, sources, False, loc)
+    if own_loop:
+        path = f"polybench/frameworks/{framework}/idiomatic.py"
+        if path in own_loop[0]["environment"]["sources"]:
+            found.sources[path] = own_loop[0]["environment"]["sources"][path]
+            found.idiomatic_loc = own_loop[0].get("step_loc")
+    return found
 
 
 def _fmt(value, spec: str) -> str:
@@ -175,17 +182,19 @@ def _code_panel(impl: Implementation, model: str, selected: bool) -> str:
         code = highlight(text, PythonLexer(), FORMATTER)
         if n == 0:  # the model's module, shown open
             files.append(f'<div class="file"><div class="path">{escape(path)}</div>{code}</div>')
-        else:  # the framework's shared step, the same for every model: folded
+        else:  # the shared step, the same for every model, and the framework's own loop: folded
+            own_loop = path.endswith("/idiomatic.py")
+            role = "the framework's own loop, mode idiomatic" if own_loop else "shared training step"
             files.append(
-                f'<details class="file"><summary class="path">{escape(path)} (shared training step)'
-                f"</summary>{code}</details>"
+                f'<details class="file"><summary class="path">{escape(path)} ({escape(role)})</summary>{code}</details>'
             )
+    own = "" if impl.idiomatic_loc is None else f"; the framework's own loop: {impl.idiomatic_loc} lines"
     hidden = "" if selected else " hidden"
     return (
         f'<div class="code-panel" role="tabpanel" id="code-{escape(model)}-{escape(impl.framework)}" '
         f'data-framework="{escape(impl.framework)}"{hidden}>'
         f'<p class="loc">{_fmt(total, "d")} lines of code ({_fmt(model_loc, "d")} model module + '
-        f"{_fmt(step_loc, 'd')} shared step); source {escape(origin)}.</p>{''.join(files)}</div>"
+        f"{_fmt(step_loc, 'd')} shared step{escape(own)}); source {escape(origin)}.</p>{''.join(files)}</div>"
     )
 
 

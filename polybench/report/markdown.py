@@ -154,16 +154,21 @@ def efficiency_rows(table: pd.DataFrame) -> list[list[str]]:
 
 
 def loc_rows(table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
-    """Lines of code, model module + shared step, per model (rows) and framework (columns)."""
+    """Lines of code per model (rows) and framework (columns): model module + shared step, and
+    where mode idiomatic ran, model module + the framework's own loop."""
     frameworks = list(dict.fromkeys(table.framework))
     header = ["model"] + frameworks
     rows = []
     for model, cell in table.groupby("model", sort=False):
-        by_framework = {
-            r.framework: f"{fmt(r.implementation_loc, '.0f')} ({fmt(r.model_loc, '.0f')} + {fmt(r.step_loc, '.0f')})"
-            for r in cell.itertuples()
-        }
-        rows.append([model] + [by_framework.get(fw, "–") for fw in frameworks])
+        by_framework: dict[str, list[str]] = {}
+        for r in sorted(cell.itertuples(), key=lambda r: r.mode == "idiomatic"):  # shared loop first
+            figure = f"{fmt(r.implementation_loc, '.0f')} ({fmt(r.model_loc, '.0f')} + {fmt(r.step_loc, '.0f')})"
+            figures = by_framework.setdefault(r.framework, [])
+            if r.mode == "idiomatic":
+                figures.append(f"idiomatic {figure}")
+            elif not figures:
+                figures.append(figure)
+        rows.append([model] + ["; ".join(by_framework.get(fw, [])) or "–" for fw in frameworks])
     return header, rows
 
 
@@ -283,6 +288,10 @@ def write(
         overhead.paragraph(overheads),
         "",
         "## Lines of code",
+        "",
+        "Total (model module + shared step); where mode idiomatic ran, also the total with the framework's "
+        "own loop (frameworks/<name>/idiomatic.py) in place of the shared step. Blank lines, comments and "
+        "docstrings are not counted.",
         "",
         markdown_table(*loc_rows(table)),
         "",
