@@ -57,6 +57,17 @@ task.data(exp.splits["train"], exp.spec)
 pictures.show_source(exp.implementation_source(), f"polybench/frameworks/{exp.key.framework}/{exp.key.model}.py")
 
 # %% [markdown]
+# The loop that trains it: polybench's shared epoch/batch loop (`polybench/loop.py`) calling the
+# framework's training step, or in mode `idiomatic` the framework's own documented loop, shown here.
+
+# %%
+loop_path = exp.loop_module().replace(".", "/") + ".py"
+if exp.idiomatic:
+    pictures.show_source(exp.loop_source(), f"{loop_path} (the framework's own loop)")
+else:
+    print(f"shared loop: polybench/loop.py, training step in {loop_path}")
+
+# %% [markdown]
 # ## Training
 #
 # One line per epoch; epoch time covers the training steps only (validation is outside the clock).

@@ -71,12 +71,14 @@ class Experiment:
         """Source code of this framework's shared training step (its common module)."""
         return inspect.getsource(importlib.import_module(self.runtime.step_module()))
 
+    def loop_module(self) -> str:
+        """The module of the loop that trains: the shared step's, or in mode idiomatic the
+        framework's own loop's (frameworks/<name>/idiomatic.py)."""
+        return self.runtime.idiomatic_trainer().__module__ if self.idiomatic else self.runtime.step_module()
+
     def loop_source(self) -> str:
-        """Source code of the loop that trained: the shared step, or in mode idiomatic the
-        framework's own loop (frameworks/<name>/idiomatic.py)."""
-        if self.trainer is not None:
-            return inspect.getsource(sys.modules[type(self.trainer).__module__])
-        return self.step_source()
+        """Source code of the loop that trains (see loop_module)."""
+        return inspect.getsource(importlib.import_module(self.loop_module()))
 
     def sources(self) -> dict[str, str]:
         """The implementation's source as it ran, by path in the project: the model's module,
@@ -84,8 +86,8 @@ class Experiment:
         these, so it does not depend on the checkout it is built in."""
         modules = [self.implementation_class.__module__, self.runtime.step_module()]
         texts = [self.implementation_source(), self.step_source()]
-        if self.trainer is not None:
-            modules.append(type(self.trainer).__module__)
+        if self.idiomatic:
+            modules.append(self.loop_module())
             texts.append(self.loop_source())
         return {module.replace(".", "/") + ".py": text for module, text in zip(modules, texts, strict=True)}
 

@@ -276,9 +276,10 @@ def write(
         "",
         "Epoch time through the shared loop (eager or graph mode) over the same model trained by the "
         "framework's own documented loop (mode idiomatic: a plain PyTorch loop, Keras compile()+fit(), "
-        "Gluon hybridize()+Trainer, Chainer SerialIterator+optimizer.update), same weights, data, batch "
-        "size and optimizer; the idiomatic loop shuffles in its own way. Above 1: the shared loop is "
-        "slower. Noise: sqrt(n_shared² + n_idiomatic²) of the two runs' within-run noises.",
+        "Gluon hybridize()+Trainer, Chainer SerialIterator+optimizer.update, a Flax NNX step under "
+        "nnx.jit), same weights, data, batch size and optimizer; the idiomatic loop shuffles in its own "
+        "way. Above 1: the shared loop is slower. Noise: sqrt(n_shared² + n_idiomatic²) of the two runs' "
+        "within-run noises.",
         "",
         markdown_table(
             ["model", "framework", "shared mode", "shared / idiomatic", "epochs", "noise", "verdict"],
