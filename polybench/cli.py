@@ -77,8 +77,14 @@ def mirror(value: str | None) -> Path | None:
 
 
 def cmd_setup(args) -> int:
-    for framework in choose(args.framework, frameworks.FRAMEWORKS, "framework"):
-        kernels.setup(framework)
+    chosen = choose(args.framework, frameworks.FRAMEWORKS, "framework")
+    if args.python and len(chosen) != 1:
+        raise UsageError("--python adopts an interpreter for one framework; name it with --framework NAME")
+    for framework in chosen:
+        if args.python:
+            kernels.adopt(framework, Path(args.python))
+        else:
+            kernels.setup(framework)
     return 0
 
 
@@ -237,6 +243,12 @@ def make_parser() -> Parser:
 
     p = sub.add_parser("setup", help="create a framework's virtual environment and Jupyter kernel")
     p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)} or all")
+    p.add_argument(
+        "--python",
+        metavar="PATH",
+        help="use this interpreter, which already has the framework, instead of installing from the lock "
+        "(e.g. a GPU machine's image without a package index); its records name no lock",
+    )
     p.set_defaults(func=cmd_setup)
 
     mirror_help = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 import pytest
 
@@ -35,3 +36,29 @@ def test_a_changed_lock_makes_an_environment_stale(monkeypatch):
     assert kernels.is_ready("torch")
     monkeypatch.setattr(kernels, "lock_hash", lambda framework: "something else")
     assert not kernels.is_ready("torch")
+
+
+def test_setup_adopts_an_interpreter_that_already_has_the_framework(tmp_path, monkeypatch):
+    """`polybench setup --python PATH`: a machine image's Python (itself a virtual environment,
+    as the locked one is here) becomes the framework's environment; nothing is installed, the
+    marker names no lock, and the kernel runs it with polybench importable."""
+    locked = kernels.ensure("torch", say=lambda _: None)
+    monkeypatch.setenv("POLYBENCH_ENV_DIR", str(tmp_path / "envs"))
+    monkeypatch.setattr(kernels.sys, "prefix", str(tmp_path / "orchestrator"))  # the kernel spec goes there
+    python = kernels.adopt("torch", locked, say=lambda _: None)
+    assert python == tmp_path / "envs" / "torch" / "bin" / "python"
+    marker = json.loads((tmp_path / "envs" / "torch" / "polybench-ready.json").read_text())
+    assert marker["lock"] is None and marker["lock_hash"] is None and marker["adopted"] == str(locked)
+    assert kernels.is_ready("torch")
+    spec = json.loads((kernels.kernel_dir("torch") / "kernel.json").read_text())
+    assert spec["argv"][0] == str(python) and str(tmp_path / "orchestrator") in str(kernels.kernel_dir("torch"))
+    shown = subprocess.run(
+        [str(python), "-c", "import sys, torch, polybench; print(torch.__version__, sys.prefix)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert shown == [kernels.import_check("torch"), str(tmp_path / "envs" / "torch")]
+    assert shown[0].split("+")[0] == pinned_version("torch")
+    with pytest.raises(kernels.PolybenchError, match="no such interpreter"):
+        kernels.adopt("torch", tmp_path / "missing" / "python", say=lambda _: None)

@@ -77,7 +77,8 @@ def is_ready(framework: str) -> bool:
         argv0 = json.loads(spec.read_text())["argv"][0]
     except (ValueError, KeyError, IndexError):
         return False
-    return built.get("lock_hash") == lock_hash(framework) and Path(argv0) == env_python(framework)
+    locked = built.get("lock_hash") == lock_hash(framework) or bool(built.get("adopted"))
+    return locked and Path(argv0) == env_python(framework)
 
 
 #: How uv and pip begin the lines that say why they failed (the last one is the most specific).
@@ -132,6 +133,53 @@ def setup(framework: str, say: Callable[[str], None] = print) -> Path:
     # sync: exactly the locked packages, anything else in the environment is removed
     _step(uv + ["pip", "sync", *hashed, *no_isolation, own], log, f"installing {locks.shown(own)}")
     _link_project(python)
+    _register_kernel(framework, python, log)
+    version = import_check(framework)
+    (target / MARKER).write_text(json.dumps({"lock": own.stem, "lock_hash": expected, "version": version}) + "\n")
+    say(
+        f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, {time.monotonic() - start:.0f} s)"
+    )
+    return python
+
+
+def adopt(framework: str, interpreter: Path, say: Callable[[str], None] = print) -> Path:
+    """Make the framework's environment a virtual environment on top of ``interpreter``, a Python
+    that already has the framework (a machine image's, with no package index to install from),
+    and its kernel. Nothing is installed and no lock applies: the marker names the interpreter,
+    and the records list the packages that were actually there."""
+    framework = check_framework(framework)
+    if not interpreter.is_file():
+        raise PolybenchError(f"--python {interpreter}: no such interpreter; give the path of a Python executable")
+    target = env_dir(framework)
+    target.mkdir(parents=True, exist_ok=True)
+    log = target / "setup.log"
+    (target / MARKER).unlink(missing_ok=True)
+    say(f"{framework}: adopting {interpreter} as the environment {target} (no lock; log: {log})")
+    _step([interpreter, "-m", "venv", "--clear", "--without-pip", target], log, "creating the virtual environment")
+    python = env_python(framework)
+    # The interpreter may itself be a virtual environment, whose packages a venv made from it
+    # would not see (--system-site-packages reaches only its base): add its site folders, with
+    # their own .pth files, to the new environment.
+    adopted_sites = subprocess.run(
+        [str(interpreter), "-c", "import site; print('\\n'.join(site.getsitepackages()))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    ).stdout.split()
+    lines = [f"import site; site.addsitedir({folder!r})" for folder in adopted_sites]
+    (_site_packages(python) / "polybench-adopted.pth").write_text("\n".join(lines) + "\n")
+    _link_project(python)
+    _register_kernel(framework, python, log)
+    version = import_check(framework)
+    marker = {"lock": None, "lock_hash": None, "version": version, "adopted": str(interpreter)}
+    (target / MARKER).write_text(json.dumps(marker) + "\n")
+    say(f"{framework}: ready ({framework} {version} from {interpreter}, kernel {kernel_name(framework)})")
+    return python
+
+
+def _register_kernel(framework: str, python: Path, log: Path) -> None:
+    """Register the environment's kernel where the orchestrator's Jupyter finds it."""
     _step(
         [
             python,
@@ -148,25 +196,25 @@ def setup(framework: str, say: Callable[[str], None] = print) -> Path:
         log,
         "registering the Jupyter kernel",
     )
-    version = import_check(framework)
-    (target / MARKER).write_text(json.dumps({"lock": own.stem, "lock_hash": expected, "version": version}) + "\n")
-    say(
-        f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, {time.monotonic() - start:.0f} s)"
+
+
+def _site_packages(python: Path) -> Path:
+    """The environment's site-packages folder."""
+    return Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+            stdin=subprocess.DEVNULL,
+        ).stdout.strip()
     )
-    return python
 
 
 def _link_project(python: Path) -> None:
     """Make this checkout importable in the environment: a .pth file in its site-packages (what an
     editable install amounts to, without building anything or adding a package the lock lacks)."""
-    site = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    ).stdout.strip()
-    (Path(site) / "polybench.pth").write_text(f"{PROJECT_ROOT}\n")
+    (_site_packages(python) / "polybench.pth").write_text(f"{PROJECT_ROOT}\n")
 
 
 def ensure(framework: str, say: Callable[[str], None] = print) -> Path:
