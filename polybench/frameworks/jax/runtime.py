@@ -57,6 +57,11 @@ class JaxRuntime(Runtime):
         thread_settings.limit_pools(threads)  # BLAS/OpenMP pools a library brings (XLA's own is above)
         if device == "cpu":
             jax.config.update("jax_platforms", "cpu")
+        # On a GPU: allocate as needed instead of taking 75% of the GPU's memory at start, so the
+        # process' device memory (NVML) measures the run; and float32 products in float32, not
+        # TF32 (JAX's default precision on GPUs allows it), as in the other frameworks.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        jax.config.update("jax_default_matmul_precision", "highest")
         try:
             gpus = jax.devices("gpu")
         except RuntimeError:  # no GPU backend installed or no GPU visible
@@ -86,6 +91,8 @@ class JaxRuntime(Runtime):
             "flax": flax.__version__,
             "optax": optax.__version__,
             "xla_cpu_pool_threads": str(xla_pool_threads()),
+            "default_matmul_precision": str(jax.config.jax_default_matmul_precision),
+            "gpu_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE", "true"),
         }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:

@@ -24,6 +24,10 @@ class TorchRuntime(Runtime):
         if device == "cpu":
             return "cpu"
         if torch.cuda.is_available():
+            # float32 stays float32 on the GPU, as on the CPU and in the other frameworks: no TF32
+            # in matrix products or in cuDNN's convolutions (PyTorch allows it there by default).
+            torch.set_float32_matmul_precision("highest")
+            torch.backends.cudnn.allow_tf32 = False
             return "cuda:0"
         if device == "gpu":
             raise PolybenchError("--device gpu: PyTorch sees no CUDA GPU here; use --device cpu or auto")
@@ -40,6 +44,8 @@ class TorchRuntime(Runtime):
             "torch": torch.__version__,
             "cuda": torch.version.cuda or "none",
             "cudnn": str(torch.backends.cudnn.version()) if torch.cuda.is_available() else "none",
+            "float32_matmul_precision": torch.get_float32_matmul_precision(),
+            "cudnn_allow_tf32": str(torch.backends.cudnn.allow_tf32) if torch.cuda.is_available() else "none",
         }
 
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
