@@ -95,6 +95,11 @@ class TorchImplementation(Implementation):
         # Graph mode: torch.compile traces the module (TorchDynamo) and compiles forward and
         # backward (Inductor); the optimizer step stays eager. Compilation happens on the
         # first batches, so it lands in the first epoch's time.
+        if mode == "graph":
+            # A fresh compile cache: a second model of the same code in this process (the parity
+            # figures after training) would otherwise reuse the first one's graphs, and the check
+            # in _network could not tell a reused graph from a model Dynamo skipped.
+            torch.compiler.reset()
         self.network = torch.compile(self.model) if mode == "graph" else self.model
         self._graphs_before = counters["stats"]["unique_graphs"] if mode == "graph" else None
         self.optimizer = torch.optim.Adam(
