@@ -64,7 +64,9 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
     deadline = time.monotonic() + 300
     while not finished(first) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
-    time.sleep(1)  # into the second run
+    second = run_dir / "params" / f"{records.RunKey('echo', 'torch', 'eager', 0).stem}.yaml"
+    while not second.is_file() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)  # until the second run has started
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in err
