@@ -59,6 +59,9 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell's background job ignores SIGINT, and Python keeps an ignored SIGINT ignored:
+        # the run gets Ctrl-C's default however the tests were started.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     first = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)
     deadline = time.monotonic() + 300
