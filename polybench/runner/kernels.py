@@ -160,13 +160,7 @@ def adopt(framework: str, interpreter: Path, say: Callable[[str], None] = print)
     # The interpreter may itself be a virtual environment, whose packages a venv made from it
     # would not see (--system-site-packages reaches only its base): add its site folders, with
     # their own .pth files, to the new environment.
-    adopted_sites = subprocess.run(
-        [str(interpreter), "-c", "import site; print('\\n'.join(site.getsitepackages()))"],
-        capture_output=True,
-        text=True,
-        check=True,
-        stdin=subprocess.DEVNULL,
-    ).stdout.split()
+    adopted_sites = _python_says(interpreter, "import site; print('\\n'.join(site.getsitepackages()))").splitlines()
     lines = [f"import site; site.addsitedir({folder!r})" for folder in adopted_sites]
     (_site_packages(python) / "polybench-adopted.pth").write_text("\n".join(lines) + "\n")
     _link_project(python)
@@ -198,17 +192,17 @@ def _register_kernel(framework: str, python: Path, log: Path) -> None:
     )
 
 
+def _python_says(python: Path, code: str) -> str:
+    """What ``python -c code`` prints, stripped."""
+    done = subprocess.run(
+        [str(python), "-c", code], capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL
+    )
+    return done.stdout.strip()
+
+
 def _site_packages(python: Path) -> Path:
     """The environment's site-packages folder."""
-    return Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-            stdin=subprocess.DEVNULL,
-        ).stdout.strip()
-    )
+    return Path(_python_says(python, "import sysconfig; print(sysconfig.get_paths()['purelib'])"))
 
 
 def _link_project(python: Path) -> None:
