@@ -142,11 +142,13 @@ class TorchImplementation(Implementation):
         return out
 
     def train_step(self, index: np.ndarray) -> None:
-        y = self.data["train"][2]
-        x = self._inputs("train", index)
-        self.model.train()
+        split, x, y = self.data["train"]
+        rows = torch.from_numpy(index).to(self.torch_device)  # one transfer serves x and y
+        inputs = torch.from_numpy(split.inputs(index)).to(self.torch_device) if x is None else x[rows]
+        if not self.model.training:  # only after an eval: Module.train() walks every submodule
+            self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self._network(x), y[torch.from_numpy(index).to(self.torch_device)])
+        loss = self.loss_fn(self._network(inputs), y[rows])
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * len(index)
