@@ -60,9 +60,10 @@ PREDICT_BATCH = 256
 
 def assign(variable: nnx.Variable, value: np.ndarray) -> None:
     """Put a canonical array (already in Flax's layout) into a parameter."""
-    if tuple(variable.value.shape) != value.shape:
-        raise ValueError(f"shape {value.shape} does not fit parameter of shape {tuple(variable.value.shape)}")
-    variable.value = jnp.asarray(value, dtype=variable.value.dtype)
+    current = variable[...]  # Flax 0.12 deprecates ``.value`` for array variables
+    if tuple(current.shape) != value.shape:
+        raise ValueError(f"shape {value.shape} does not fit parameter of shape {tuple(current.shape)}")
+    variable[...] = jnp.asarray(value, dtype=current.dtype)
 
 
 def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> np.ndarray:
