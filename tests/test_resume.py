@@ -158,3 +158,38 @@ def test_resume_keeps_finished_cells_and_reruns_failed_timed_out_and_missing_one
         fields = {"test_metric": 0.9} if status == "ok" else {}
         records.write_record(key.record_path(tmp_path), records.Record.new(key, "quick", status, **fields))
     assert [key.model for key in resume.to_run(plan, tmp_path)] == ["echo", "addition", "shape_gen"]
+
+
+def test_a_ctrl_c_while_a_kernel_process_starts_is_held_until_the_process_is_known():
+    before = signal.getsignal(signal.SIGINT)
+    went_on = []
+    with pytest.raises(KeyboardInterrupt):
+        with runner.runs._interrupt_after():
+            signal.raise_signal(signal.SIGINT)
+            went_on.append("the block finished")
+    assert went_on == ["the block finished"]
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.parametrize(
+    "fault, error",
+    [(KeyboardInterrupt(), "interrupted by the user"), (OSError("no more processes"), "polybench stopped: OSError")],
+)
+def test_a_run_stopped_before_its_kernel_started_is_recorded_as_not_finished(tmp_path, monkeypatch, fault, error):
+    # The window between a run's first trace (its parameters file) and its kernel's process:
+    # --resume must see the run as not finished.
+    real_popen = subprocess.Popen
+
+    def no_kernel_process(command, *args, **kwargs):
+        if "polybench.runner.execute" in command:
+            raise fault
+        return real_popen(command, *args, **kwargs)
+
+    monkeypatch.setattr(runner.runs.subprocess, "Popen", no_kernel_process)
+    plan = runner.Plan(["torch"], ["mnist_fcn"], ["eager"], [0], profile="quick", threads=2, data_dir=tmp_path)
+    key = records.RunKey("mnist_fcn", "torch", "eager", 0)
+    with pytest.raises(type(fault)):
+        runner.Runner(plan, tmp_path / "run", say=lambda _: None).run_one(key)
+    assert (tmp_path / "run" / "params" / f"{key.stem}.yaml").is_file()
+    record = records.read_record(key.record_path(tmp_path / "run"))
+    assert record["status"] == "failed" and record["error"].startswith(error)

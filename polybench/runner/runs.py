@@ -7,6 +7,7 @@ record saying so (with the epochs it finished) and the matrix goes on.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
@@ -14,8 +15,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
@@ -84,6 +86,31 @@ def _kill_tree(pid: int) -> None:
         except psutil.NoSuchProcess:
             pass
     psutil.wait_procs(family, timeout=10)
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C (or a SIGTERM) that arrives inside the block until the block is done, then
+    hand it to the handler it would have met.
+
+    Only signals with a Python handler, in the main thread; anywhere else the block runs as it is.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {
+        signum: handler for signum in (signal.SIGINT, signal.SIGTERM) if callable(handler := signal.getsignal(signum))
+    }
+    caught: list[int] = []
+    for signum in handlers:
+        signal.signal(signum, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    if caught:
+        handlers[caught[0]](caught[0], None)
 
 
 def notebook_error(path: Path) -> tuple[str, str] | None:
@@ -166,8 +193,6 @@ class Runner:
         key.notebook_path(self.run_dir).parent.mkdir(parents=True, exist_ok=True)
         params_file = self.run_dir / "params" / f"{key.stem}.yaml"
         params_file.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_write(params_file, "w") as f:
-            f.write(yaml.safe_dump(self.settings(key).parameters()))
         log = self.run_dir / "logs" / f"{key.stem}.log"
         log.parent.mkdir(parents=True, exist_ok=True)
         kernel_exit = self.run_dir / "logs" / f"{key.stem}.kernel-exit.json"
@@ -194,26 +219,41 @@ class Runner:
             filter(None, [str(kernels.kernel_dir(key.framework).parent.parent), env.get("JUPYTER_PATH")])
         )
         limit = self.time_limit(key)
-        # Compilers that keep a cache across processes (torch.compile's Inductor) get an empty
-        # one per run: the first graph epoch then shows the cold compile a new user pays, not
-        # whatever an earlier run left behind.
-        with open(log, "w") as log_file, tempfile.TemporaryDirectory(prefix="polybench-compile-cache-") as cache:
-            env["TORCHINDUCTOR_CACHE_DIR"] = cache
-            proc = subprocess.Popen(
-                command,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                start_new_session=True,
-            )
-            try:
-                timed_out = self._follow(proc, key, limit)
-            except BaseException:
-                _kill_tree(proc.pid)
-                if not self._wrote_valid_record(key):  # a finished run interrupted on its way out keeps its record
-                    self.save(key, self.failure(key, "failed", "interrupted by the user", self._progress(key), started))
-                raise
+        proc = None
+        # From the moment the run leaves a trace (its parameters file) a Ctrl-C ends it with a
+        # record saying so, so that --resume knows it did not finish.
+        try:
+            with atomic_write(params_file, "w") as f:
+                f.write(yaml.safe_dump(self.settings(key).parameters()))
+            # Compilers that keep a cache across processes (torch.compile's Inductor) get an empty
+            # one per run: the first graph epoch then shows the cold compile a new user pays, not
+            # whatever an earlier run left behind.
+            with open(log, "w") as log_file, tempfile.TemporaryDirectory(prefix="polybench-compile-cache-") as cache:
+                env["TORCHINDUCTOR_CACHE_DIR"] = cache
+                try:
+                    with _interrupt_after():  # never a started child whose pid we do not know
+                        proc = subprocess.Popen(
+                            command,
+                            stdout=log_file,
+                            stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL,
+                            env=env,
+                            start_new_session=True,
+                        )
+                    timed_out = self._follow(proc, key, limit)
+                except BaseException:
+                    if proc is not None:
+                        _kill_tree(proc.pid)  # before its compile cache is removed under it
+                    raise
+        except BaseException as exc:
+            if not self._wrote_valid_record(key):  # a finished run interrupted on its way out keeps its record
+                reason = (
+                    "interrupted by the user"
+                    if isinstance(exc, KeyboardInterrupt)
+                    else f"polybench stopped: {type(exc).__name__}: {exc}"
+                )
+                self.save(key, self.failure(key, "failed", reason, self._progress(key), started))
+            raise
         progress = self._progress(key)
         if timed_out:
             record = self.failure(
