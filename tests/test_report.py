@@ -230,6 +230,33 @@ def test_shared_loop_over_idiomatic_ratio_per_mode_with_its_noise(tmp_path):
     assert "came within 1.05× of the framework's own loop in 1 of 1 (model, framework) cells" in text
 
 
+def test_a_ratio_above_1_05_names_the_recorded_xla_difference(tmp_path):
+    # TensorFlow: the shared graph step compiled with XLA, Keras' fit resolved jit_compile to False.
+    cells = {"graph": ((3.0, 2.7, 2.72, 2.7), {"xla": True}), "idiomatic": ((2.0, 1.0, 1.01, 1.0), None)}
+    for mode, (seconds, implementation) in cells.items():
+        key, record = fake_record("mnist_fcn", "tensorflow", seconds=seconds)
+        key = records.RunKey("mnist_fcn", "tensorflow", mode, 0)
+        record.update(mode=mode)
+        if implementation:
+            record["environment"]["implementation"] = implementation
+        else:
+            record["environment"]["idiomatic"] = {"jit_compile": False}
+        records.write_record(key.record_path(tmp_path), record)
+    # torch: a gap outside the noise with nothing in the records to explain it.
+    for mode, seconds in {"eager": (3.0, 2.4, 2.41, 2.4), "idiomatic": (2.5, 2.0, 2.01, 2.0)}.items():
+        key, record = fake_record("mnist_fcn", "torch", seconds=seconds)
+        key = records.RunKey("mnist_fcn", "torch", mode, 0)
+        record.update(mode=mode)
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert (
+        "Recorded cause: tensorflow/mnist_fcn (graph 2.70): the shared step was compiled with XLA and "
+        "the framework's own loop was not." in text
+    )
+    assert "No cause is recorded for torch/mnist_fcn (eager)" in text
+
+
 def test_graph_vs_eager_ratios_chart_and_paragraph(tmp_path):
     cells = {
         ("torch", "eager"): (4.0, 2.0, 700),

@@ -89,6 +89,7 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
                 "implementation_loc": r["implementation_loc"],
                 "model_loc": r.get("model_loc"),
                 "step_loc": r.get("step_loc"),
+                "xla": compiled_with_xla(r),
                 "threads": env.get("threads"),
                 "cpu_model": env.get("cpu_model"),
                 "cpu_count": env.get("cpu_count"),
@@ -113,6 +114,16 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
     return frame.sort_values(
         ["model", "framework", "mode", "seed"], key=lambda col: col.map(lambda v: (order.get(v, len(order)), str(v)))
     ).reset_index(drop=True)
+
+
+def compiled_with_xla(record: dict) -> bool | None:
+    """Whether the run's train step was compiled with XLA, where its framework records it: the
+    shared step's ``environment.implementation.xla`` (TensorFlow graph mode), or what Keras' fit
+    resolved ``jit_compile="auto"`` to (``environment.idiomatic.jit_compile``); None elsewhere."""
+    env = record.get("environment") or {}
+    if record.get("mode") == "idiomatic":
+        return (env.get("idiomatic") or {}).get("jit_compile")
+    return (env.get("implementation") or {}).get("xla")
 
 
 def epoch_noise(epochs: list[dict]) -> float | None:
@@ -175,6 +186,7 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
         reached=("time_to_target_seconds", lambda s: int(s.notna().sum())),
         threads=("threads", thread_counts),
         statuses=("status", lambda s: ", ".join(sorted(s.unique()))),
+        xla=("xla", "first"),
     )
     table = counts.join(ok.groupby(GROUP, sort=False)[measures + CONSTANTS].mean())
     for measure in measures:

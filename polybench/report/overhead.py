@@ -22,7 +22,18 @@ from polybench.report.charts import COLORS  # noqa: E402
 from polybench.report.frame import NOISE_WIDTHS, inside_noise  # noqa: E402
 
 SHARED_MODES = ("eager", "graph")
-COLUMNS = ["model", "framework", "mode", "ratio", "epochs", "noise", "shared_noise", "idiomatic_noise", "verdict"]
+COLUMNS = [
+    "model",
+    "framework",
+    "mode",
+    "ratio",
+    "epochs",
+    "noise",
+    "shared_noise",
+    "idiomatic_noise",
+    "verdict",
+    "cause",
+]
 
 
 def _epoch_figure(shared: pd.Series, idiomatic: pd.Series) -> tuple[str, str]:
@@ -49,6 +60,17 @@ def _verdict(ratio: float, shared: pd.Series, idiomatic: pd.Series) -> str:
     if inside is None:
         return "noise not measured (fewer than three epochs)"
     return "inside the noise" if inside else _direction(ratio)
+
+
+def _cause(shared: pd.Series, idiomatic: pd.Series) -> str | None:
+    """A difference between the two runs that their records show and that changes the step's
+    speed, else None: today, XLA compiling one step and not the other (TensorFlow)."""
+    shared_xla, idiomatic_xla = shared.get("xla"), idiomatic.get("xla")
+    if pd.isna(shared_xla) or pd.isna(idiomatic_xla) or bool(shared_xla) == bool(idiomatic_xla):
+        return None
+    loops = ["the shared step", "the framework's own loop"]
+    with_xla, without = loops if shared_xla else loops[::-1]
+    return f"{with_xla} was compiled with XLA and {without} was not"
 
 
 def _direction(ratio: float) -> str:
@@ -79,6 +101,7 @@ def overhead_table(table: pd.DataFrame) -> pd.DataFrame:
                 shared.epoch_noise,
                 idiomatic.epoch_noise,
                 _verdict(ratio, shared, idiomatic),
+                _cause(shared, idiomatic),
             ]
         )
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -116,6 +139,28 @@ def paragraph(overhead: pd.DataFrame) -> str:
             + ", ".join(f"{r.framework}/{r.model} {r.ratio:.2f} ({r.mode}; {r.verdict})" for r in over.itertuples())
             + "."
         )
+        # A cell's recorded cause may sit in its other shared mode (TensorFlow: graph compiled with
+        # XLA while eager is its best mode), so every mode of the cells above 1.05 is looked at.
+        cells = over.set_index(["model", "framework"]).index
+        caused = overhead[overhead.cause.notna() & overhead.set_index(["model", "framework"]).index.isin(cells)]
+        if len(caused):
+            parts.append(
+                "Recorded cause: "
+                + "; ".join(f"{r.framework}/{r.model} ({r.mode} {r.ratio:.2f}): {r.cause}" for r in caused.itertuples())
+                + "."
+            )
+        explained = set(zip(caused.model, caused.framework, strict=True))
+        unexplained = [
+            r
+            for r in over.itertuples()
+            if (r.model, r.framework) not in explained and not r.verdict.startswith("inside")
+        ]
+        if unexplained:
+            parts.append(
+                "No cause is recorded for "
+                + ", ".join(f"{r.framework}/{r.model} ({r.mode})" for r in unexplained)
+                + ": their records show no compilation difference between the two loops."
+            )
     if (overhead.epochs != "steady").any():
         parts.append("Cells compared on their only epoch include warm-up and compilation on both sides.")
     return " ".join(parts)
