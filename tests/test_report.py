@@ -214,13 +214,18 @@ def test_time_to_target_efficiency_and_loc_sections(tmp_path):
     assert "| mnist_fcn | 109 (21 + 88) |" in text
 
 
+def _write_mode_record(folder, model, framework, mode, seconds, environment=None):
+    """A fake ok record of one mode, with extra ``environment`` fields."""
+    _, record = fake_record(model, framework, seconds=seconds)
+    record.update(mode=mode)
+    record["environment"].update(environment or {})
+    records.write_record(records.RunKey(model, framework, mode, 0).record_path(folder), record)
+
+
 def test_shared_loop_over_idiomatic_ratio_per_mode_with_its_noise(tmp_path):
     cells = {"eager": (3.0, 2.2, 2.3, 2.2), "graph": (5.0, 2.02, 2.0, 2.04), "idiomatic": (2.5, 2.0, 2.05, 2.0)}
     for mode, seconds in cells.items():
-        key, record = fake_record("echo", "torch", seconds=seconds)
-        key = records.RunKey("echo", "torch", mode, 0)
-        record.update(mode=mode)
-        records.write_record(key.record_path(tmp_path), record)
+        _write_mode_record(tmp_path, "echo", "torch", mode, seconds)
     written = report.build([tmp_path], tmp_path)
     assert tmp_path / "charts" / "shared_vs_idiomatic.png" in written
     text = (tmp_path / "report.md").read_text()
@@ -232,22 +237,15 @@ def test_shared_loop_over_idiomatic_ratio_per_mode_with_its_noise(tmp_path):
 
 def test_a_ratio_above_1_05_names_the_recorded_xla_difference(tmp_path):
     # TensorFlow: the shared graph step compiled with XLA, Keras' fit resolved jit_compile to False.
-    cells = {"graph": ((3.0, 2.7, 2.72, 2.7), {"xla": True}), "idiomatic": ((2.0, 1.0, 1.01, 1.0), None)}
-    for mode, (seconds, implementation) in cells.items():
-        key, record = fake_record("mnist_fcn", "tensorflow", seconds=seconds)
-        key = records.RunKey("mnist_fcn", "tensorflow", mode, 0)
-        record.update(mode=mode)
-        if implementation:
-            record["environment"]["implementation"] = implementation
-        else:
-            record["environment"]["idiomatic"] = {"jit_compile": False}
-        records.write_record(key.record_path(tmp_path), record)
+    _write_mode_record(
+        tmp_path, "mnist_fcn", "tensorflow", "graph", (3.0, 2.7, 2.72, 2.7), {"implementation": {"xla": True}}
+    )
+    _write_mode_record(
+        tmp_path, "mnist_fcn", "tensorflow", "idiomatic", (2.0, 1.0, 1.01, 1.0), {"idiomatic": {"jit_compile": False}}
+    )
     # torch: a gap outside the noise with nothing in the records to explain it.
-    for mode, seconds in {"eager": (3.0, 2.4, 2.41, 2.4), "idiomatic": (2.5, 2.0, 2.01, 2.0)}.items():
-        key, record = fake_record("mnist_fcn", "torch", seconds=seconds)
-        key = records.RunKey("mnist_fcn", "torch", mode, 0)
-        record.update(mode=mode)
-        records.write_record(key.record_path(tmp_path), record)
+    _write_mode_record(tmp_path, "mnist_fcn", "torch", "eager", (3.0, 2.4, 2.41, 2.4))
+    _write_mode_record(tmp_path, "mnist_fcn", "torch", "idiomatic", (2.5, 2.0, 2.01, 2.0))
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert (

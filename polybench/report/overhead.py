@@ -141,15 +141,15 @@ def paragraph(overhead: pd.DataFrame) -> str:
         )
         # A cell's recorded cause may sit in its other shared mode (TensorFlow: graph compiled with
         # XLA while eager is its best mode), so every mode of the cells above 1.05 is looked at.
-        cells = over.set_index(["model", "framework"]).index
-        caused = overhead[overhead.cause.notna() & overhead.set_index(["model", "framework"]).index.isin(cells)]
-        if len(caused):
+        over_cells = set(zip(over.model, over.framework, strict=True))
+        caused = [r for r in overhead.itertuples() if pd.notna(r.cause) and (r.model, r.framework) in over_cells]
+        if caused:
             parts.append(
                 "Recorded cause: "
-                + "; ".join(f"{r.framework}/{r.model} ({r.mode} {r.ratio:.2f}): {r.cause}" for r in caused.itertuples())
+                + "; ".join(f"{r.framework}/{r.model} ({r.mode} {r.ratio:.2f}): {r.cause}" for r in caused)
                 + "."
             )
-        explained = set(zip(caused.model, caused.framework, strict=True))
+        explained = {(r.model, r.framework) for r in caused}
         unexplained = [
             r
             for r in over.itertuples()
