@@ -8,7 +8,7 @@ not on PyPI, whose Linux torch is the CUDA build with some 3 GB of CUDA librarie
 header records the sha256 of its source files, so a lock that no longer matches its source is
 found without any network (``stale``). Regenerate every lock with::
 
-    python -m polybench.locks            # or --check: exit 1 if a lock is stale
+    python -m polybench.locks            # or --check: exit 1 if a lock is stale; --upgrade: newest versions
 
 Locks: ``base`` (the orchestrator: requirements/base.txt and test.txt), one per framework of
 ``FRAMEWORKS``, and the build requirements a framework installs first (``BUILD_FIRST``). Adding
@@ -21,8 +21,10 @@ import argparse
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from polybench import PROJECT_ROOT
@@ -146,8 +148,9 @@ def uv_options() -> list[str]:
     return options
 
 
-def compile_lock(name: str) -> Path:
-    """Resolve the lock ``name`` from its requirement files with uv and write it (atomically)."""
+def compile_lock(name: str, upgrade: bool = False) -> Path:
+    """Resolve the lock ``name`` from its requirement files with uv and write it (atomically),
+    keeping the versions it already pins where the requirements allow (``upgrade``: the newest)."""
     header = [
         f"# Lock for requirements/{', requirements/'.join(p.name for p in inputs(name))}: every package "
         f"with its hashes, for Python {PYTHON_VERSION} on {PLATFORM}.",
@@ -170,13 +173,21 @@ def compile_lock(name: str) -> Path:
     ]
     if name in BUILD_FIRST:  # its sdist's metadata is built with the build requirements' versions
         command += ["--build-constraints", str((REQUIREMENTS / f"{BUILD_FIRST[name]}.txt").relative_to(PROJECT_ROOT))]
-    done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        raise PolybenchError(f"resolving the {name} lock failed: {last}")
     path = lock_path(name)
+    with tempfile.TemporaryDirectory() as scratch:
+        # uv keeps the versions an existing output file pins unless a requirement moves them, so
+        # changing one requirement changes only the packages it needs; `upgrade` resolves afresh.
+        output = Path(scratch) / path.name
+        if path.is_file() and not upgrade:
+            shutil.copyfile(path, output)
+        command += ["--output-file", str(output)]
+        done = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            raise PolybenchError(f"resolving the {name} lock failed: {last}")
+        body = output.read_text()
     with atomic_write(path, "w") as f:
-        f.write("\n".join(header) + "\n" + done.stdout)
+        f.write("\n".join(header) + "\n" + body)
     return path
 
 
@@ -186,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "names", nargs="*", help=f"locks to regenerate (default: the stale ones; all: {', '.join(lock_names())})"
     )
-    parser.add_argument("--all", action="store_true", help="regenerate every lock, stale or not (new releases)")
+    parser.add_argument("--all", action="store_true", help="regenerate every lock, stale or not")
+    parser.add_argument("--upgrade", action="store_true", help="resolve afresh: newest versions allowed")
     parser.add_argument("--check", action="store_true", help="only report stale locks; exit 1 if there are any")
     args = parser.parse_args(argv)
     unknown = [n for n in args.names if n not in lock_names()]
@@ -202,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     names = [name for name in chosen if args.all or args.names or stale(name)]
     for name in names:
         print(f"{name}: resolving ...", flush=True)
-        print(f"{name}: wrote {shown(compile_lock(name))}")
+        print(f"{name}: wrote {shown(compile_lock(name, upgrade=args.upgrade))}")
     if not names:
         print("every lock matches its requirement files")
     return 0
