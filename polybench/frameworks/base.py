@@ -21,13 +21,14 @@ from polybench.errors import UnsupportedError
 from polybench.specs.base import Adam, Spec, Split
 
 #: What compiled a run: the ``name`` of a record's ``compiler``, one vocabulary for every framework.
-#: The entry's ``options`` are the settings it ran with, as resolved at run time.
+#: The entry's ``options`` are the arguments of the call that compiled it, as resolved at run time
+#: (``via`` names that call where several lead to the same compiler).
 COMPILERS = {
     "none": "eager execution: every operation runs as the Python code calls it",
     "inductor": "torch.compile with its default backend, TorchInductor (options: mode)",
     "xla": "XLA: TensorFlow's tf.function(jit_compile=True), Keras' fit with jit_compile resolved to True, "
-    "or JAX's jit (options: via, the call that compiled through XLA)",
-    "tf.function": "a TensorFlow graph optimised by grappler, without XLA (options: via)",
+    "or JAX's jit (options: via, e.g. tf.function, keras.Model.fit, nnx.jit, and that call's settings)",
+    "tf.function": "a TensorFlow graph optimised by grappler, without XLA (options: via, jit_compile False, ...)",
     "hybridize": "Gluon's HybridBlock.hybridize: a cached symbolic graph (options: static_alloc, static_shape)",
     "chainer.static_graph": "Chainer's static subgraph (@chainer.static_graph): traced once, then replayed",
 }
