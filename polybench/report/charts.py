@@ -87,32 +87,39 @@ def chart_metric(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
-    """First-epoch and steady-state epoch seconds per model and framework."""
+def _paired_bars(table: pd.DataFrame, path: Path, title: str, pair: tuple[tuple[str, dict], ...], unit: str) -> None:
+    """Two bars per cell (left and right of its tick), one panel per model, each bar labelled;
+    ``pair`` is each bar's column and style; values are divided into ``unit`` (seconds: 1; MiB)."""
     modes = table["mode"].nunique()
-    fig, axes = _model_axes(table, "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)")
+    fig, axes = _model_axes(table, title)
     for model, ax in axes.items():
         sub = table[table.model == model].reset_index(drop=True)
         x = np.arange(len(sub))
         colors = [COLORS.get(f, "grey") for f in sub.framework]
-        ax.bar(x - 0.2, sub.first_epoch_seconds.fillna(0), width=0.4, color=colors, alpha=0.4)
-        ax.bar(x + 0.2, sub.steady_epoch_seconds.fillna(0), width=0.4, color=colors)
-        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds, strict=True)):
-            for offset, value in ((-0.2, first), (0.2, steady)):
-                ax.annotate(
-                    figure(value),
-                    (i + offset, 0 if pd.isna(value) else value),
-                    ha="center",
-                    va="bottom",
-                    fontsize=7,
-                )
+        for offset, (column, style) in zip((-0.2, 0.2), pair, strict=True):
+            values = sub[column].astype(float) / (MIB if unit == "MiB" else 1)
+            ax.bar(x + offset, values.fillna(0), width=0.4, color=colors, **style)
+            for i, value in enumerate(values):
+                position = (i + offset, 0 if np.isnan(value) else value)
+                ax.annotate(figure(value), position, ha="center", va="bottom", fontsize=7)
         ax.set_xticks(x, [_label(r, modes) for r in sub.itertuples()])
-        ax.set_title(model, fontsize=10)
-        ax.set_ylabel("seconds")
         ax.yaxis.set_major_formatter(TICKS)
+        ax.set_title(model, fontsize=10)
+        ax.set_ylabel(unit)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
+    """First-epoch and steady-state epoch seconds per model and framework."""
+    _paired_bars(
+        table,
+        path,
+        "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)",
+        (("first_epoch_seconds", {"alpha": 0.4}), ("steady_epoch_seconds", {})),
+        "seconds",
+    )
 
 
 def chart_memory(table: pd.DataFrame, path: Path) -> None:
@@ -136,29 +143,16 @@ def has_gpu_memory(table: pd.DataFrame) -> bool:
 def chart_gpu_memory(table: pd.DataFrame, path: Path) -> None:
     """Peak GPU memory per model and framework, apart from host memory: the framework's own
     allocator peak (solid) beside what NVML saw the process hold (hatched)."""
-    modes = table["mode"].nunique()
-    fig, axes = _model_axes(table, "Peak GPU memory, MiB (solid: the framework's own peak; hatched: NVML)")
-    for model, ax in axes.items():
-        sub = table[table.model == model].reset_index(drop=True)
-        x = np.arange(len(sub))
-        colors = [COLORS.get(f, "grey") for f in sub.framework]
-        for offset, column, style in (
-            (-0.2, "gpu_peak_framework_bytes", {}),
-            (0.2, "gpu_peak_nvml_bytes", {"hatch": "//", "alpha": 0.55, "edgecolor": "white"}),
-        ):
-            values = sub[column].astype(float) / MIB
-            ax.bar(x + offset, values.fillna(0), width=0.4, color=colors, **style)
-            for i, value in enumerate(values):
-                ax.annotate(
-                    figure(value), (i + offset, 0 if np.isnan(value) else value), ha="center", va="bottom", fontsize=7
-                )
-        ax.set_xticks(x, [_label(r, modes) for r in sub.itertuples()])
-        ax.yaxis.set_major_formatter(TICKS)
-        ax.set_title(model, fontsize=10)
-        ax.set_ylabel("MiB")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _paired_bars(
+        table,
+        path,
+        "Peak GPU memory, MiB (solid: the framework's own peak; hatched: NVML)",
+        (
+            ("gpu_peak_framework_bytes", {}),
+            ("gpu_peak_nvml_bytes", {"hatch": "//", "alpha": 0.55, "edgecolor": "white"}),
+        ),
+        "MiB",
+    )
 
 
 def chart_all(table: pd.DataFrame, recs: list[Record], charts_dir: Path) -> list[Path]:
