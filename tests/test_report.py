@@ -482,3 +482,19 @@ def test_the_report_package_names_no_framework_and_reads_no_framework_field():
     assert len(files) > 10
     found = [f"{p.relative_to(package)}: {m.group(0)}" for p in files for m in words.finditer(p.read_text())]
     assert found == []
+
+
+def test_a_compiler_option_difference_is_named_too(tmp_path):
+    shared = {"name": "inductor", "options": {"mode": "max-autotune"}}
+    own = {"name": "inductor", "options": {"mode": "default"}}
+    _write_mode_record(tmp_path, "echo", "torch", "graph", (3.0, 2.4, 2.41, 2.4), compiler=shared)
+    _write_mode_record(tmp_path, "echo", "torch", "idiomatic", (2.5, 2.0, 2.01, 2.0), compiler=own)
+    report.build([tmp_path], tmp_path)
+    assert (
+        "the shared step was compiled by inductor (mode=max-autotune), the framework's own loop by "
+        "inductor (mode=default)." in (tmp_path / "report.md").read_text()
+    )
+    assert pd.read_csv(tmp_path / "summary.csv").compiler.tolist() == [
+        "inductor (mode=max-autotune)",
+        "inductor (mode=default)",
+    ]
