@@ -62,7 +62,7 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     assert record.gpu_peak_framework_bytes is None and record.gpu_peak_nvml_bytes is None
     assert record.implementation_loc > 10
     parity = record.parity  # measured in the kernel after training, as the parity tests do
-    assert parity["forward_max_abs_diff"] <= 1e-4 and len(parity["first_losses"]) == 3
+    assert parity.forward_max_abs_diff <= 1e-4 and len(parity.first_losses) == 3
     assert list(record.environment["sources"]) == [
         "polybench/frameworks/torch/mnist_fcn.py",
         "polybench/frameworks/torch/common.py",
