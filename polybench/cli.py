@@ -125,23 +125,30 @@ def cmd_run(args) -> int:
         data_dir=Path(args.data_dir),
         command=args.command_line,
     )
+    if args.wait_quiet is not None and args.executor != "local":
+        raise UsageError("--wait-quiet looks at this machine: leave it out with --executor ray")
     executor = executors.make_executor(args.executor, args.ray_address, plan.device)
     mnist_from = mirror(args.mnist_from)
-    look_at_the_machine(args)
+    fresh = not args.resume and not (args.out and Path(args.out).exists())
     run_dir = run_folder(args, plan)
+    look_at_the_machine(args, run_dir if fresh else None)
     prepare(plan.models, plan.data_dir, mnist_from)
     with folder.locked(run_dir):
         return _run_in(plan, run_dir, runs_to_do(args, plan, run_dir), executor)
 
 
-def look_at_the_machine(args) -> None:
+def look_at_the_machine(args, fresh_folder: Path | None) -> None:
     """Before a local run: say if the machine is busy, or wait for it to be quiet (--wait-quiet);
-    warn if --threads asks for more cores than are free. Ray runs happen on the cluster's nodes."""
+    warn if --threads asks for more cores than are free. Ray runs happen on the cluster's nodes.
+    A wait that gives up removes the run folder this command just made (``fresh_folder``)."""
     if args.executor != "local":
-        if args.wait_quiet is not None:
-            raise UsageError("--wait-quiet looks at this machine: leave it out with --executor ray")
         return
-    quiet.look_before_run(args.threads, args.wait_quiet)
+    try:
+        quiet.look_before_run(args.threads, args.wait_quiet)
+    except BaseException:  # gave up, or interrupted while waiting
+        if fresh_folder is not None and not any(fresh_folder.iterdir()):
+            fresh_folder.rmdir()
+        raise
 
 
 def run_folder(args, plan) -> Path:
