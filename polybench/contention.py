@@ -25,9 +25,9 @@ from pathlib import Path
 
 import psutil
 
-#: Other processes' CPU, in cores on average, above which a run was busy: a tenth of a core
-#: is well above what an idle Linux machine's daemons use (a few hundredths), and below it
-#: the run loses under 5% of one core's time even when it uses a single thread.
+#: Other processes' CPU, in cores on average, above which a run was busy: a tenth of a core is
+#: well above what an idle machine's daemons and kernel threads use, and low enough to catch a
+#: job that ran beside the benchmark for a tenth of its time.
 OTHERS_CORES_LIMIT = 0.10
 #: CPU pressure (``some avg10``, % of the time at least one runnable task waited for a core)
 #: above which a run was busy. A run using every core makes its own short waits (the memory
@@ -36,7 +36,8 @@ OTHERS_CORES_LIMIT = 0.10
 #: cannot name (another container's).
 PRESSURE_LIMIT = 25.0
 #: Share of all CPU time stolen by the hypervisor above which a run was busy: stolen time
-#: stretches every epoch by about that share, and 5% is half the 10% change `compare` calls real.
+#: stretches every epoch by about that share, and 5% is half the 10% change `compare` calls real
+#: without a noise estimate.
 STEAL_LIMIT = 0.05
 RULE = (
     f"busy when, averaged over training, other processes used more than {OTHERS_CORES_LIMIT:.2f} of one "
