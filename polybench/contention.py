@@ -185,13 +185,21 @@ class GpuWatch:
 
     def read(self, own: set[int]) -> None:
         """Note the processes outside ``own`` on the GPUs the run holds (every GPU where NVML
-        shows none of ``own``, as in a container) and the throttle reasons now."""
-        held = {i: self._pids(h) for i, h in enumerate(self.handles)}
+        shows none of ``own``, as in a container) and the throttle reasons now. What a GPU
+        cannot tell (NVML's "not supported", as under MIG) is left out, never an error."""
+        failure = getattr(self.nvml, "NVMLError", OSError)
+        try:
+            held = {i: self._pids(h) for i, h in enumerate(self.handles)}
+        except failure:
+            return
         mine = [i for i, pids in held.items() if pids & own] or list(held)
         for i in mine:
             for pid in held[i] - own:
                 self.others.setdefault(pid, f"{_name(pid)} (pid {pid}) on GPU {i}")
-            self.reasons.update(self._reasons(self.handles[i]))
+            try:
+                self.reasons.update(self._reasons(self.handles[i]))
+            except failure:
+                pass
 
     def _pids(self, handle) -> set[int]:
         listed = self.nvml.nvmlDeviceGetComputeRunningProcesses(handle)

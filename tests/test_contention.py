@@ -5,6 +5,7 @@ a hog. This machine may be busy with other work, so no test expects it to be qui
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -173,9 +174,26 @@ class FakeNvml:
         return 0x1 | 0x4 | 0x40 if handle == 0 else 0x8  # idle, power cap, thermal; GPU 1: hw slowdown
 
 
-def test_other_processes_on_the_runs_gpu_make_it_busy():
-    import os
+class UnsupportedNvml(FakeNvml):
+    """A GPU that tells neither its processes nor its throttle reasons (as under MIG)."""
 
+    class NVMLError(Exception):
+        pass
+
+    def nvmlDeviceGetComputeRunningProcesses(self, handle):
+        raise self.NVMLError("Not Supported")
+
+    nvmlDeviceGetCurrentClocksEventReasons = nvmlDeviceGetComputeRunningProcesses
+
+
+def test_a_gpu_that_cannot_tell_leaves_its_figures_empty():
+    with contention.Sampler(gpu=contention.GpuWatch(UnsupportedNvml(os.getpid()))) as sampler:
+        pass
+    summary = sampler.summary()
+    assert summary["gpu_other_processes"] == [] and summary["gpu_throttle_reasons"] == []
+
+
+def test_other_processes_on_the_runs_gpu_make_it_busy():
     gpu = contention.GpuWatch(FakeNvml(os.getpid()))
     with contention.Sampler(gpu=gpu) as sampler:
         pass
