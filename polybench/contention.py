@@ -303,12 +303,19 @@ class Sampler:
         """CPU seconds the run's own processes used from the first reading to the last."""
         return self.readings[-1].own - self.readings[0].own if self.readings else 0.0
 
+    def other_cores(self) -> dict[int, float]:
+        """Each other process seen: the CPU it used from the first reading to the last, in cores."""
+        seconds = self.seconds or 1.0
+        return {
+            pid: (self.last_cpu[pid] - first) / seconds
+            for pid, first in self.first_cpu.items()
+            if pid not in self.own_ever
+        }
+
     def busiest(self) -> list[str]:
         """The other processes that used the most CPU, "name (pid N): 0.93 cores", busiest first."""
-        seconds = self.seconds or 1.0
-        used = {pid: self.last_cpu[pid] - first for pid, first in self.first_cpu.items() if pid not in self.own_ever}
-        top = sorted((cpu / seconds, pid) for pid, cpu in used.items() if cpu / seconds >= BUSIEST_MIN_CORES)[::-1]
-        return [f"{self.names.get(pid, 'ended')} (pid {pid}): {cores:.2f} cores" for cores, pid in top[:BUSIEST]]
+        top = sorted(((cores, pid) for pid, cores in self.other_cores().items() if cores >= BUSIEST_MIN_CORES))
+        return [f"{self.names.get(pid, 'ended')} (pid {pid}): {cores:.2f} cores" for cores, pid in top[::-1][:BUSIEST]]
 
     def summary(self) -> dict:
         """The figures and the verdict, as the record's ``contention`` field holds them."""
