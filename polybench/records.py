@@ -114,6 +114,7 @@ class Record:
     #: Parity figures measured in the run's kernel after training: the forward pass's largest
     #: difference from the NumPy reference and the first training losses (dropout off).
     parity: dict | None = None
+    contention: dict | None = None
     environment: dict = dataclasses.field(default_factory=dict)
     started_at: str | None = None
     finished_at: str | None = None
