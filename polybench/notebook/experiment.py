@@ -14,7 +14,7 @@ import inspect
 import sys
 from pathlib import Path
 
-from polybench import PROJECT_ROOT, frameworks, loop, records, threads
+from polybench import PROJECT_ROOT, contention, frameworks, loop, records, threads
 from polybench.data import tables
 from polybench.frameworks import parity
 from polybench.notebook import loc, machine, memory, progress
@@ -52,6 +52,7 @@ class Experiment:
         self.result: loop.TrainingResult | None = None
         self.sampler: memory.PeakSampler | None = None
         self.nvml: memory.NvmlReader | None = None
+        self.contention: contention.Sampler | None = None  # what else used the machine while it trained
         self.implementation = None
         self.trainer = None  # the framework's own loop, in mode "idiomatic"
         self.peak_flops: float | None = None
@@ -112,7 +113,8 @@ class Experiment:
             self.trainer = self.runtime.idiomatic_trainer()(self.implementation, self.profile.batch_size, self.key.seed)
         self.implementation.reset_peak_memory()
         self.nvml = memory.NvmlReader() if self.runtime.gpu_name(self.device) else None
-        with memory.PeakSampler(nvml=self.nvml) as self.sampler:
+        gpu_watch = contention.GpuWatch() if self.nvml else None
+        with memory.PeakSampler(nvml=self.nvml) as self.sampler, contention.Sampler(gpu=gpu_watch) as self.contention:
             if self.trainer is not None:
                 self.result = loop.train_idiomatic(
                     self.trainer, self.spec, self.splits, epochs=self.profile.epochs, on_epoch=self._report_epoch
@@ -190,6 +192,7 @@ class Experiment:
             model_loc=model_loc,
             step_loc=step_loc,
             parity=self.parity,
+            contention=self.contention.summary(),
             environment=env,
             started_at=self.started_at,
             finished_at=records.now(),
