@@ -196,7 +196,7 @@ def _run_in(plan, run_dir: Path, keys: list, executor) -> int:
     print()
     print(report.terminal_table([run_dir]))
     print(f"\nreport: {run_dir / 'report.html'} (and report.md)  charts: {run_dir / 'charts'}")
-    bad = [r for r in results if r["status"] in ("failed", "timeout", "diverged")]
+    bad = [r for r in results if r.status in ("failed", "timeout", "diverged")]
     if bad:
         print(f"{len(bad)} of {len(results)} runs did not finish; see the report's list of failures")
     return 1 if bad else 0

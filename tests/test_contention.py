@@ -355,13 +355,13 @@ def test_a_quick_run_beside_a_hog_is_recorded_busy(torch_env, toy_data_dir, tmp_
         data_dir=toy_data_dir,
     )
     [record] = runner.Runner(plan, tmp_path, say=lambda _: None).run_all()
-    assert record["status"] == "ok", record["error"]
-    seen = record["contention"]
-    assert seen["verdict"] == "busy" and seen["others_cpu_cores"] > contention.OTHERS_CORES_LIMIT
-    assert seen["samples"] >= 2 and seen["seconds"] > 0
+    assert record.status == "ok", record.error
+    seen = record.contention
+    assert seen.verdict == "busy" and seen.others_cpu_cores > contention.OTHERS_CORES_LIMIT
+    assert seen.samples >= 2 and seen.seconds > 0
     assert (
         json.loads(Path(records.RunKey("addition", "torch", "eager", 0).record_path(tmp_path)).read_text())[
             "contention"
         ]
-        == seen
+        == record.to_dict()["contention"]
     )

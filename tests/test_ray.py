@@ -117,21 +117,17 @@ def test_ray_runs_give_the_records_a_local_run_gives(torch_env, data_dir, tmp_pa
         runner.Runner(plan, tmp_path / "ray", said.append), plan.keys()
     )
     local = executors.make_executor("local").run(runner.Runner(plan, tmp_path / "local", lambda _: None), plan.keys())
-    assert (
-        [(r["model"], r["status"]) for r in on_ray]
-        == [(r["model"], r["status"]) for r in local]
-        == [(m, "ok") for m in MODELS]
-    )
+    assert [(r.model, r.status) for r in on_ray] == [(r.model, r.status) for r in local] == [(m, "ok") for m in MODELS]
     for ray_record, local_record in zip(on_ray, local, strict=True):
-        assert set(ray_record) == set(local_record)
-        assert set(ray_record["environment"]) == set(local_record["environment"])
-        assert {k: type(v) for k, v in ray_record.items() if v is not None} == {
-            k: type(v) for k, v in local_record.items() if v is not None
+        assert set(ray_record.to_dict()) == set(local_record.to_dict())
+        assert set(ray_record.environment) == set(local_record.environment)
+        assert {k: type(v) for k, v in ray_record.to_dict().items() if v is not None} == {
+            k: type(v) for k, v in local_record.to_dict().items() if v is not None
         }
-        assert ray_record["environment"]["executor"] == "ray" and local_record["environment"]["executor"] == "local"
-        assert ray_record["environment"]["slot"] == "polybench_slot@127.0.0.1"
-        assert ray_record["environment"]["hostname"] == local_record["environment"]["hostname"]
-        key = records.RunKey(ray_record["model"], "torch", "eager", 0)
+        assert ray_record.environment["executor"] == "ray" and local_record.environment["executor"] == "local"
+        assert ray_record.environment["slot"] == "polybench_slot@127.0.0.1"
+        assert ray_record.environment["hostname"] == local_record.environment["hostname"]
+        key = records.RunKey(ray_record.model, "torch", "eager", 0)
         assert records.read_record(key.record_path(tmp_path / "ray")) == ray_record
     assert folder_files(tmp_path / "ray") == folder_files(tmp_path / "local")
     # Progress reached this terminal from the node, epoch by epoch, tagged with its run.
@@ -189,11 +185,11 @@ def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, d
     assert killed, "the run's Ray worker was never seen"
     assert code == 1
     dead = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))
-    assert dead["status"] == "failed"
-    assert dead["error"].startswith("the Ray worker running it on node ") and "died" in dead["error"]
-    assert dead["environment"]["executor"] == "ray" and dead["environment"]["slot"] == "polybench_slot@127.0.0.1"
+    assert dead.status == "failed"
+    assert dead.error.startswith("the Ray worker running it on node ") and "died" in dead.error
+    assert dead.environment["executor"] == "ray" and dead.environment["slot"] == "polybench_slot@127.0.0.1"
     other = records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(run_dir))
-    assert other["status"] == "ok"
+    assert other.status == "ok"
     # The papermill process and kernel the dead worker left behind were stopped.
     _, papermill, kernel = killed[0]
     for pid in [papermill, *kernel]:
@@ -205,7 +201,7 @@ def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, d
     out = capsys.readouterr().out
     assert f"resuming {run_dir}: 1 of 2 runs finished, 1 to run" in out
     assert out.count(": started on ") == 1 and "[1/1] torch mnist_fcn eager seed 0: started on " in out
-    assert records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))["status"] == "ok"
+    assert records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)).status == "ok"
     assert records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(run_dir)) == other
 
 

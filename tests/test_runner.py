@@ -52,23 +52,23 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path, say=said.append).run_all()
     key = records.RunKey("mnist_fcn", "torch", "eager", 0)
     on_disk = json.loads(key.record_path(tmp_path).read_text())
-    assert on_disk == record
-    assert records.Record.from_dict(record).to_dict() == record  # a valid record, every field present
-    assert record["status"] == "ok" and record["error"] is None
-    assert record["profile"] == "quick" and record["device"] == "cpu" and record["train_samples"] == 2000
-    assert 0.5 < record["test_metric"] <= 1.0 and record["metric"] == "accuracy"
-    assert len(record["epochs"]) == 1 and record["epochs"][0]["seconds"] > 0
-    assert record["peak_rss_bytes"] > 50 * 2**20
-    assert record["gpu_peak_framework_bytes"] is None and record["gpu_peak_nvml_bytes"] is None
-    assert record["implementation_loc"] > 10
-    parity = record["parity"]  # measured in the kernel after training, as the parity tests do
-    assert parity["forward_max_abs_diff"] <= 1e-4 and len(parity["first_losses"]) == 3
-    assert list(record["environment"]["sources"]) == [
+    assert on_disk == record.to_dict()
+    assert records.Record.from_dict(on_disk) == record  # a valid record, every field present
+    assert record.status == "ok" and record.error is None
+    assert record.profile == "quick" and record.device == "cpu" and record.train_samples == 2000
+    assert 0.5 < record.test_metric <= 1.0 and record.metric == "accuracy"
+    assert len(record.epochs) == 1 and record.epochs[0].seconds > 0
+    assert record.peak_rss_bytes > 50 * 2**20
+    assert record.gpu_peak_framework_bytes is None and record.gpu_peak_nvml_bytes is None
+    assert record.implementation_loc > 10
+    parity = record.parity  # measured in the kernel after training, as the parity tests do
+    assert parity.forward_max_abs_diff <= 1e-4 and len(parity.first_losses) == 3
+    assert list(record.environment["sources"]) == [
         "polybench/frameworks/torch/mnist_fcn.py",
         "polybench/frameworks/torch/common.py",
     ]
-    assert "class FCN(nn.Module)" in record["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"]
-    assert record["environment"]["threads"] == 2 and record["environment"]["versions"]["torch"].startswith("2.13")
+    assert "class FCN(nn.Module)" in record.environment["sources"]["polybench/frameworks/torch/mnist_fcn.py"]
+    assert record.environment["threads"] == 2 and record.environment["versions"]["torch"].startswith("2.13")
     assert any("epoch 1/1" in line for line in said)
     executed = nbformat.read(key.notebook_path(tmp_path), as_version=4)
     outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
@@ -81,14 +81,14 @@ def test_quick_profile_runs_every_model(torch_env, toy_data_dir, tmp_path):
     from polybench.specs import SPECS
 
     results = runner.Runner(quick_plan(toy_data_dir, list(SPECS)), tmp_path, say=lambda _: None).run_all()
-    assert [(r["model"], r["status"], r["error"]) for r in results] == [(m, "ok", None) for m in SPECS]
+    assert [(r.model, r.status, r.error) for r in results] == [(m, "ok", None) for m in SPECS]
     for r in results:
-        assert len(r["epochs"]) == 1 and r["test_metric"] is not None and r["metric"] == SPECS[r["model"]].metric.name
-        executed = nbformat.read(records.RunKey(r["model"], "torch", "eager", 0).notebook_path(tmp_path), 4)
+        assert len(r.epochs) == 1 and r.test_metric is not None and r.metric == SPECS[r.model].metric.name
+        executed = nbformat.read(records.RunKey(r.model, "torch", "eager", 0).notebook_path(tmp_path), 4)
         outputs = [o for cell in executed.cells for o in cell.get("outputs", [])]
         assert sum("image/png" in o.get("data", {}) for o in outputs) >= 1  # the learning curves at least
         assert not [o for o in outputs if o.get("output_type") == "error"]
-    cumsum = next(r for r in results if r["model"] == "cumsum")
+    cumsum = next(r for r in results if r.model == "cumsum")
     assert set(cumsum["extra_metrics"]) == {"sequence_accuracy"}
 
 
@@ -101,8 +101,8 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_di
     assert code == 1
     failed = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
     ok = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
-    assert failed["status"] == "failed" and failed["error"] == "ValueError: boom in the notebook"
-    assert ok["status"] == "ok"
+    assert failed.status == "failed" and failed.error == "ValueError: boom in the notebook"
+    assert ok.status == "ok"
     report = (out / "report.md").read_text()
     assert "**failed** — ValueError: boom in the notebook" in report
 
@@ -122,8 +122,8 @@ raise DivergedError("training loss became nan in epoch 2")
 """,
     )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
-    assert record["status"] == "diverged" and "epoch 2" in record["error"]
-    assert [row["epoch"] for row in record["epochs"]] == [1, 2] and record["epochs"][1]["train_loss"] is None
+    assert record.status == "diverged" and "epoch 2" in record.error
+    assert [row.epoch for row in record.epochs] == [1, 2] and record.epochs[1].train_loss is None
 
 
 def test_unsupported_mode_is_recorded_as_such(torch_env, mnist_data_dir, tmp_path, monkeypatch):
@@ -136,8 +136,8 @@ raise UnsupportedError("no graph mode for this model: it needs dynamic control f
 """,
     )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
-    assert record["status"] == "unsupported"
-    assert record["error"] == "UnsupportedError: no graph mode for this model: it needs dynamic control flow"
+    assert record.status == "unsupported"
+    assert record.error == "UnsupportedError: no graph mode for this model: it needs dynamic control flow"
 
 
 def test_time_limit_stops_the_kernel(torch_env, mnist_data_dir, tmp_path, monkeypatch):
@@ -155,7 +155,7 @@ time.sleep(600)
     plan = quick_plan(mnist_data_dir, ["mnist_fcn"], time_limit_s=20)
     [record] = runner.Runner(plan, tmp_path / "run", say=lambda _: None).run_all()
     assert time.monotonic() - start < 60
-    assert record["status"] == "timeout" and "20 s time limit" in record["error"]
+    assert record.status == "timeout" and "20 s time limit" in record.error
     kernel = int(pid_file.read_text())
     assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE
 

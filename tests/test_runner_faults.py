@@ -54,17 +54,17 @@ def test_a_kernel_killed_by_a_signal_is_recorded_and_the_next_run_goes_on(
     reason = f"the kernel died: killed by signal {number} ({signame}), after 2 epoch(s)"
     assert f"[1/2] torch mnist_fcn eager seed 0: FAILED: {reason}" in said.out
     dead = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
-    assert dead["status"] == "failed" and dead["error"] == reason
-    assert [row["epoch"] for row in dead["epochs"]] == [1, 2]
+    assert dead.status == "failed" and dead.error == reason
+    assert [row.epoch for row in dead.epochs] == [1, 2]
     after = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
-    assert after["status"] == "ok"
+    assert after.status == "ok"
     assert f"mnist_fcn / torch / eager / seed 0: **failed** — {reason}" in (out / "report.md").read_text()
 
 
 def test_a_notebook_that_writes_no_record_is_recorded_as_failed(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     crafted_notebooks(tmp_path, monkeypatch, "x = 1  # ends without saving a record")
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
-    assert record["status"] == "failed" and record["error"] == "the notebook finished without writing its record"
+    assert record.status == "failed" and record.error == "the notebook finished without writing its record"
 
 
 def test_a_notebook_that_writes_an_invalid_record_is_recorded_as_failed(
@@ -80,8 +80,8 @@ json.dump({"schema": 1, "model": "mnist_fcn", "framework": "torch", "mode": "eag
 """,
     )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
-    assert record["status"] == "failed"
-    assert record["error"] == (
+    assert record.status == "failed"
+    assert record.error == (
         "the notebook wrote an invalid record: status 'great' is not one of ok, failed, timeout, diverged, unsupported"
     )
     path = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(tmp_path / "run")

@@ -9,7 +9,6 @@ the runner follows and which survives a crash.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import importlib
 import inspect
 import sys
@@ -24,17 +23,12 @@ from polybench.specs import get_spec
 from polybench.specs.base import Split
 
 
-def now() -> str:
-    """The current UTC time in ISO 8601."""
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-
-
 class Experiment:
     """A (model, framework, mode, profile, seed) run: its data, implementation and record."""
 
     def __init__(self, settings: RunSettings) -> None:
         self.settings = settings
-        self.started_at = now()
+        self.started_at = records.now()
         self.spec = get_spec(settings.model)
         self.key = records.RunKey(settings.model, settings.framework, settings.mode, int(settings.seed))
         base = self.spec.profile(settings.profile)
@@ -201,7 +195,7 @@ class Experiment:
             contention=self.contention.summary(),
             environment=env,
             started_at=self.started_at,
-            finished_at=now(),
+            finished_at=records.now(),
         )
 
     def save_record(self) -> dict:

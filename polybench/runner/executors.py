@@ -18,7 +18,7 @@ class Executor(abc.ABC):
     """Runs a list of the plan's cells into the runner's folder and returns their records."""
 
     @abc.abstractmethod
-    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[dict]:
+    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[records.Record]:
         """Run every key (each in a fresh kernel process), keep going past failures, and return
         one record per key, in the order of ``keys``."""
 
@@ -26,7 +26,7 @@ class Executor(abc.ABC):
 class LocalExecutor(Executor):
     """This machine, one run at a time: nothing else competes for its cores."""
 
-    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[dict]:
+    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[records.Record]:
         return runner.run_all(keys)
 
 

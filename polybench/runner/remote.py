@@ -60,7 +60,7 @@ class Message:
 class Outcome:
     """What a finished task returns: the record and the files of the run folder."""
 
-    record: dict
+    record: records.Record
     notebook: bytes | None
     log: str
     progress: str

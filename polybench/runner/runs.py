@@ -27,9 +27,9 @@ import yaml
 from polybench import PROJECT_ROOT, frameworks, records, threads
 from polybench.atomic import atomic_write
 from polybench.notebook import machine, templates
-from polybench.notebook.experiment import now
 from polybench.notebook.progress import epoch_line
 from polybench.notebook.settings import RunSettings
+from polybench.records import now
 from polybench.runner import execute, kernels
 from polybench.specs import get_spec
 
@@ -160,7 +160,7 @@ class Runner:
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
 
-    def run_all(self, keys: list[records.RunKey] | None = None) -> list[dict]:
+    def run_all(self, keys: list[records.RunKey] | None = None) -> list[records.Record]:
         """Run ``keys`` (default: every key of the plan) here, one at a time; return the records."""
         keys = self.plan.keys() if keys is None else keys
         results = []
@@ -184,7 +184,7 @@ class Runner:
             key, "unsupported", f"polybench has no {key.framework} implementation of {key.model} yet", [], now()
         )
 
-    def run_one(self, key: records.RunKey) -> dict:
+    def run_one(self, key: records.RunKey) -> records.Record:
         """Execute one notebook in its own papermill process; return its record."""
         started = now()
         for path in (key.record_path(self.run_dir), key.progress_path(self.run_dir)):
@@ -294,7 +294,7 @@ class Runner:
             return False
         return True
 
-    def save(self, key: records.RunKey, record: records.Record) -> dict:
+    def save(self, key: records.RunKey, record: records.Record) -> records.Record:
         """Write a record the runner made; return it as written (strict JSON: NaN -> None)."""
         path = key.record_path(self.run_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -348,11 +348,9 @@ class Runner:
 LOCAL_PLACE = {"executor": "local", "slot": None}
 
 
-def placed(record: records.Record | dict, place: dict) -> dict:
-    """``record`` (as made, or as read back) with where it ran (executor, slot) added to its
-    environment."""
-    data = record.to_dict() if isinstance(record, records.Record) else record
-    return {**data, "environment": {**(data.get("environment") or {}), **place}}
+def placed(record: records.Record, place: dict) -> records.Record:
+    """``record`` with where it ran (executor, slot) added to its environment."""
+    return record.model_copy(update={"environment": {**record.environment, **place}})
 
 
 def run_label(key: records.RunKey, number: int, total: int) -> str:
@@ -360,12 +358,12 @@ def run_label(key: records.RunKey, number: int, total: int) -> str:
     return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
 
 
-def summarize(record: dict) -> str:
+def summarize(record: records.Record) -> str:
     """One line: the status and, for a finished run, its test figure against the target."""
-    if record["status"] != "ok":
-        return f"{record['status'].upper()}: {record['error']}"
-    met = "met" if record["target_met"] else "not met"
+    if record.status != "ok":
+        return f"{record.status.upper()}: {record.error}"
+    met = "met" if record.target_met else "not met"
     return (
-        f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
-        f"{record['train_seconds']:.1f} s training"
+        f"ok, test {record.metric} {record.test_metric:.4f} (target {record.target} {met}), "
+        f"{record.train_seconds:.1f} s training"
     )
