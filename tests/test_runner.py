@@ -33,16 +33,21 @@ def quick_plan(data_dir: Path, models: list[str], **kwargs) -> runner.Plan:
     )
 
 
-def crafted_notebooks(tmp_path: Path, monkeypatch, fcn_code: str) -> None:
-    """Serve notebooks from tmp_path: mnist_fcn runs ``fcn_code``, mnist_cnn is the real one."""
+def crafted_notebooks(tmp_path: Path, monkeypatch, fcn_code: str, cnn_code: str | None = None) -> None:
+    """Serve notebooks from tmp_path: mnist_fcn runs ``fcn_code``, mnist_cnn ``cnn_code`` when
+    given, and every other model its real notebook."""
     folder = tmp_path / "notebooks"
     folder.mkdir()
-    real = notebooks.build("mnist_fcn")
-    [params] = [cell for cell in real.cells if "parameters" in cell.metadata.get("tags", [])]
-    crafted = new_notebook(cells=[params, new_code_cell(fcn_code)])
-    crafted.metadata = real.metadata  # kernel and language, as the real ones
-    nbformat.write(crafted, folder / "mnist_fcn.ipynb")
-    shutil.copy(notebooks.notebook_path("mnist_cnn"), folder / "mnist_cnn.ipynb")
+    for real in notebooks.NOTEBOOK_DIR.glob("*.ipynb"):
+        shutil.copy(real, folder / real.name)
+    for model, code in (("mnist_fcn", fcn_code), ("mnist_cnn", cnn_code)):
+        if code is None:
+            continue
+        real = notebooks.build(model)
+        [params] = [cell for cell in real.cells if "parameters" in cell.metadata.get("tags", [])]
+        crafted = new_notebook(cells=[params, new_code_cell(code)])
+        crafted.metadata = real.metadata  # kernel and language, as the real ones
+        nbformat.write(crafted, folder / f"{model}.ipynb")
     monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", folder)
 
 
@@ -99,9 +104,21 @@ def start_polybench(notebook_dir: Path, data_dir: Path, run_dir: Path, **popen) 
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
 
 
-def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir, tmp_path):
+@pytest.fixture(scope="module")
+def every_model(torch_env, toy_data_dir, tmp_path_factory) -> tuple[Path, list[dict], list[str]]:
+    """One quick run of every model in the torch kernel: (run folder, records, progress lines).
+    Several tests read it, so that each model's kernel starts once."""
+    from polybench.specs import SPECS
+
+    run_dir = tmp_path_factory.mktemp("every-model")
     said = []
-    [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path, say=said.append).run_all()
+    results = runner.Runner(quick_plan(toy_data_dir, list(SPECS)), run_dir, say=said.append).run_all()
+    return run_dir, results, said
+
+
+def test_quick_run_writes_a_valid_record_and_notebook(every_model):
+    tmp_path, results, said = every_model
+    [record] = [r for r in results if r["model"] == "mnist_fcn"]
     key = records.RunKey("mnist_fcn", "torch", "eager", 0)
     on_disk = json.loads(key.record_path(tmp_path).read_text())
     assert on_disk == record
@@ -129,10 +146,10 @@ def test_quick_run_writes_a_valid_record_and_notebook(torch_env, mnist_data_dir,
     assert any("class FCN(nn.Module)" in str(o.get("data", {})) for o in outputs)  # the source is shown
 
 
-def test_quick_profile_runs_every_model(torch_env, toy_data_dir, tmp_path):
+def test_quick_profile_runs_every_model(every_model):
     from polybench.specs import SPECS
 
-    results = runner.Runner(quick_plan(toy_data_dir, list(SPECS)), tmp_path, say=lambda _: None).run_all()
+    tmp_path, results, _ = every_model
     assert [(r["model"], r["status"], r["error"]) for r in results] == [(m, "ok", None) for m in SPECS]
     for r in results:
         assert len(r["epochs"]) == 1 and r["test_metric"] is not None and r["metric"] == SPECS[r["model"]].metric.name
@@ -148,7 +165,8 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(torch_env, mnist_data_di
     crafted_notebooks(tmp_path, monkeypatch, 'raise ValueError("boom in the notebook")')
     out = tmp_path / "run"
     code = cli.main(
-        ["run", "--framework", "torch", "--profile", "quick", "--out", str(out), "--data-dir", str(mnist_data_dir)]
+        ["run", "--framework", "torch", "--model", "mnist_fcn,mnist_cnn", "--profile", "quick", "--out", str(out)]
+        + ["--data-dir", str(mnist_data_dir)]
     )
     assert code == 1
     failed = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
