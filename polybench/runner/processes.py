@@ -24,8 +24,8 @@ import sys
 import threading
 import time
 
-#: How often a watchdog looks at its parent.
-WATCH_SECONDS = 0.2
+#: How often a watchdog looks at its parent (a system call: nothing a run's timing notices).
+WATCH_SECONDS = 0.5
 #: prctl(2) option: the signal this process gets when the thread that started it ends.
 PR_SET_PDEATHSIG = 1
 
