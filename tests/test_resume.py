@@ -7,10 +7,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from test_runner import wait_until
 
 from polybench import cli, records, runner
 from polybench.runner import resume
@@ -64,12 +64,11 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     first = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)
-    deadline = time.monotonic() + 300
-    while not finished(first) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
     second = run_dir / "params" / f"{records.RunKey('echo', 'torch', 'eager', 0).stem}.yaml"
-    while not second.is_file() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)  # until the second run has started
+    # The first run finished and the second started (its parameters file is its first trace).
+    wait_until(
+        lambda: proc.poll() is not None or (finished(first) and second.is_file()), 300, "the second run starting"
+    )
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in err

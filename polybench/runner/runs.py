@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
-import psutil
 import yaml
 
 from polybench import PROJECT_ROOT, frameworks, records, threads
@@ -30,7 +29,7 @@ from polybench.notebook import machine, templates
 from polybench.notebook.progress import epoch_line
 from polybench.notebook.settings import RunSettings
 from polybench.records import now
-from polybench.runner import execute, kernels
+from polybench.runner import execute, kernels, processes
 from polybench.specs import get_spec
 
 POLL_SECONDS = 0.5
@@ -71,21 +70,6 @@ def default_run_dir() -> Path:
     """results/<local timestamp>/"""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return PROJECT_ROOT / "results" / stamp
-
-
-def _kill_tree(pid: int) -> None:
-    """Kill a process and everything it started (papermill and its kernel)."""
-    try:
-        parent = psutil.Process(pid)
-        family = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for proc in family:
-        try:
-            proc.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)
 
 
 @contextlib.contextmanager
@@ -211,6 +195,8 @@ class Runner:
             str(PROJECT_ROOT),
             "--kernel-exit",
             str(kernel_exit),
+            "--runner-pid",
+            str(os.getpid()),
         ]
         env = {**os.environ, **threads.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
@@ -243,7 +229,7 @@ class Runner:
                     timed_out = self._follow(proc, key, limit)
                 except BaseException:
                     if proc is not None:
-                        _kill_tree(proc.pid)  # before its compile cache is removed under it
+                        processes.kill_tree(proc.pid)  # before its compile cache is removed under it
                     raise
         except BaseException as exc:
             if not self._wrote_valid_record(key):  # a finished run interrupted on its way out keeps its record
@@ -317,7 +303,7 @@ class Runner:
             if finished:
                 return False
             if time.monotonic() > deadline:
-                _kill_tree(proc.pid)
+                processes.kill_tree(proc.pid)
                 proc.wait()
                 return True
             time.sleep(POLL_SECONDS)
