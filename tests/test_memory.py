@@ -19,7 +19,6 @@ class FakeNvml:
         self.used = 100 * 2**20
         self.sampled = threading.Event()  # set when a sample has read the last GPU
 
-
     def nvmlInit(self):
         pass
 
