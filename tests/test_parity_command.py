@@ -65,9 +65,14 @@ def test_one_process_reports_each_model_apart(runtime):
 
 
 def test_the_command_prints_one_json_object_keyed_by_model(runtime, capsys):
-    assert parity.main(["--framework", "jax", "--mode", "graph", "--forward", "all"]) == 0
-    printed = capsys.readouterr().out.strip().splitlines()[-1]
-    assert set(json.loads(printed)) == set(parity.SPECS)
+    assert parity.main(["--framework", "jax", "--mode", "graph", "--forward", "mnist_fcn,echo"]) == 0
+    printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert printed["mnist_fcn"]["forward"]["max_abs_diff"] == 0.0 and "error" in printed["echo"]["forward"]
+
+
+def test_all_means_every_model():
+    args = parity.parse_args(["--framework", "torch", "--mode", "idiomatic", "--forward", "all"])
+    assert args.checks == {"forward": list(parity.SPECS)}
 
 
 @pytest.mark.parametrize(
