@@ -14,6 +14,8 @@ from report_run import FIXTURE_RUN, SCRIPT_ERROR, add_failed_record
 
 from polybench import records, report
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = ("chromium", "chromium-browser")
 DRIVER = "chromedriver"
 

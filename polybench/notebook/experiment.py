@@ -14,9 +14,8 @@ import inspect
 import sys
 from pathlib import Path
 
-from polybench import PROJECT_ROOT, contention, frameworks, loop, records, threads
+from polybench import PROJECT_ROOT, contention, frameworks, loop, parity, records, threads
 from polybench.data import tables
-from polybench.frameworks import parity
 from polybench.notebook import loc, machine, memory, progress
 from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
