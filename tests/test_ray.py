@@ -257,9 +257,9 @@ def test_ctrl_c_ends_the_running_task_and_keeps_the_finished_records(torch_env, 
     assert polybench.returncode == 130 and "Traceback" not in err, err
     assert "[1/2] torch mnist_fcn eager seed 0: ok" in out
     finished = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))
-    assert finished["status"] == "ok" and finished["environment"]["executor"] == "ray"
+    assert finished.status == "ok" and finished.environment["executor"] == "ray"
     stopped = records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(run_dir))
-    assert stopped["status"] == "failed" and stopped["error"] == "interrupted by the user"
+    assert stopped.status == "failed" and stopped.error == "interrupted by the user"
     assert (
         "1 records (1 ok)" in (run_dir / "report.md").read_text() or "mnist_fcn" in (run_dir / "report.md").read_text()
     )
