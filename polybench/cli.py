@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from polybench import PROJECT_ROOT, frameworks, threads
+from polybench import PROJECT_ROOT, frameworks, quiet, threads
 from polybench.errors import PolybenchError, UsageError
 from polybench.notebook.settings import DEVICES, PROFILES
 from polybench.runner import folder, kernels
@@ -108,6 +108,7 @@ def cmd_run(args) -> int:
         ("--epochs", args.epochs),
         ("--batch-size", args.batch_size),
         ("--time-limit", args.time_limit),
+        ("--wait-quiet", args.wait_quiet),
     ):
         positive(name, value)
     plan = runner.Plan(
@@ -124,12 +125,30 @@ def cmd_run(args) -> int:
         data_dir=Path(args.data_dir),
         command=args.command_line,
     )
+    if args.wait_quiet is not None and args.executor != "local":
+        raise UsageError("--wait-quiet looks at this machine: leave it out with --executor ray")
     executor = executors.make_executor(args.executor, args.ray_address, plan.device)
     mnist_from = mirror(args.mnist_from)
+    fresh = not args.resume and not (args.out and Path(args.out).exists())
     run_dir = run_folder(args, plan)
+    look_at_the_machine(args, run_dir if fresh else None)
     prepare(plan.models, plan.data_dir, mnist_from)
     with folder.locked(run_dir):
         return _run_in(plan, run_dir, runs_to_do(args, plan, run_dir), executor)
+
+
+def look_at_the_machine(args, fresh_folder: Path | None) -> None:
+    """Before a local run: say if the machine is busy, or wait for it to be quiet (--wait-quiet);
+    warn if --threads asks for more cores than are free. Ray runs happen on the cluster's nodes.
+    A wait that gives up removes the run folder this command just made (``fresh_folder``)."""
+    if args.executor != "local":
+        return
+    try:
+        quiet.look_before_run(args.threads, args.wait_quiet)
+    except BaseException:  # gave up, or interrupted while waiting
+        if fresh_folder is not None and not any(fresh_folder.iterdir()):
+            fresh_folder.rmdir()
+        raise
 
 
 def run_folder(args, plan) -> Path:
@@ -177,7 +196,7 @@ def _run_in(plan, run_dir: Path, keys: list, executor) -> int:
     print()
     print(report.terminal_table([run_dir]))
     print(f"\nreport: {run_dir / 'report.html'} (and report.md)  charts: {run_dir / 'charts'}")
-    bad = [r for r in results if r["status"] in ("failed", "timeout", "diverged")]
+    bad = [r for r in results if r.status in ("failed", "timeout", "diverged")]
     if bad:
         print(f"{len(bad)} of {len(results)} runs did not finish; see the report's list of failures")
     return 1 if bad else 0
@@ -278,6 +297,15 @@ def make_parser() -> Parser:
     p.add_argument("--batch-size", type=int, help="override the profile's batch size")
     p.add_argument("--time-limit", type=float, metavar="SECONDS", help="per-run limit (default: the profile's)")
     p.add_argument("--out", metavar="DIR", help="run folder (default results/<timestamp>)")
+    p.add_argument(
+        "--wait-quiet",
+        nargs="?",
+        type=float,
+        const=quiet.DEFAULT_WAIT_SECONDS,
+        metavar="SECONDS",
+        help="before starting, wait until no other process keeps the machine busy; fail (exit 1) after "
+        f"SECONDS (default {quiet.DEFAULT_WAIT_SECONDS:g})",
+    )
     p.add_argument(
         "--resume",
         metavar="DIR",

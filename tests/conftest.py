@@ -1,6 +1,15 @@
 """Shared fixtures (the MNIST mirror, a data folder with the MNIST CSVs, environments) and the
-`envs` mark: tests that need a framework's virtual environment carry it, so that
-`pytest -m "not envs"` runs everything else in well under a minute."""
+marks that make the tiers (pyproject.toml registers them):
+
+- `envs`: needs a framework's virtual environment (set here for every test that uses an
+  environment fixture; a test without it that tries to build one fails at once);
+- `browser`: drives report.html in headless Chromium (tests/test_report_browser.py);
+- `slow`: runs a notebook end to end in a kernel, or uses Ray (minutes).
+
+The fast tier, ``pytest -m "not envs and not browser"``, needs neither a framework environment
+nor a browser and runs in under a minute on two cores. ``pytest -m "envs and not slow"`` checks
+every environment (parity, threads, locks) without the notebook runs; ``pytest -m slow`` runs only
+those; ``bash ci/test.sh`` runs everything."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from polybench import PROJECT_ROOT
+from polybench import PROJECT_ROOT, cli
 
 
 def polybench(*args: str) -> subprocess.CompletedProcess:
@@ -71,12 +71,22 @@ RUN = ["run", "--framework", "torch"]
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
-def test_usage_errors_are_one_line_with_status_2(args, expected):
-    done = polybench(*args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
+def test_usage_errors_are_one_line_with_status_2(args, expected, capsys, monkeypatch):
+    monkeypatch.chdir(PROJECT_ROOT)  # where `polybench report .` finds run folders
+    assert cli.main(args) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("polybench: error: ") and expected in lines[0]
+
+
+def test_a_usage_error_from_the_command_line_is_one_line_with_status_2():
+    """The same, through the installed entry point in a fresh process (the cases above call it in
+    this one): exit status 2, one line, no traceback."""
+    done = polybench("run", "--framework", "torch", "--mode", "lazy")
+    assert done.returncode == 2 and done.stdout == ""
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("polybench: error: unknown mode 'lazy' (choose from: eager")
 
 
 def test_list_shows_models_frameworks_and_environments():

@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from report_run import contention
 
 from polybench import PROJECT_ROOT, records
-from polybench.report import compare
+from polybench.report import compare, noise
 
 STEADY = [1.0, 1.01, 0.99, 1.02, 0.98]  # steady-state epochs: about ±2% apart
 
@@ -24,8 +25,10 @@ def write_run(
     threads: int = 1,
     torch: str = "2.13.0+cpu",
     met: bool = True,
+    busy: bool | None = None,
 ) -> None:
-    """One ok torch record of ``model`` with these epoch times into ``run_dir``."""
+    """One ok torch record of ``model`` with these epoch times into ``run_dir``; ``busy`` says what
+    its contention verdict was (None: not measured, as in older records)."""
     key = records.RunKey(model, "torch", "eager", seed)
     record = records.Record.new(key, "full", "ok", test_metric=0.98 if met else 0.90).to_dict()
     steady = sorted(epochs[1:])[len(epochs[1:]) // 2] if len(epochs) > 1 else None
@@ -53,6 +56,7 @@ def write_run(
             "packages": {"torch": torch, "numpy": "2.4.6"},
         },
         finished_at="2026-01-01T00:00:00",
+        contention=None if busy is None else contention("busy" if busy else "quiet"),
     )
     records.write_record(key.record_path(run_dir), record)
 
@@ -80,10 +84,10 @@ def by_model(comparison: compare.Comparison) -> dict[str, compare.CellChange]:
 def test_slower_beyond_the_noise_is_flagged_inside_it_not(folders):
     changes = by_model(compare.compare(*folders))
     assert changes["mnist_fcn"].verdict == "slower" and changes["mnist_fcn"].ratio == pytest.approx(1.3)
-    assert changes["mnist_fcn"].noise.startswith("steady epochs (n=5/5)")
+    assert changes["mnist_fcn"].noise.startswith("Welch t-test p=") and changes["mnist_fcn"].noise.endswith("n=5/5")
     assert changes["echo"].verdict == "unchanged" and changes["echo"].ratio == pytest.approx(1.02)
     assert not changes["echo"].regression
-    assert changes["damped_sine"].verdict == "slower" and changes["damped_sine"].noise.startswith("seeds (n=3/3)")
+    assert changes["damped_sine"].verdict == "slower" and changes["damped_sine"].noise.endswith("n=6/6")  # 3 seeds × 2
     assert changes["damped_sine"].lost_target and not changes["mnist_fcn"].lost_target
 
 
@@ -113,7 +117,7 @@ def test_compare_writes_its_table_report_and_chart_and_fails_on_regression(folde
     assert "only in base (1): addition/torch/eager (full)" in done.stdout
     assert "4 cells in both" not in done.stdout and "3 cells in both: 0 faster, 2 slower, 1 unchanged" in done.stdout
     text = (tmp_path / "out" / "compare.md").read_text()
-    assert compare.NOISE_RULE in text and "| mnist_fcn | torch | eager |" in text and "addition/torch/eager" in text
+    assert noise.RULE in text and "| mnist_fcn | torch | eager |" in text and "addition/torch/eager" in text
     assert (tmp_path / "out" / "charts" / "compare.png").stat().st_size > 0
     assert polybench("compare", base, new, "--out", tmp_path / "out", "--fail-on-regression").returncode == 1
     same = polybench("compare", base, base, "--out", tmp_path / "same", "--fail-on-regression")
@@ -136,3 +140,36 @@ def test_compare_usage_errors_are_one_line(folders, tmp_path, args, expected):
     assert done.returncode == 2 and done.stdout == ""
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("polybench: error: ") and expected in lines[0]
+
+
+def test_a_busy_side_gets_no_verdict_is_listed_and_never_fails_the_check(tmp_path):
+    base, new = tmp_path / "base", tmp_path / "new"
+    write_run(base, "mnist_fcn", [3.0] + STEADY, busy=False)
+    write_run(new, "mnist_fcn", [3.0] + [s * 1.3 for s in STEADY], busy=True)  # 30% slower, but busy
+    write_run(base, "echo", [3.0] + STEADY, busy=True)
+    write_run(new, "echo", [3.0] + [s * 0.7 for s in STEADY], busy=False)  # 30% faster than a busy base
+    write_run(base, "addition", [3.0] + STEADY, busy=False)
+    write_run(new, "addition", [3.0] + STEADY, busy=False)
+    changes = by_model(compare.compare(base, new))
+    assert changes["mnist_fcn"].verdict == changes["echo"].verdict == "busy — rerun"
+    assert not changes["mnist_fcn"].regression and changes["addition"].verdict == "unchanged"
+    done = polybench("compare", base, new, "--out", tmp_path / "out", "--fail-on-regression")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 faster, 0 slower, 1 unchanged, 2 busy — rerun" in done.stdout
+    assert (
+        "busy — rerun (2): mnist_fcn/torch/eager (full) (new busy), echo/torch/eager (full) (base busy)" in done.stdout
+    )
+    text = (tmp_path / "out" / "compare.md").read_text()
+    assert "| mnist_fcn | torch | eager |" in text and "| busy — rerun |" in text
+    assert "- busy — rerun (2): mnist_fcn/torch/eager (full) (new busy)" in text
+
+
+def test_an_unstable_side_is_flagged_with_its_figure(tmp_path):
+    base, new = tmp_path / "base", tmp_path / "new"
+    write_run(base, "mnist_fcn", [3.0] + STEADY)
+    write_run(new, "mnist_fcn", [3.0, 1.0, 1.0, 1.2, 1.0, 1.0])  # spread 20% of the median
+    [change] = compare.compare(base, new).changes
+    assert change.unstable == ["new seed 0: unstable: steady epochs spread 20% of their median"]
+    done = polybench("compare", base, new, "--out", tmp_path / "out")
+    assert "unstable (1): mnist_fcn/torch/eager (full): new seed 0: unstable: steady epochs spread 20%" in done.stdout
+    assert "; unstable |" in (tmp_path / "out" / "compare.md").read_text()

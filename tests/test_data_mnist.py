@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import gzip
 import http.server
+import os
 import shutil
+import subprocess
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -155,12 +156,18 @@ def test_cache_is_used_then_invalidated_when_the_csv_changes(tmp_path):
     first = cache.load_cached(csv, parse, "test")
     again = cache.load_cached(csv, parse, "test")
     assert len(calls) == 1 and np.array_equal(first["label"], again["label"])
-    time.sleep(0.01)
+    # Rewritten with the same size within the file system's timestamp resolution: the
+    # modification time alone tells the change, so the rewrite is dated one second later.
+    before = csv.stat().st_mtime_ns
     mnist._write_csv(csv, np.array([7, 7]), np.full((2, 28, 28), 9, dtype=np.uint8))
+    os.utime(csv, ns=(before + 10**9, before + 10**9))
     changed = cache.load_cached(csv, parse, "test")
     assert len(calls) == 2 and changed["label"].tolist() == [7, 7] and changed["pixels"].max() == 9
+    mnist._write_csv(csv, np.array([1, 2, 3]), np.ones((3, 28, 28), dtype=np.uint8))  # another size
+    os.utime(csv, ns=(before + 10**9, before + 10**9))  # the same time as the cached one
+    assert cache.load_cached(csv, parse, "test")["label"].tolist() == [1, 2, 3] and len(calls) == 3
     cache.load_cached(csv, parse, "other-parser-version")
-    assert len(calls) == 3
+    assert len(calls) == 4
 
 
 def test_second_load_of_the_training_csv_reads_the_cache(mnist_data_dir, monkeypatch):
@@ -177,3 +184,69 @@ def test_second_load_of_the_training_csv_reads_the_cache(mnist_data_dir, monkeyp
 def test_missing_csv_says_to_run_polybench_data(tmp_path):
     with pytest.raises(DataError, match="run `polybench data`"):
         load_csv(tmp_path / "mnist_train.csv")
+
+
+def mnist_lines(*rows: str) -> str:
+    """An MNIST CSV's header and the given data rows."""
+    return ",".join(["label", *(f"pixel{i}" for i in range(784))]) + "\n" + "".join(row + "\n" for row in rows)
+
+
+GOOD_ROW = ",".join(["3"] + ["0"] * 784)
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    ids=["above 255", "negative", "not an integer", "not a number", "extra value", "missing value", "header"],
+    argvalues=[
+        (mnist_lines(GOOD_ROW, "7,0,300" + ",0" * 782), "line 3: pixel1 is '300', outside the range of uint8"),
+        (mnist_lines(GOOD_ROW, GOOD_ROW[:-1] + "-1"), "line 3: pixel783 is '-1', outside the range of uint8"),
+        (mnist_lines(GOOD_ROW, GOOD_ROW[:-1] + "1.5"), "line 3: pixel783 is '1.5', not an integer"),
+        (mnist_lines(GOOD_ROW, GOOD_ROW[:-1] + "x"), "line 3: pixel783 is 'x', not a number"),
+        (mnist_lines(GOOD_ROW + ",0"), "line 2: 786 values, expected 785"),
+        (mnist_lines(GOOD_ROW, GOOD_ROW[:-2]), "line 3: 784 values, expected 785"),
+        (mnist_lines(GOOD_ROW).replace("pixel5,", "pixel_5,"), "line 1: the header does not match the spec's columns"),
+    ],
+)
+def test_a_damaged_mnist_csv_names_its_first_bad_line(tmp_path, text, where):
+    # NumPy 1.x would read 300 as 44 and 1.5 as 1 if asked for uint8: every NumPy refuses them here.
+    path = tmp_path / "mnist_train.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as err:
+        tables.parse_table(path, SCHEMA)
+    assert str(err.value) == f"{path}: {where}; rewrite it with `polybench data --force`"
+
+
+def test_the_fast_parse_gives_what_pandas_gives(mnist_data_dir):
+    import pandas as pd
+
+    path = mnist_data_dir / mnist.TEST_CSV
+    arrays = tables.parse_table(path, SCHEMA, rows=10_000)
+    frame = pd.read_csv(path, dtype="uint8").to_numpy()
+    assert arrays["label"].dtype == arrays["pixels"].dtype == np.uint8 and arrays["pixels"].flags.c_contiguous
+    assert np.array_equal(arrays["label"], frame[:, 0]) and np.array_equal(arrays["pixels"], frame[:, 1:])
+
+
+@pytest.mark.envs
+def test_numpy_1_refuses_what_numpy_2_refuses(tmp_path):
+    # The loader runs in every kernel; MXNet's environment has the oldest NumPy (1.23.5).
+    from polybench.runner import kernels
+
+    python = kernels.ensure("mxnet", say=lambda _: None)
+    bad = tmp_path / "mnist_train.csv"
+    bad.write_text(mnist_lines(GOOD_ROW, "7,0,300" + ",0" * 782))
+    good = tmp_path / "mnist_test.csv"
+    good.write_text(mnist_lines(GOOD_ROW, "9" + ",255" * 784))
+    script = (
+        "import sys, numpy; from polybench.data import tables; from polybench.errors import DataError; "
+        "from polybench.specs import get_spec; schema = get_spec('mnist_fcn').schema\n"
+        "print(numpy.__version__, tables.parse_table(sys.argv[2], schema)['pixels'].max(axis=1).tolist())\n"
+        "try: tables.parse_table(sys.argv[1], schema)\n"
+        "except DataError as exc: print(exc)"
+    )
+    done = subprocess.run(
+        [str(python), "-c", script, str(bad), str(good)], capture_output=True, text=True, check=True, timeout=120
+    )
+    first, error = done.stdout.strip().splitlines()
+    version, maxima = first.split(" ", 1)
+    assert version.startswith("1.") and maxima == "[0, 255]"
+    assert error == f"{bad}: line 3: pixel1 is '300', outside the range of uint8; {tables.FIX}"

@@ -99,42 +99,55 @@ def test_report_of_a_damaged_run_folder_covers_the_valid_records_and_names_the_r
     assert (folder / "mnist_cnn__mxnet__eager__seed0.json").read_text() == ""  # the report changes no record
 
 
-@pytest.mark.parametrize(
-    "change, reason",
-    [
-        ({"seed": "zero"}, "field 'seed' should be int, not str 'zero'"),
-        ({"status": "done"}, "status 'done' is not one of ok, failed, timeout, diverged, unsupported"),
-        ({"test_metric": True}, "field 'test_metric' should be float | None, not bool True"),
-        ({"epochs": {"epoch": 1}}, "field 'epochs' should be list[dict], not dict"),
-        ({"schema": "1"}, "schema version '1' is not a positive whole number"),
-        ({"schema": None}, "no schema version"),
-        ({"model": None}, "field 'model' should be str, not NoneType None"),
-        ({"colour": "blue"}, "unknown field(s) colour"),
-        ({"status": "ok", "test_metric": None}, "status ok but no test_metric"),
-    ],
-)
-def test_an_invalid_record_is_left_out_with_its_reason(tmp_path, change, reason):
+#: Changes that make a record invalid, each with the reason the report gives.
+INVALID_CHANGES = [
+    ({"seed": "zero"}, "field 'seed' should be int, not str 'zero'"),
+    ({"status": "done"}, "status 'done' is not one of ok, failed, timeout, diverged, unsupported"),
+    ({"test_metric": True}, "field 'test_metric' should be float | None, not bool True"),
+    ({"epochs": {"epoch": 1}}, "field 'epochs' should be list[dict], not dict"),
+    ({"schema": "1"}, "schema version '1' is not a positive whole number"),
+    ({"schema": None}, "no schema version"),
+    ({"model": None}, "field 'model' should be str, not NoneType None"),
+    ({"colour": "blue"}, "unknown field(s) colour"),
+    ({"status": "ok", "test_metric": None}, "status ok but no test_metric"),
+]
+
+
+@pytest.fixture(scope="module")
+def damaged_report(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """A run folder holding one valid record, one invalid record file per INVALID_CHANGES entry
+    (bad0.json, ...), a record missing two fields (a.json) and a JSON list (b.json); and what
+    `polybench report` printed for it. One report serves every test of these files."""
+    run_dir = tmp_path_factory.mktemp("damaged")
     key, record = ok_record("mnist_fcn", "torch")
-    records.write_record(key.record_path(tmp_path), record)
+    records.write_record(key.record_path(run_dir), record)
     _, other = ok_record("mnist_cnn", "torch")
-    bad = {k: v for k, v in {**other, **change}.items() if not (k == "schema" and v is None)}
-    bad_path = tmp_path / "records" / "mnist_cnn__torch__eager__seed0.json"
-    bad_path.write_text(json.dumps(bad))
-    done = polybench("report", str(tmp_path))
-    assert done.returncode == 0, done.stderr
-    assert f"1 invalid record file(s) left out of the report:\n  {bad_path}: {reason}" in done.stdout
-
-
-def test_a_record_missing_a_required_field_or_not_an_object_is_named(tmp_path):
-    key, record = ok_record("mnist_fcn", "torch")
-    records.write_record(key.record_path(tmp_path), record)
+    for number, (change, _) in enumerate(INVALID_CHANGES):
+        bad = {k: v for k, v in {**other, **change}.items() if not (k == "schema" and v is None)}
+        (run_dir / "records" / f"bad{number}.json").write_text(json.dumps(bad))
     del record["framework"], record["profile"]
-    (tmp_path / "records" / "a.json").write_text(json.dumps(record))
-    (tmp_path / "records" / "b.json").write_text("[1, 2]")
-    done = polybench("report", str(tmp_path))
-    assert done.returncode == 0
-    assert f"{tmp_path / 'records' / 'a.json'}: missing field(s) framework, profile" in done.stdout
-    assert f"{tmp_path / 'records' / 'b.json'}: not a record (a JSON list, not an object)" in done.stdout
+    (run_dir / "records" / "a.json").write_text(json.dumps(record))
+    (run_dir / "records" / "b.json").write_text("[1, 2]")
+    return run_dir, polybench("report", str(run_dir))
+
+
+def test_a_report_with_invalid_records_reports_the_valid_one_and_counts_the_rest(damaged_report):
+    run_dir, done = damaged_report
+    assert done.returncode == 0, done.stderr
+    assert f"{len(INVALID_CHANGES) + 2} invalid record file(s) left out of the report:" in done.stdout
+    assert set(pd.read_csv(run_dir / "summary.csv").model) == {"mnist_fcn"}
+
+
+@pytest.mark.parametrize("number, reason", [(number, reason) for number, (_, reason) in enumerate(INVALID_CHANGES)])
+def test_an_invalid_record_is_left_out_with_its_reason(damaged_report, number, reason):
+    run_dir, done = damaged_report
+    assert f"\n  {run_dir / 'records' / f'bad{number}.json'}: {reason}" in done.stdout
+
+
+def test_a_record_missing_a_required_field_or_not_an_object_is_named(damaged_report):
+    run_dir, done = damaged_report
+    assert f"\n  {run_dir / 'records' / 'a.json'}: missing field(s) framework, profile" in done.stdout
+    assert f"\n  {run_dir / 'records' / 'b.json'}: not a record (a JSON list, not an object)" in done.stdout
 
 
 def test_a_folder_of_only_invalid_records_is_one_line_and_exit_1(tmp_path):
@@ -395,5 +408,5 @@ def test_a_record_of_the_previous_schema_reads_without_its_retired_field():
     path = Path(__file__).parent / "fixtures" / "report_run" / "records" / "mnist_fcn__torch__eager__seed0.json"
     assert json.loads(path.read_text())["schema"] == 1
     record = records.read_record(path)
-    assert record["status"] == "ok" and record["test_metric"] > 0.5
-    assert "harness_seconds_per_batch" not in record
+    assert record.status == "ok" and record.test_metric > 0.5
+    assert "harness_seconds_per_batch" not in record.to_dict()

@@ -11,11 +11,11 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 import psutil
 import pytest
+from test_runner import gone, wait_until
 
 from polybench import cli, records, runner
 from polybench.notebook import templates
@@ -70,11 +70,12 @@ def ray_cluster():
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 120
-        while "Ray runtime started" not in (Path(temp) / "head.log").read_text():
+
+        def started() -> bool:
             assert head.poll() is None, (Path(temp) / "head.log").read_text()[-2000:]
-            assert time.monotonic() < deadline, "the Ray head did not start in 120 s"
-            time.sleep(0.5)
+            return "Ray runtime started" in (Path(temp) / "head.log").read_text()
+
+        wait_until(started, 120, "the Ray head starting")
         yield f"127.0.0.1:{port}"
     finally:
         head.send_signal(signal.SIGTERM)  # `ray start --block` stops every process it started
@@ -117,21 +118,17 @@ def test_ray_runs_give_the_records_a_local_run_gives(torch_env, data_dir, tmp_pa
         runner.Runner(plan, tmp_path / "ray", said.append), plan.keys()
     )
     local = executors.make_executor("local").run(runner.Runner(plan, tmp_path / "local", lambda _: None), plan.keys())
-    assert (
-        [(r["model"], r["status"]) for r in on_ray]
-        == [(r["model"], r["status"]) for r in local]
-        == [(m, "ok") for m in MODELS]
-    )
+    assert [(r.model, r.status) for r in on_ray] == [(r.model, r.status) for r in local] == [(m, "ok") for m in MODELS]
     for ray_record, local_record in zip(on_ray, local, strict=True):
-        assert set(ray_record) == set(local_record)
-        assert set(ray_record["environment"]) == set(local_record["environment"])
-        assert {k: type(v) for k, v in ray_record.items() if v is not None} == {
-            k: type(v) for k, v in local_record.items() if v is not None
+        assert set(ray_record.to_dict()) == set(local_record.to_dict())
+        assert set(ray_record.environment) == set(local_record.environment)
+        assert {k: type(v) for k, v in ray_record.to_dict().items() if v is not None} == {
+            k: type(v) for k, v in local_record.to_dict().items() if v is not None
         }
-        assert ray_record["environment"]["executor"] == "ray" and local_record["environment"]["executor"] == "local"
-        assert ray_record["environment"]["slot"] == "polybench_slot@127.0.0.1"
-        assert ray_record["environment"]["hostname"] == local_record["environment"]["hostname"]
-        key = records.RunKey(ray_record["model"], "torch", "eager", 0)
+        assert ray_record.environment["executor"] == "ray" and local_record.environment["executor"] == "local"
+        assert ray_record.environment["slot"] == "polybench_slot@127.0.0.1"
+        assert ray_record.environment["hostname"] == local_record.environment["hostname"]
+        key = records.RunKey(ray_record.model, "torch", "eager", 0)
         assert records.read_record(key.record_path(tmp_path / "ray")) == ray_record
     assert folder_files(tmp_path / "ray") == folder_files(tmp_path / "local")
     # Progress reached this terminal from the node, epoch by epoch, tagged with its run.
@@ -139,24 +136,29 @@ def test_ray_runs_give_the_records_a_local_run_gives(torch_env, data_dir, tmp_pa
     assert any(line.strip().startswith("[2/2] epoch 1/1") for line in said)
 
 
+def run_processes(model: str) -> list[psutil.Process]:
+    """The papermill process of ``model``'s run and what it started, once its kernel runs; [] before."""
+    notebook = str(templates.notebook_path(model))
+    for proc in psutil.process_iter():
+        try:
+            if notebook in proc.cmdline() and proc.children():
+                return [proc, *proc.children(recursive=True)]
+        except psutil.Error:
+            continue
+    return []
+
+
 def kill_worker_when_running(model: str, killed: list) -> threading.Thread:
     """Watch for the papermill process of ``model``'s run; once its kernel runs, SIGKILL the
     Ray worker that started it (its parent)."""
-    notebook = str(templates.notebook_path(model))
 
     def watch():
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            for proc in psutil.process_iter():
-                try:
-                    if notebook in proc.cmdline() and proc.children():
-                        worker = proc.parent()
-                        killed.append((worker.pid, proc.pid, [c.pid for c in proc.children(recursive=True)]))
-                        worker.send_signal(signal.SIGKILL)
-                        return
-                except psutil.Error:
-                    continue
-            time.sleep(0.2)
+        found = []
+        wait_until(lambda: found.extend(run_processes(model)) or found, 180, f"{model}'s kernel starting")
+        papermill, *started = found
+        worker = papermill.parent()
+        killed.append((worker.pid, papermill.pid, [p.pid for p in started]))
+        worker.send_signal(signal.SIGKILL)
 
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
@@ -189,15 +191,14 @@ def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, d
     assert killed, "the run's Ray worker was never seen"
     assert code == 1
     dead = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))
-    assert dead["status"] == "failed"
-    assert dead["error"].startswith("the Ray worker running it on node ") and "died" in dead["error"]
-    assert dead["environment"]["executor"] == "ray" and dead["environment"]["slot"] == "polybench_slot@127.0.0.1"
+    assert dead.status == "failed"
+    assert dead.error.startswith("the Ray worker running it on node ") and "died" in dead.error
+    assert dead.environment["executor"] == "ray" and dead.environment["slot"] == "polybench_slot@127.0.0.1"
     other = records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(run_dir))
-    assert other["status"] == "ok"
+    assert other.status == "ok"
     # The papermill process and kernel the dead worker left behind were stopped.
     _, papermill, kernel = killed[0]
-    for pid in [papermill, *kernel]:
-        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    assert all(gone(pid) for pid in [papermill, *kernel])
     assert "**failed** — the Ray worker running it" in (run_dir / "report.md").read_text()
 
     capsys.readouterr()
@@ -205,7 +206,7 @@ def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, d
     out = capsys.readouterr().out
     assert f"resuming {run_dir}: 1 of 2 runs finished, 1 to run" in out
     assert out.count(": started on ") == 1 and "[1/1] torch mnist_fcn eager seed 0: started on " in out
-    assert records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))["status"] == "ok"
+    assert records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)).status == "ok"
     assert records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(run_dir)) == other
 
 
@@ -231,3 +232,69 @@ def test_no_cluster_at_the_address_is_a_one_line_error(tmp_path, capsys):
     assert code == 2
     assert err.startswith("polybench: error: no Ray cluster at 127.0.0.1:") and len(err.strip().splitlines()) == 1
     assert "ray start --head" in err
+
+
+def test_ctrl_c_ends_the_running_task_and_keeps_the_finished_records(torch_env, data_dir, tmp_path, ray_cluster):
+    run_dir = tmp_path / "run"
+    command = [sys.executable, "-m", "polybench.cli", "run", "--framework", "torch", "--model", ",".join(MODELS)]
+    command += ["--profile", "quick", "--threads", "2", "--data-dir", str(data_dir), "--out", str(run_dir)]
+    command += ["--executor", "ray", "--ray-address", ray_cluster]
+    polybench = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # Ctrl-C's default, as in a terminal
+    )
+    running = []
+    try:
+        # One slot: mnist_fcn runs first and finishes, then echo starts.
+        wait_until(lambda: running.extend(run_processes("echo")) or running, 300, "the second run's kernel starting")
+        polybench.send_signal(signal.SIGINT)
+        out, err = polybench.communicate(timeout=120)
+    finally:
+        polybench.kill()
+    assert polybench.returncode == 130 and "Traceback" not in err, err
+    assert "[1/2] torch mnist_fcn eager seed 0: ok" in out
+    finished = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))
+    assert finished.status == "ok" and finished.environment["executor"] == "ray"
+    stopped = records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(run_dir))
+    assert stopped.status == "failed" and stopped.error == "interrupted by the user"
+    assert (
+        "1 records (1 ok)" in (run_dir / "report.md").read_text() or "mnist_fcn" in (run_dir / "report.md").read_text()
+    )
+    # The task's papermill process and its kernel are gone.
+    wait_until(lambda: all(gone(proc.pid) for proc in running), 30, "the interrupted task's processes ending")
+
+
+def run_without_ray(code: str) -> subprocess.CompletedProcess:
+    """Python ``code`` run where `import ray` fails, as in an install without the ray extra."""
+    return subprocess.run(
+        [sys.executable, "-c", f"import sys; sys.modules['ray'] = None\n{code}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_without_ray_the_ray_executor_is_a_one_line_error_naming_the_extra(tmp_path):
+    run = ["run", "--framework", "torch", "--model", "echo", "--executor", "ray", "--out", str(tmp_path / "run")]
+    done = run_without_ray(f"from polybench import cli; sys.exit(cli.main({run!r}))")
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "polybench: error: --executor ray needs Ray, an optional extra: install it with `pip install -e .[ray]`"
+    ]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_local_run_needs_no_ray():
+    done = run_without_ray(
+        "from polybench import cli, report, runner\n"
+        "from polybench.runner import execute, executors, processes, resume, runs\n"
+        "assert isinstance(executors.make_executor('local'), executors.LocalExecutor)\n"
+        "assert cli.main(['list']) == 0\n"
+        "print('ray' in sys.modules and sys.modules['ray'] is not None)"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"

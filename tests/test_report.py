@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
+from report_run import contention
 
 from polybench import records, report
 from polybench.errors import PolybenchError
+from polybench.report import charts, noise
 
 
 def fake_record(model, framework, status="ok", metric=0.98, seconds=(3.0, 2.0, 2.1), seed=0):
@@ -146,7 +150,7 @@ def test_intervals_over_seeds_and_the_noise_verdict(tmp_path):
     assert torch_row.steady_epoch_seconds_low == pytest.approx(2.1 - half)
     assert torch_row.steady_epoch_seconds_high == pytest.approx(2.1 + half)
     text = (tmp_path / "report.md").read_text()
-    assert "mnist_fcn (eager): torch vs mxnet steady epoch — inside the noise (95% intervals overlap)" in text
+    assert "mnist_fcn (eager): torch vs mxnet steady epoch — inside the noise (Welch t-test p=" in text
     assert "mnist_fcn (eager): torch vs chainer steady epoch — torch faster by 4.33×" in text
     assert f"2.10 [{2.1 - half:.2f}, {2.1 + half:.2f}]" in text
 
@@ -173,21 +177,19 @@ def test_single_seed_compares_by_the_stated_within_run_noise_rule(tmp_path):
         records.write_record(key.record_path(tmp_path), record)
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
-    assert (
-        "Noise rule: with one seed, two epoch times differ outside the noise when their ratio r has |ln r| > 2" in text
-    )
-    # torch noise: sd(2.0, 2.1, 2.0) / 2.0 = 2.9%; ratio 1.00 is inside, 1.30 is not
-    assert "mnist_fcn (eager): torch vs mxnet steady epoch — inside the noise (within the within-run noise)" in text
+    assert "Noise rule: two cells' epoch times differ when Welch's t-test on the logarithms" in text
+    # torch (2.0, 2.1, 2.0) against mxnet (2.05, 2.1, 2.0): p far above 0.05; against chainer (2.6, 2.7, 2.6): far below
+    assert "mnist_fcn (eager): torch vs mxnet steady epoch — inside the noise (Welch t-test p=" in text
     assert "mnist_fcn (eager): torch vs chainer steady epoch — torch faster by 1.30×" in text
 
 
-def test_runs_of_two_epochs_have_no_measured_noise(tmp_path):
+def test_runs_of_two_epochs_are_too_few_to_tell(tmp_path):
     for framework, seconds in (("torch", (3.0, 2.0)), ("mxnet", (3.0, 2.6))):
         key, record = fake_record("mnist_fcn", framework, seconds=seconds)
         records.write_record(key.record_path(tmp_path), record)
     report.build([tmp_path], tmp_path)
     assert (
-        "mnist_fcn (eager): torch vs mxnet steady epoch — noise not measured (fewer than three epochs)"
+        "mnist_fcn (eager): torch vs mxnet steady epoch — cannot tell (fewer than 3 steady epoch times: n=1/1)"
         in (tmp_path / "report.md").read_text()
     )
 
@@ -214,10 +216,10 @@ def test_time_to_target_efficiency_and_loc_sections(tmp_path):
     assert "| mnist_fcn | 109 (21 + 88) |" in text
 
 
-def _write_mode_record(folder, model, framework, mode, seconds, environment=None):
-    """A fake ok record of one mode, with extra ``environment`` fields."""
+def _write_mode_record(folder, model, framework, mode, seconds, environment=None, **fields):
+    """A fake ok record of one mode, with extra ``environment`` fields and other ``fields``."""
     _, record = fake_record(model, framework, seconds=seconds)
-    record.update(mode=mode)
+    record.update(mode=mode, **fields)
     record["environment"].update(environment or {})
     records.write_record(records.RunKey(model, framework, mode, 0).record_path(folder), record)
 
@@ -235,13 +237,18 @@ def test_shared_loop_over_idiomatic_ratio_per_mode_with_its_noise(tmp_path):
     assert "came within 1.05× of the framework's own loop in 1 of 1 (model, framework) cells" in text
 
 
-def test_a_ratio_above_1_05_names_the_recorded_xla_difference(tmp_path):
-    # TensorFlow: the shared graph step compiled with XLA, Keras' fit resolved jit_compile to False.
+def test_a_ratio_above_1_05_names_the_recorded_compiler_difference(tmp_path):
+    # TensorFlow: the shared graph step compiled by XLA, Keras' fit by tf.function without XLA.
     _write_mode_record(
-        tmp_path, "mnist_fcn", "tensorflow", "graph", (3.0, 2.7, 2.72, 2.7), {"implementation": {"xla": True}}
+        tmp_path, "mnist_fcn", "tensorflow", "graph", (3.0, 2.7, 2.72, 2.7), compiler={"name": "xla", "options": {}}
     )
     _write_mode_record(
-        tmp_path, "mnist_fcn", "tensorflow", "idiomatic", (2.0, 1.0, 1.01, 1.0), {"idiomatic": {"jit_compile": False}}
+        tmp_path,
+        "mnist_fcn",
+        "tensorflow",
+        "idiomatic",
+        (2.0, 1.0, 1.01, 1.0),
+        compiler={"name": "tf.function", "options": {}},
     )
     # torch: a gap outside the noise with nothing in the records to explain it.
     _write_mode_record(tmp_path, "mnist_fcn", "torch", "eager", (3.0, 2.4, 2.41, 2.4))
@@ -249,8 +256,8 @@ def test_a_ratio_above_1_05_names_the_recorded_xla_difference(tmp_path):
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert (
-        "Recorded cause: tensorflow/mnist_fcn (graph 2.70): the shared step was compiled with XLA and "
-        "the framework's own loop was not." in text
+        "Recorded cause: tensorflow/mnist_fcn (graph 2.70): the shared step was compiled by xla, "
+        "the framework's own loop by tf.function." in text
     )
     assert "No cause is recorded for torch/mnist_fcn (eager)" in text
 
@@ -330,7 +337,7 @@ def test_a_rerun_in_a_later_folder_supersedes_the_older_record(tmp_path):
     new["finished_at"] = "2026-11-21T10:00:00+00:00"
     records.write_record(key.record_path(new_dir), new)
     kept, superseded = records.latest(records.read_records([new_dir, old_dir]))
-    assert [r["test_metric"] for r in kept] == [0.99] and [r["test_metric"] for r in superseded] == [0.90]
+    assert [r.test_metric for r in kept] == [0.99] and [r.test_metric for r in superseded] == [0.90]
     report.build([old_dir, new_dir], tmp_path / "out")
     table = pd.read_csv(tmp_path / "out" / "summary.csv")
     assert table.test_metric.tolist() == [0.99]  # one run, not two "seeds"
@@ -371,3 +378,123 @@ def test_seeds_of_one_cell_on_different_nodes_are_noted(tmp_path):
 def test_runs_on_one_node_say_nothing_of_nodes(run_dir):
     report.build([run_dir], run_dir)
     assert "different nodes" not in (run_dir / "report.md").read_text()
+
+
+def test_busy_cells_are_marked_and_left_out_of_the_verdicts(tmp_path):
+    for framework, seconds, busy in (
+        ("torch", (3.0, 2.0, 2.02, 2.0), False),
+        ("mxnet", (3.0, 9.0, 9.1, 9.0), True),
+        ("chainer", (3.0, 2.6, 2.62, 2.6), False),
+    ):
+        key, record = fake_record("mnist_fcn", framework, seconds=seconds)
+        record["contention"] = contention("busy" if busy else "quiet", "other processes used 1.9 cores on average")
+        records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    header = next(line for line in md.splitlines() if line.startswith("| model | framework | mode |"))
+    assert header.endswith("| notes |")
+    assert next(line for line in md.splitlines() if line.startswith("| mnist_fcn | mxnet |")).endswith("| busy |")
+    assert next(line for line in md.splitlines() if line.startswith("| mnist_fcn | torch |")).endswith("| – |")
+    assert "**Busy machine:** 1 run(s)" in md and "cannot be trusted" in md
+    assert "- mnist_fcn / mxnet / eager / seed 0: other processes used 1.9 cores on average" in md
+    assert "mnist_fcn (eager): torch vs mxnet steady epoch — left out: mxnet ran on a busy machine" in md
+    assert "mnist_fcn (eager): torch vs chainer steady epoch — torch faster by 1.30×" in md  # quiet cells still judged
+    assert "Left out of these verdicts because they ran on a busy machine (1): mnist_fcn/mxnet/eager." in md
+    html = (tmp_path / "report.html").read_text()
+    assert re.search(r'<tr data-model="mnist_fcn" data-framework="mxnet" data-mode="eager" class="busy">', html)
+    assert 'data-framework="torch" data-mode="eager">' in html  # a quiet row is not marked
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert summary.set_index("framework").contention.to_dict() == {
+        "torch": "quiet",
+        "mxnet": "busy",
+        "chainer": "quiet",
+    }
+
+
+def test_a_quiet_report_says_nothing_of_busy_or_unstable(run_dir):
+    report.build([run_dir], run_dir)
+    md = (run_dir / "report.md").read_text().replace(noise.RULE, "")  # the rule names both
+    assert "busy" not in md.lower() and "unstable" not in md and "| notes |" not in md
+
+
+@pytest.mark.parametrize(
+    "seconds, flag",
+    [
+        ((3.0, 2.0, 2.3, 2.0), "unstable: steady epochs spread 15% of their median"),
+        ((3.0, 2.0, 2.0, 2.0, 3.2), "unstable: one steady epoch 60% from the median"),
+    ],
+)
+def test_unstable_runs_are_flagged_with_their_figure(tmp_path, seconds, flag):
+    key, record = fake_record("mnist_fcn", "torch", seconds=seconds)
+    records.write_record(key.record_path(tmp_path), record)
+    key, record = fake_record("mnist_fcn", "mxnet", seconds=(3.0, 2.0, 2.05, 2.0))  # spread 2.5%: stable
+    records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    md = (tmp_path / "report.md").read_text()
+    assert next(line for line in md.splitlines() if line.startswith("| mnist_fcn | torch |")).endswith(f"| {flag} |")
+    assert next(line for line in md.splitlines() if line.startswith("| mnist_fcn | mxnet |")).endswith("| – |")
+    assert "**Unstable:** 1 run(s)" in md and f"- mnist_fcn / torch / eager / seed 0: {flag}" in md
+
+
+def test_no_section_prints_a_table_without_rows(tmp_path):
+    # one mode, no idiomatic run: the shared-loop table and the graph/eager table have no rows
+    key, record = fake_record("mnist_fcn", "torch")
+    records.write_record(key.record_path(tmp_path), record)
+    report.build([tmp_path], tmp_path)
+    lines = (tmp_path / "report.md").read_text().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("|---"):
+            assert lines[i + 1].startswith("| "), f"a table without rows under {lines[i - 1]}"
+    assert "| model | framework | shared mode |" not in lines
+    section = "\n".join(lines).split("## Shared loop vs the framework's own loop")[1].split("## ")[0]
+    assert "No (model, framework) cell has both an idiomatic run" in section
+    html = (tmp_path / "report.html").read_text()
+    assert "<tbody></tbody>" not in html.replace("\n", "")
+
+
+def test_figures_have_thousands_separators_and_gpu_memory_its_own_chart(tmp_path):
+    key, record = fake_record("mnist_fcn", "torch")
+    record.update(
+        samples_per_second=12345.6,
+        peak_rss_bytes=1453 * 2**20,
+        gpu_name="Test GPU",
+        gpu_peak_framework_bytes=1234 * 2**20,
+        gpu_peak_nvml_bytes=2345 * 2**20,
+    )
+    records.write_record(key.record_path(tmp_path), record)
+    written = report.build([tmp_path], tmp_path)
+    row = next(line for line in (tmp_path / "report.md").read_text().splitlines() if line.startswith("| mnist_fcn"))
+    assert "| 12,346 | 1,453 | 1,234 / 2,345 |" in row
+    assert tmp_path / "charts" / "gpu_memory.png" in written and tmp_path / "charts" / "peak_memory.png" in written
+    assert (tmp_path / "charts" / "gpu_memory.png").stat().st_size > 10_000
+    assert [charts.figure(v) for v in (1453.2, 27.46, 0.98213, float("nan"))] == ["1,453", "27.5", "0.982", "n/a"]
+
+
+def test_the_report_package_names_no_framework_and_reads_no_framework_field():
+    """Framework specifics live in the framework packages and reach the report through generic
+    record fields (compiler, contention); the report names frameworks only through FRAMEWORKS."""
+    from polybench import PROJECT_ROOT
+    from polybench.frameworks import FRAMEWORKS
+
+    words = re.compile(r"\b(" + "|".join([*FRAMEWORKS, "keras", "gluon", "flax", "xla", "jit_compile"]) + r")\b", re.I)
+    package = PROJECT_ROOT / "polybench" / "report"
+    files = [p for p in package.rglob("*") if p.suffix in (".py", ".j2", ".css", ".js")]
+    assert len(files) > 10
+    found = [f"{p.relative_to(package)}: {m.group(0)}" for p in files for m in words.finditer(p.read_text())]
+    assert found == []
+
+
+def test_a_compiler_option_difference_is_named_too(tmp_path):
+    shared = {"name": "inductor", "options": {"mode": "max-autotune"}}
+    own = {"name": "inductor", "options": {"mode": "default"}}
+    _write_mode_record(tmp_path, "echo", "torch", "graph", (3.0, 2.4, 2.41, 2.4), compiler=shared)
+    _write_mode_record(tmp_path, "echo", "torch", "idiomatic", (2.5, 2.0, 2.01, 2.0), compiler=own)
+    report.build([tmp_path], tmp_path)
+    assert (
+        "the shared step was compiled by inductor (mode=max-autotune), the framework's own loop by "
+        "inductor (mode=default)." in (tmp_path / "report.md").read_text()
+    )
+    assert pd.read_csv(tmp_path / "summary.csv").compiler.tolist() == [
+        "inductor (mode=max-autotune)",
+        "inductor (mode=default)",
+    ]

@@ -14,6 +14,8 @@ from report_run import FIXTURE_RUN, SCRIPT_ERROR, add_failed_record
 
 from polybench import records, report
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = ("chromium", "chromium-browser")
 DRIVER = "chromedriver"
 
@@ -87,7 +89,7 @@ def test_page_loads_without_console_errors_and_renders_every_image(page, built, 
 
 def test_results_table_has_one_row_per_cell_and_filters(page, built):
     browser, _ = page
-    cells = {(r["model"], r["framework"], r["mode"]) for r in records.read_records([built])}
+    cells = {(r.model, r.framework, r.mode) for r in records.read_records([built])}
     rows = browser.find_elements("css selector", "#results-table tbody tr")
     assert len(rows) == len(cells)
     assert {
@@ -122,9 +124,9 @@ def test_sorting_by_a_column_reorders_the_rows(page):
 
 def test_each_framework_tab_shows_that_frameworks_source(page, built):
     browser, _ = page
-    recs = [r for r in records.read_records([built]) if r["status"] == "ok"]
+    recs = [r for r in records.read_records([built]) if r.status == "ok"]
     for record in recs:
-        model, framework = record["model"], record["framework"]
+        model, framework = record.model, record.framework
         section = browser.find_element("id", f"model-{model}")
         tab = section.find_element("css selector", f'.tab[data-framework="{framework}"]')
         browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", tab)
@@ -133,16 +135,16 @@ def test_each_framework_tab_shows_that_frameworks_source(page, built):
         shown = [p for p in panels if _visible(p)]
         assert [p.get_attribute("data-framework") for p in shown] == [framework]
         path = f"polybench/frameworks/{framework}/{model}.py"
-        source = record["environment"]["sources"][path]
+        source = record.environment["sources"][path]
         first_code_line = next(line for line in source.splitlines()[1:] if line.startswith(("import", "from")))
         assert path in shown[0].text and first_code_line in shown[0].text
-        assert f"{record['implementation_loc']} lines of code" in shown[0].text
+        assert f"{record.implementation_loc} lines of code" in shown[0].text
 
 
 def test_notebook_links_resolve_to_files(page, built):
     browser, _ = page
     links = browser.find_elements("css selector", "#results-table a.notebook")
-    assert len(links) == sum(1 for r in records.read_records([built]) if r["status"] == "ok")
+    assert len(links) == sum(1 for r in records.read_records([built]) if r.status == "ok")
     for link in links:
         target = Path(link.get_attribute("href")[len("file://") :])
         assert target.is_file() and target.is_relative_to(built / "notebooks_html")

@@ -25,7 +25,7 @@ def test_report_html_escapes_error_text(run_dir):
     report.build([run_dir], run_dir)
     text = (run_dir / "report.html").read_text()
     assert "<script>window.polybenchInjected" not in text
-    assert "&lt;script&gt;window.polybenchInjected = 1;&lt;/script&gt; &amp; &quot;quotes&quot;" in text
+    assert "&lt;script&gt;window.polybenchInjected = 1;&lt;/script&gt; &amp; &#34;quotes&#34;" in text
     assert text.count("<script>") == 1  # the page's own filter/sort/tab script, nothing else
 
 
@@ -40,7 +40,7 @@ def test_report_html_loads_nothing_from_the_network(run_dir):
 def test_report_html_shows_the_recorded_source_not_the_checkout(run_dir):
     path = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)
     record = records.read_record(path)
-    record["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"] += "\n# marker_only_in_the_record\n"
+    record.environment["sources"]["polybench/frameworks/torch/mnist_fcn.py"] += "\n# marker_only_in_the_record\n"
     records.write_record(path, record)
     report.build([run_dir], run_dir)
     text = (run_dir / "report.html").read_text()
@@ -53,12 +53,12 @@ def test_report_html_shows_the_recorded_source_not_the_checkout(run_dir):
 def test_report_html_parity_figures_and_not_recorded(run_dir):
     path = records.RunKey("addition", "mxnet", "eager", 0).record_path(run_dir)
     record = records.read_record(path)
-    del record["parity"]  # a record from before the field existed
+    record.parity = None  # a record from before the field existed
     records.write_record(path, record)
     report.build([run_dir], run_dir)
     text = (run_dir / "report.html").read_text()
     torch_record = records.read_record(records.RunKey("addition", "torch", "eager", 0).record_path(run_dir))
-    first_loss = torch_record["parity"]["first_losses"][0]
+    first_loss = torch_record.parity.first_losses[0]
     assert f"{first_loss:.6f}" in text
     section = text[text.index('id="model-addition"') :]
     assert "not recorded" in section
@@ -93,17 +93,16 @@ def test_report_shows_the_idiomatic_loop_beside_the_shared_one(run_dir):
     code to both reports; the panel's model source stays the shared-loop run's."""
     eager = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir))
     key = records.RunKey("mnist_fcn", "torch", "idiomatic", 0)
-    own_loop = {**eager, "mode": "idiomatic", "step_loc": 77, "implementation_loc": 98}
-    own_loop["environment"] = {**eager["environment"], "sources": dict(eager["environment"]["sources"])}
+    own_loop = {**eager.to_dict(), "mode": "idiomatic", "step_loc": 77, "implementation_loc": 98}
     own_loop["environment"]["sources"]["polybench/frameworks/torch/mnist_fcn.py"] += "\n# marker_idiomatic_copy\n"
     own_loop["environment"]["sources"]["polybench/frameworks/torch/idiomatic.py"] = "# marker_own_loop\n"
     records.write_record(key.record_path(run_dir), records.Record.from_dict(own_loop))
     report.build([run_dir], run_dir)
     html = (run_dir / "report.html").read_text()
     assert "marker_own_loop" in html
-    assert "polybench/frameworks/torch/idiomatic.py (the framework&#x27;s own loop, mode idiomatic)" in html
-    assert "the framework&#x27;s own loop: 77 lines" in html
+    assert "polybench/frameworks/torch/idiomatic.py (the framework&#39;s own loop, mode idiomatic)" in html
+    assert "the framework&#39;s own loop: 77 lines" in html
     assert "marker_idiomatic_copy" not in html  # the model module shown is the shared-loop run's
     loc_section = (run_dir / "report.md").read_text().split("## Lines of code")[1]
     fcn_row = next(line for line in loc_section.splitlines() if line.startswith("| mnist_fcn"))
-    assert f"{eager['implementation_loc']} ({eager['model_loc']} + {eager['step_loc']}); idiomatic 98 (" in fcn_row
+    assert f"{eager.implementation_loc} ({eager.model_loc} + {eager.step_loc}); idiomatic 98 (" in fcn_row

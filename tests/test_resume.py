@@ -7,10 +7,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from test_runner import wait_until
 
 from polybench import cli, records, runner
 from polybench.runner import resume
@@ -64,12 +64,11 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     first = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(run_dir)
-    deadline = time.monotonic() + 300
-    while not finished(first) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
     second = run_dir / "params" / f"{records.RunKey('echo', 'torch', 'eager', 0).stem}.yaml"
-    while not second.is_file() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)  # until the second run has started
+    # The first run finished and the second started (its parameters file is its first trace).
+    wait_until(
+        lambda: proc.poll() is not None or (finished(first) and second.is_file()), 300, "the second run starting"
+    )
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130 and "Traceback" not in err
@@ -79,10 +78,10 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
         key: records.read_record(key.record_path(run_dir)) if key.record_path(run_dir).is_file() else None
         for key in runner.Plan(["torch"], MODELS, ["eager"], [0]).keys()
     }
-    kept = [key for key, record in before.items() if record is not None and record["status"] == "ok"]
+    kept = [key for key, record in before.items() if record is not None and record.status == "ok"]
     assert 1 <= len(kept) < len(MODELS), f"the interrupt came too late or too early: {before}"
-    interrupted = [r for r in before.values() if r is not None and r["status"] == "failed"]
-    assert [r["error"] for r in interrupted] == ["interrupted by the user"]
+    interrupted = [r for r in before.values() if r is not None and r.status == "failed"]
+    assert [r.error for r in interrupted] == ["interrupted by the user"]
 
     capsys.readouterr()
     assert cli.main([*command, "--resume", str(run_dir)]) == 0
@@ -94,7 +93,7 @@ def test_ctrl_c_leaves_a_folder_that_resume_completes_running_only_the_rest(torc
     assert not any(f" {key.model} " in line for key in kept for line in started)
     for key in before:
         after = records.read_record(key.record_path(run_dir))
-        assert after["status"] == "ok"
+        assert after.status == "ok"
         if key in kept:
             assert after == before[key]  # untouched: not run again
     assert "3 records (3 ok)" in (run_dir / "report.md").read_text()
@@ -197,4 +196,4 @@ def test_a_run_stopped_before_its_kernel_started_is_recorded_as_not_finished(tmp
         runner.Runner(plan, tmp_path / "run", say=lambda _: None).run_one(key)
     assert (tmp_path / "run" / "params" / f"{key.stem}.yaml").is_file()
     record = records.read_record(key.record_path(tmp_path / "run"))
-    assert record["status"] == "failed" and record["error"].startswith(error)
+    assert record.status == "failed" and record.error.startswith(error)

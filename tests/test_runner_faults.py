@@ -7,10 +7,9 @@ import json
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from test_runner import crafted_notebooks, quick_plan
+from test_runner import crafted_notebooks, gone, kernel_pids, quick_plan, sleeping_kernel, start_polybench
 
 from polybench import cli, records, runner
 
@@ -26,11 +25,15 @@ os.kill(os.getpid(), signal.{signal})
 """
 
 
-@pytest.mark.parametrize("signame, number", [("SIGKILL", 9), ("SIGSEGV", 11)])
-def test_a_kernel_killed_by_a_signal_is_recorded_and_the_next_run_goes_on(
-    torch_env, mnist_data_dir, tmp_path, monkeypatch, capsys, signame, number
+def test_kernels_killed_by_signals_are_recorded_and_the_next_run_goes_on(
+    torch_env, toy_data_dir, tmp_path, monkeypatch, capsys
 ):
-    crafted_notebooks(tmp_path, monkeypatch, TWO_EPOCHS_THEN.format(signal=signame))
+    crafted_notebooks(
+        tmp_path,
+        monkeypatch,
+        TWO_EPOCHS_THEN.format(signal="SIGKILL"),
+        TWO_EPOCHS_THEN.format(signal="SIGSEGV"),
+    )
     out = tmp_path / "run"
     code = cli.main(
         [
@@ -38,7 +41,7 @@ def test_a_kernel_killed_by_a_signal_is_recorded_and_the_next_run_goes_on(
             "--framework",
             "torch",
             "--model",
-            "mnist_fcn,mnist_cnn",
+            "mnist_fcn,mnist_cnn,echo",
             "--profile",
             "quick",
             "--threads",
@@ -46,25 +49,27 @@ def test_a_kernel_killed_by_a_signal_is_recorded_and_the_next_run_goes_on(
             "--out",
             str(out),
             "--data-dir",
-            str(mnist_data_dir),
+            str(toy_data_dir),
         ]
     )
     said = capsys.readouterr()
     assert code == 1 and "Traceback" not in said.out + said.err
-    reason = f"the kernel died: killed by signal {number} ({signame}), after 2 epoch(s)"
-    assert f"[1/2] torch mnist_fcn eager seed 0: FAILED: {reason}" in said.out
-    dead = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
-    assert dead["status"] == "failed" and dead["error"] == reason
-    assert [row["epoch"] for row in dead["epochs"]] == [1, 2]
-    after = records.read_record(records.RunKey("mnist_cnn", "torch", "eager", 0).record_path(out))
-    assert after["status"] == "ok"
-    assert f"mnist_fcn / torch / eager / seed 0: **failed** — {reason}" in (out / "report.md").read_text()
+    report = (out / "report.md").read_text()
+    for number, (model, signame, signum) in enumerate([("mnist_fcn", "SIGKILL", 9), ("mnist_cnn", "SIGSEGV", 11)], 1):
+        reason = f"the kernel died: killed by signal {signum} ({signame}), after 2 epoch(s)"
+        assert f"[{number}/3] torch {model} eager seed 0: FAILED: {reason}" in said.out
+        dead = records.read_record(records.RunKey(model, "torch", "eager", 0).record_path(out))
+        assert dead.status == "failed" and dead.error == reason
+        assert [row.epoch for row in dead.epochs] == [1, 2]
+        assert f"{model} / torch / eager / seed 0: **failed** — {reason}" in report
+    after = records.read_record(records.RunKey("echo", "torch", "eager", 0).record_path(out))
+    assert after.status == "ok"
 
 
 def test_a_notebook_that_writes_no_record_is_recorded_as_failed(torch_env, mnist_data_dir, tmp_path, monkeypatch):
     crafted_notebooks(tmp_path, monkeypatch, "x = 1  # ends without saving a record")
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
-    assert record["status"] == "failed" and record["error"] == "the notebook finished without writing its record"
+    assert record.status == "failed" and record.error == "the notebook finished without writing its record"
 
 
 def test_a_notebook_that_writes_an_invalid_record_is_recorded_as_failed(
@@ -80,56 +85,25 @@ json.dump({"schema": 1, "model": "mnist_fcn", "framework": "torch", "mode": "eag
 """,
     )
     [record] = runner.Runner(quick_plan(mnist_data_dir, ["mnist_fcn"]), tmp_path / "run", say=lambda _: None).run_all()
-    assert record["status"] == "failed"
-    assert record["error"] == (
+    assert record.status == "failed"
+    assert record.error == (
         "the notebook wrote an invalid record: status 'great' is not one of ok, failed, timeout, diverged, unsupported"
     )
     path = records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(tmp_path / "run")
     assert json.loads(path.read_text())["status"] == "failed"  # the broken file was replaced by a valid record
 
 
-def test_two_runs_on_one_folder_the_second_is_refused(torch_env, mnist_data_dir, tmp_path, monkeypatch):
-    pid_file = tmp_path / "kernel.pid"
-    crafted_notebooks(
-        tmp_path,
-        monkeypatch,
-        f"""
-import os, time
-open({str(pid_file)!r}, "w").write(str(os.getpid()))
-time.sleep(600)
-""",
-    )
-    script = (
-        "import sys; from pathlib import Path; from polybench import cli; from polybench.notebook import "
-        "templates; templates.NOTEBOOK_DIR = Path(sys.argv[1]); sys.exit(cli.main(sys.argv[2:]))"
-    )
+def test_a_second_run_on_the_folder_is_refused_and_sigterm_stops_the_first(
+    torch_env, mnist_data_dir, tmp_path, monkeypatch
+):
+    pid_file = tmp_path / "kernel.pids"
+    crafted_notebooks(tmp_path, monkeypatch, sleeping_kernel(pid_file))
     out = tmp_path / "run"
-    args = [
-        "run",
-        "--framework",
-        "torch",
-        "--model",
-        "mnist_fcn",
-        "--profile",
-        "quick",
-        "--threads",
-        "2",
-        "--data-dir",
-        str(mnist_data_dir),
-        "--out",
-        str(out),
-    ]
-    first = subprocess.Popen(
-        [sys.executable, "-c", script, str(tmp_path / "notebooks"), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    first = start_polybench(tmp_path / "notebooks", mnist_data_dir, out)
     try:
-        deadline = time.monotonic() + 120
-        while not pid_file.is_file() and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert pid_file.is_file(), "the first run's kernel never started"
+        kernel, child = kernel_pids(pid_file)
+        args = ["run", "--framework", "torch", "--model", "mnist_fcn", "--profile", "quick", "--threads", "2"]
+        args += ["--data-dir", str(mnist_data_dir), "--out", str(out)]
         second = subprocess.run(
             [sys.executable, "-m", "polybench.cli", *args],
             capture_output=True,
@@ -144,6 +118,9 @@ time.sleep(600)
         ]
         assert first.poll() is None  # the first run goes on undisturbed
     finally:
-        first.send_signal(signal.SIGTERM)
-        first.communicate(timeout=60)
-    assert first.returncode == 130
+        first.send_signal(signal.SIGTERM)  # a `kill`: stops the run as Ctrl-C does
+        _, err = first.communicate(timeout=60)
+    assert first.returncode == 130 and "polybench: interrupted" in err and "Traceback" not in err
+    assert gone(kernel) and gone(child)
+    record = records.read_record(records.RunKey("mnist_fcn", "torch", "eager", 0).record_path(out))
+    assert record.status == "failed" and record.error == "interrupted by the user"

@@ -9,24 +9,17 @@ the runner follows and which survives a crash.
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import importlib
 import inspect
 import sys
 from pathlib import Path
 
-from polybench import PROJECT_ROOT, frameworks, loop, records, threads
+from polybench import PROJECT_ROOT, contention, frameworks, loop, parity, records, threads
 from polybench.data import tables
-from polybench.frameworks import parity
 from polybench.notebook import loc, machine, memory, progress
 from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
 from polybench.specs.base import Split
-
-
-def now() -> str:
-    """The current UTC time in ISO 8601."""
-    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
 
 
 class Experiment:
@@ -34,7 +27,7 @@ class Experiment:
 
     def __init__(self, settings: RunSettings) -> None:
         self.settings = settings
-        self.started_at = now()
+        self.started_at = records.now()
         self.spec = get_spec(settings.model)
         self.key = records.RunKey(settings.model, settings.framework, settings.mode, int(settings.seed))
         base = self.spec.profile(settings.profile)
@@ -58,6 +51,7 @@ class Experiment:
         self.result: loop.TrainingResult | None = None
         self.sampler: memory.PeakSampler | None = None
         self.nvml: memory.NvmlReader | None = None
+        self.contention: contention.Sampler | None = None  # what else used the machine while it trained
         self.implementation = None
         self.trainer = None  # the framework's own loop, in mode "idiomatic"
         self.peak_flops: float | None = None
@@ -118,7 +112,8 @@ class Experiment:
             self.trainer = self.runtime.idiomatic_trainer()(self.implementation, self.profile.batch_size, self.key.seed)
         self.implementation.reset_peak_memory()
         self.nvml = memory.NvmlReader() if self.runtime.gpu_name(self.device) else None
-        with memory.PeakSampler(nvml=self.nvml) as self.sampler:
+        gpu_watch = contention.GpuWatch() if self.nvml else None
+        with memory.PeakSampler(nvml=self.nvml) as self.sampler, contention.Sampler(gpu=gpu_watch) as self.contention:
             if self.trainer is not None:
                 self.result = loop.train_idiomatic(
                     self.trainer, self.spec, self.splits, epochs=self.profile.epochs, on_epoch=self._report_epoch
@@ -197,9 +192,10 @@ class Experiment:
             model_loc=model_loc,
             step_loc=step_loc,
             parity=self.parity,
+            contention=self.contention.summary(),
             environment=env,
             started_at=self.started_at,
-            finished_at=now(),
+            finished_at=records.now(),
         )
 
     def save_record(self) -> dict:

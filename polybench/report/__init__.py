@@ -8,14 +8,16 @@ from pathlib import Path
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
-from polybench.report import charts, html, markdown, modes, notebooks, overhead
+from polybench.report import charts, content, implementations, modes, notebooks, overhead, render
+from polybench.report.content import results_rows
 from polybench.report.frame import aggregate, summary_frame
-from polybench.report.markdown import results_rows
 
 __all__ = ["aggregate", "build", "results_rows", "summary_frame", "terminal_table"]
 
 
-def _latest_records(run_dirs: list[Path]) -> tuple[list[dict], list[dict], list[records.LeftOut]]:
+def _latest_records(
+    run_dirs: list[Path],
+) -> tuple[list[records.Record], list[records.Record], list[records.LeftOut]]:
     """The run folders' valid records, the latest per cell; the older ones they supersede;
     the record files left out as invalid (each with its reason)."""
     valid, left_out = records.load_records([Path(d) for d in run_dirs])
@@ -52,28 +54,21 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
     with atomic_write(out_dir / "summary.csv", "w") as f:
         frame.to_csv(f, index=False)
     table = aggregate(frame)
-    written = [charts_dir / "test_metric.png", charts_dir / "epoch_time.png", charts_dir / "peak_memory.png"]
-    charts.chart_metric(table, written[0])
-    charts.chart_epoch_time(table, written[1])
-    charts.chart_memory(table, written[2])
-    for model in dict.fromkeys(frame.model):
-        written.append(charts_dir / f"curves_{model}.png")
-        charts.chart_curves(recs, model, written[-1])
+    written = charts.chart_all(table, recs, charts_dir)
+    cells = content.cells_of(recs)
     ratios = modes.ratio_table(table)
     if len(ratios):
         written.append(charts_dir / "graph_vs_eager.png")
         modes.chart(ratios, written[-1])
-    overheads = overhead.overhead_table(table)
+    overheads = overhead.overhead_table(table, cells)
     if len(overheads):
         written.append(charts_dir / "shared_vs_idiomatic.png")
         overhead.chart(overheads, written[-1])
-    markdown.write(out_dir / "report.md", frame, table, ratios, written, run_dirs, superseded, left_out)
     pages, problems = notebooks.convert_all(recs, run_dirs, out_dir)
-    html.write(
-        out_dir / "report.html",
-        html.Inputs((out_dir / "report.md").read_text(), recs, frame, table, written, pages, problems),
-    )
-    return [out_dir / "summary.csv", out_dir / "report.md", out_dir / "report.html", *written]
+    inputs = content.Inputs(frame, table, recs, ratios, written, run_dirs, superseded, left_out, pages, problems)
+    models = [implementations.model_view(model, recs) for model in dict.fromkeys(frame.model)]
+    document = content.build(inputs, models)
+    return [out_dir / "summary.csv", *render.write(document, out_dir), *written]
 
 
 def terminal_table(run_dirs: list[Path]) -> str:

@@ -10,11 +10,28 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from polybench.frameworks import FRAMEWORKS  # noqa: E402
+from polybench.records import Record  # noqa: E402
 from polybench.report.frame import MIB  # noqa: E402
 
 COLORS = {fw: f"C{i}" for i, fw in enumerate(FRAMEWORKS)}
+
+
+def figure(value: float) -> str:
+    """A chart label as a reader writes it: 1,453 and 27.5 and 0.982, never 1.45e+03."""
+    if value is None or np.isnan(value):
+        return "n/a"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+#: Axis ticks with thousands separators.
+TICKS = FuncFormatter(lambda value, _: f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}")
 
 
 def _label(row, modes: int) -> str:
@@ -39,9 +56,10 @@ def _bars(ax, table: pd.DataFrame, column: str, scale: float = 1.0, modes: int =
     labels = [_label(r, modes) for r in table.itertuples()]
     values = table[column].astype(float) / scale
     bars = ax.bar(labels, values.fillna(0), color=[COLORS.get(f, "grey") for f in table.framework], **style)
+    ax.yaxis.set_major_formatter(TICKS)
     for bar, value in zip(bars, values, strict=True):
         ax.annotate(
-            "n/a" if np.isnan(value) else f"{value:.3g}",
+            figure(value),
             (bar.get_x() + bar.get_width() / 2, bar.get_height()),
             ha="center",
             va="bottom",
@@ -69,44 +87,47 @@ def chart_metric(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
-    """First-epoch and steady-state epoch seconds per model and framework."""
+def _paired_bars(table: pd.DataFrame, path: Path, title: str, pair: tuple[tuple[str, dict], ...], unit: str) -> None:
+    """Two bars per cell (left and right of its tick), one panel per model, each bar labelled;
+    ``pair`` is each bar's column and style; values are divided into ``unit`` (seconds: 1; MiB)."""
     modes = table["mode"].nunique()
-    fig, axes = _model_axes(table, "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)")
+    fig, axes = _model_axes(table, title)
     for model, ax in axes.items():
         sub = table[table.model == model].reset_index(drop=True)
         x = np.arange(len(sub))
         colors = [COLORS.get(f, "grey") for f in sub.framework]
-        ax.bar(x - 0.2, sub.first_epoch_seconds.fillna(0), width=0.4, color=colors, alpha=0.4)
-        ax.bar(x + 0.2, sub.steady_epoch_seconds.fillna(0), width=0.4, color=colors)
-        for i, (first, steady) in enumerate(zip(sub.first_epoch_seconds, sub.steady_epoch_seconds, strict=True)):
-            for offset, value in ((-0.2, first), (0.2, steady)):
-                ax.annotate(
-                    "n/a" if pd.isna(value) else f"{value:.3g}",
-                    (i + offset, 0 if pd.isna(value) else value),
-                    ha="center",
-                    va="bottom",
-                    fontsize=7,
-                )
+        for offset, (column, style) in zip((-0.2, 0.2), pair, strict=True):
+            values = sub[column].astype(float) / (MIB if unit == "MiB" else 1)
+            ax.bar(x + offset, values.fillna(0), width=0.4, color=colors, **style)
+            for i, value in enumerate(values):
+                position = (i + offset, 0 if np.isnan(value) else value)
+                ax.annotate(figure(value), position, ha="center", va="bottom", fontsize=7)
         ax.set_xticks(x, [_label(r, modes) for r in sub.itertuples()])
+        ax.yaxis.set_major_formatter(TICKS)
         ax.set_title(model, fontsize=10)
-        ax.set_ylabel("seconds")
+        ax.set_ylabel(unit)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
+def chart_epoch_time(table: pd.DataFrame, path: Path) -> None:
+    """First-epoch and steady-state epoch seconds per model and framework."""
+    _paired_bars(
+        table,
+        path,
+        "Epoch time, seconds (light: first epoch incl. warm-up; dark: steady state)",
+        (("first_epoch_seconds", {"alpha": 0.4}), ("steady_epoch_seconds", {})),
+        "seconds",
+    )
+
+
 def chart_memory(table: pd.DataFrame, path: Path) -> None:
-    """Peak host RSS per model and framework, and GPU peaks where measured."""
+    """Peak host RSS per model and framework (GPU memory has its own chart, chart_gpu_memory)."""
     modes = table["mode"].nunique()
-    has_gpu = table.gpu_peak_nvml_bytes.notna().any() or table.gpu_peak_framework_bytes.notna().any()
-    title = "Peak memory during training, MiB (host RSS" + ("; hatched: GPU, NVML)" if has_gpu else ")")
-    fig, axes = _model_axes(table, title)
+    fig, axes = _model_axes(table, "Peak host memory during training (RSS), MiB")
     for model, ax in axes.items():
-        sub = table[table.model == model]
-        _bars(ax, sub, "peak_rss_bytes", scale=MIB, modes=modes)
-        if has_gpu:
-            _bars(ax, sub, "gpu_peak_nvml_bytes", scale=MIB, modes=modes, hatch="//", alpha=0.5)
+        _bars(ax, table[table.model == model], "peak_rss_bytes", scale=MIB, modes=modes)
         ax.set_title(model, fontsize=10)
         ax.set_ylabel("MiB")
     fig.tight_layout()
@@ -114,25 +135,61 @@ def chart_memory(table: pd.DataFrame, path: Path) -> None:
     plt.close(fig)
 
 
-def chart_curves(recs: list[dict], model: str, path: Path) -> None:
+def has_gpu_memory(table: pd.DataFrame) -> bool:
+    """Whether any cell measured GPU memory."""
+    return bool(table.gpu_peak_nvml_bytes.notna().any() or table.gpu_peak_framework_bytes.notna().any())
+
+
+def chart_gpu_memory(table: pd.DataFrame, path: Path) -> None:
+    """Peak GPU memory per model and framework, apart from host memory: the framework's own
+    allocator peak (solid) beside what NVML saw the process hold (hatched)."""
+    _paired_bars(
+        table,
+        path,
+        "Peak GPU memory, MiB (solid: the framework's own peak; hatched: NVML)",
+        (
+            ("gpu_peak_framework_bytes", {}),
+            ("gpu_peak_nvml_bytes", {"hatch": "//", "alpha": 0.55, "edgecolor": "white"}),
+        ),
+        "MiB",
+    )
+
+
+def chart_all(table: pd.DataFrame, recs: list[Record], charts_dir: Path) -> list[Path]:
+    """The charts every report has: test metric, epoch time, host memory (and GPU memory where
+    measured), learning curves per model. Returns their paths."""
+    written = [charts_dir / "test_metric.png", charts_dir / "epoch_time.png", charts_dir / "peak_memory.png"]
+    chart_metric(table, written[0])
+    chart_epoch_time(table, written[1])
+    chart_memory(table, written[2])
+    if has_gpu_memory(table):
+        written.append(charts_dir / "gpu_memory.png")
+        chart_gpu_memory(table, written[-1])
+    for model in dict.fromkeys(table.model):
+        written.append(charts_dir / f"curves_{model}.png")
+        chart_curves(recs, model, written[-1])
+    return written
+
+
+def chart_curves(recs: list[Record], model: str, path: Path) -> None:
     """Validation metric and training loss per epoch, one line per framework (and seed)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    runs = [r for r in recs if r["model"] == model and r["epochs"]]
+    runs = [r for r in recs if r.model == model and r.epochs]
     for r in runs:
-        epochs = [row["epoch"] for row in r["epochs"]]
-        label = f"{r['framework']} {r['mode']} s{r['seed']}"
+        epochs = [row.epoch for row in r.epochs]
         style = dict(
-            color=COLORS.get(r["framework"], "grey"),
+            color=COLORS.get(r.framework, "grey"),
             marker="o",
             markersize=3,
-            label=label,
-            linestyle="-" if r["status"] == "ok" else ":",
+            label=f"{r.framework} {r.mode} s{r.seed}",
+            linestyle="-" if r.status == "ok" else ":",
         )
-        left.plot(epochs, [row["val_metric"] for row in r["epochs"]], **style)
-        right.plot(epochs, [row["train_loss"] for row in r["epochs"]], **style)
+        left.plot(epochs, [np.nan if row.val_metric is None else row.val_metric for row in r.epochs], **style)
+        right.plot(epochs, [np.nan if row.train_loss is None else row.train_loss for row in r.epochs], **style)
     if runs:
-        left.axhline(runs[0]["target"], color="grey", linestyle="--", label="target")
-        left.set_ylabel(f"validation {runs[0]['metric']}")
+        if runs[0].target is not None:
+            left.axhline(runs[0].target, color="grey", linestyle="--", label="target")
+        left.set_ylabel(f"validation {runs[0].metric}")
     right.set_ylabel("training loss")
     for ax in (left, right):
         ax.set_xlabel("epoch")

@@ -2,9 +2,10 @@
 
 Reads records only (the latest per cell, as the report does). A cell is (model, framework, mode)
 at one profile. For every cell in both folders: the test metric, steady and first epoch time and
-peak memory, base and new, a speed verdict that takes the noise into account (NOISE_RULE, which
+peak memory, base and new, a speed verdict by the report's noise rule (noise.RULE, which
 compare.md prints and README repeats), the environment differences that could explain a change,
-and the cells found on one side only.
+and the cells found on one side only. A cell that ran on a busy machine on either side gets no
+speed verdict ("busy — rerun") and never counts as a regression; an unstable side is flagged.
 """
 
 from __future__ import annotations
@@ -14,28 +15,16 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from polybench import records
 from polybench.atomic import atomic_write
 from polybench.frameworks import FRAMEWORKS
-from polybench.report.frame import interval
-from polybench.report.markdown import fmt, markdown_table
+from polybench.report import noise, render
+from polybench.report.content import fmt
 from polybench.specs import SPECS
 
 CELL = ("model", "framework", "mode", "profile")
-#: Relative change taken as real when a cell has no noise estimate (one seed, one epoch).
-TOLERANCE = 0.10
-NOISE_RULE = (
-    "The speed verdict compares the steady-state epoch time (median of epochs 2..n; the first epoch "
-    "when a run has only one). Noise: when the cell has two or more ok seeds on both sides, the "
-    "seeds' values; otherwise the steady-state epochs of each side's runs (pooled over its seeds). "
-    "Each side gets the 95% t-interval of the mean of those values: **slower** when the new "
-    "interval lies wholly above the base one, **faster** when wholly below, **unchanged** when "
-    "they overlap. With fewer than two values on a side (one seed of one epoch) there is no noise "
-    f"estimate: a change beyond ±{TOLERANCE:.0%} counts, marked 'no noise estimate'. A cell "
-    "**loses its target** when the base met it and the new run does not (or did not finish)."
-)
+BUSY = "busy — rerun"
 #: Environment fields whose differences could explain a change, with their labels.
 ENV_FIELDS = {
     "threads": "threads",
@@ -50,41 +39,50 @@ ENV_FIELDS = {
 
 
 @dataclasses.dataclass(frozen=True)
-class Speed:
-    """One side's speed figure for a cell: the central value and the values its noise comes from."""
-
-    value: float | None
-    samples: tuple[float, ...]
-    source: str  # "seeds", "steady epochs" or "" (no noise estimate)
-
-    def bounds(self) -> tuple[float, float]:
-        return interval(pd.Series(self.samples, dtype=float)) if len(self.samples) >= 2 else (np.nan, np.nan)
-
-
-@dataclasses.dataclass(frozen=True)
 class CellChange:
     """Base against new for one cell present in both folders."""
 
     cell: tuple[str, str, str, str]
-    measure: str  # "steady epoch" or "first epoch"
-    base: Speed
-    new: Speed
-    noise: str
-    verdict: str  # "faster", "slower", "unchanged" or "not timed"
+    base: noise.Times
+    new: noise.Times
+    difference: noise.Difference
     first_ratio: float | None
     memory_ratio: float | None
     metric: str
     metric_base: float | None
     metric_new: float | None
     lost_target: bool
+    unstable: list[str]  # "base: unstable: ..." for each side whose runs were unstable
+
+    @property
+    def measure(self) -> str:
+        return self.base.measure
 
     @property
     def ratio(self) -> float | None:
-        return _ratio(self.new.value, self.base.value)
+        return self.difference.ratio
+
+    @property
+    def noise(self) -> str:
+        """What the verdict was judged by: the test and its figures, or why there was none."""
+        return self.difference.why
+
+    @property
+    def busy(self) -> bool:
+        return self.base.busy or self.new.busy
+
+    @property
+    def verdict(self) -> str:
+        """faster, slower, unchanged; "busy — rerun", "cannot tell" or "not timed" without a verdict."""
+        if self.busy:
+            return BUSY
+        if self.base.median is None or self.new.median is None:
+            return "not timed"
+        return {1: "slower", -1: "faster", 0: "unchanged", None: "cannot tell"}[self.difference.direction]
 
     @property
     def regression(self) -> bool:
-        return self.verdict == "slower" or self.lost_target
+        return not self.busy and (self.verdict == "slower" or self.lost_target)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,95 +110,70 @@ def _median(values) -> float | None:
     return float(np.median(values)) if values else None
 
 
-def cells(run_dir: Path) -> dict[tuple, list[dict]]:
+def cells(run_dir: Path) -> dict[tuple, list[records.Record]]:
     """A run folder's latest records grouped by cell."""
-    grouped: dict[tuple, list[dict]] = {}
+    grouped: dict[tuple, list[records.Record]] = {}
     for record in records.latest(records.read_records([Path(run_dir)]))[0]:
-        grouped.setdefault(tuple(record[k] for k in CELL), []).append(record)
+        grouped.setdefault(tuple(getattr(record, k) for k in CELL), []).append(record)
     return grouped
 
 
-def _ok(recs: list[dict]) -> list[dict]:
-    return [r for r in recs if r["status"] == "ok"]
+def _ok(recs: list[records.Record]) -> list[records.Record]:
+    return [r for r in recs if r.status == "ok"]
 
 
-def speed(recs: list[dict], measure: str, by_seeds: bool) -> Speed:
-    """A side's central value of ``measure`` and the values for its noise (see NOISE_RULE)."""
+def _unstable(side: str, recs: list[records.Record]) -> list[str]:
+    """One note per unstable ok run of a side: "base seed 0: unstable: ..."."""
+    notes = []
+    for r in _ok(recs):
+        why = noise.instability(noise.steady_epochs(r))
+        if why:
+            notes.append(f"{side} seed {r.seed}: {why}")
+    return notes
+
+
+def _met(recs: list[records.Record]) -> bool:
     ok = _ok(recs)
-    field = "steady_epoch_seconds" if measure == "steady epoch" else "first_epoch_seconds"
-    value = _median(r[field] for r in ok)
-    if by_seeds:
-        return Speed(value, tuple(r[field] for r in ok if r[field] is not None), "seeds")
-    epochs = tuple(row["seconds"] for r in ok for row in r["epochs"][1:]) if measure == "steady epoch" else ()
-    return Speed(value, epochs, "steady epochs") if len(epochs) >= 2 else Speed(value, (), "")
+    return bool(ok) and sum(bool(r.target_met) for r in ok) * 2 > len(ok)  # most seeds met it
 
 
-def verdict(base: Speed, new: Speed) -> tuple[str, str]:
-    """(verdict, the noise it was judged against) for two sides' speeds."""
-    if base.value is None or new.value is None:
-        return "not timed", "–"
-    if len(base.samples) >= 2 and len(new.samples) >= 2:
-        (base_low, base_high), (new_low, new_high) = base.bounds(), new.bounds()
-        noise = f"{base.source} (n={len(base.samples)}/{len(new.samples)}), 95% intervals"
-        if new_low > base_high:
-            return "slower", noise
-        if new_high < base_low:
-            return "faster", noise
-        return "unchanged", noise
-    ratio = new.value / base.value
-    noise = f"no noise estimate (±{TOLERANCE:.0%})"
-    return ("slower" if ratio > 1 + TOLERANCE else "faster" if ratio < 1 / (1 + TOLERANCE) else "unchanged"), noise
-
-
-def _met(recs: list[dict]) -> bool:
-    ok = _ok(recs)
-    return bool(ok) and sum(bool(r["target_met"]) for r in ok) * 2 > len(ok)  # most seeds met it
-
-
-def change(cell: tuple, base_recs: list[dict], new_recs: list[dict]) -> CellChange:
+def change(cell: tuple, base_recs: list[records.Record], new_recs: list[records.Record]) -> CellChange:
     """Base against new for one cell."""
     base_ok, new_ok = _ok(base_recs), _ok(new_recs)
-    steady = all(r["steady_epoch_seconds"] is not None for r in base_ok + new_ok) and base_ok and new_ok
-    measure = "steady epoch" if steady else "first epoch"
-    by_seeds = len(base_ok) >= 2 and len(new_ok) >= 2
-    base, new = speed(base_recs, measure, by_seeds), speed(new_recs, measure, by_seeds)
-    judged, noise = verdict(base, new)
-    first = [_median(r["first_epoch_seconds"] for r in ok) for ok in (base_ok, new_ok)]
-    memory = [_median(r["peak_rss_bytes"] for r in ok) for ok in (base_ok, new_ok)]
+    which = noise.measure(base_recs, new_recs)
+    base, new = noise.times(base_recs, which), noise.times(new_recs, which)
+    first = [_median(r.first_epoch_seconds for r in ok) for ok in (base_ok, new_ok)]
+    memory = [_median(r.peak_rss_bytes for r in ok) for ok in (base_ok, new_ok)]
     return CellChange(
         cell,
-        measure,
         base,
         new,
-        noise,
-        judged,
+        noise.differ(base, new),
         _ratio(first[1], first[0]),
         _ratio(memory[1], memory[0]),
-        (base_recs + new_recs)[0]["metric"],
-        _median(r["test_metric"] for r in base_ok),
-        _median(r["test_metric"] for r in new_ok),
+        (base_recs + new_recs)[0].metric,
+        _median(r.test_metric for r in base_ok),
+        _median(r.test_metric for r in new_ok),
         _met(base_recs) and not _met(new_recs),
+        _unstable("base", base_recs) + _unstable("new", new_recs),
     )
 
 
-def _environment(recs: list[dict]) -> dict:
+def _environment(recs: list[records.Record]) -> dict:
     """The most common value of each environment field among a framework's records, and the
     packages of the latest record that lists them."""
     env = {}
     for field in ENV_FIELDS:
-        values = [
-            str(r.get(field) if field in ("device", "gpu_name") else (r.get("environment") or {}).get(field))
-            for r in recs
-        ]
+        values = [str(getattr(r, field) if field in ("device", "gpu_name") else r.environment.get(field)) for r in recs]
         env[field] = Counter(values).most_common(1)[0][0] if values else "None"
-    listed = sorted(
-        (r for r in recs if (r.get("environment") or {}).get("packages")), key=lambda r: r.get("finished_at") or ""
-    )
-    env["packages"] = listed[-1]["environment"]["packages"] if listed else {}
+    listed = sorted((r for r in recs if r.environment.get("packages")), key=lambda r: r.finished_at or "")
+    env["packages"] = listed[-1].environment["packages"] if listed else {}
     return env
 
 
-def environment_differences(base: dict[tuple, list[dict]], new: dict[tuple, list[dict]]) -> list[str]:
+def environment_differences(
+    base: dict[tuple, list[records.Record]], new: dict[tuple, list[records.Record]]
+) -> list[str]:
     """Per framework in both folders, what differs between the environments that could explain a change."""
     lines = []
     frameworks = dict.fromkeys(cell[1] for cell in [*base, *new])
@@ -273,17 +246,17 @@ def rows(comparison: Comparison) -> tuple[list[str], list[list[str]]]:
     ]
     out = []
     for c in comparison.changes:
-        verdict_text = c.verdict + ("; target lost" if c.lost_target else "")
+        notes = (["target lost"] if c.lost_target else []) + (["unstable"] if c.unstable else [])
         out.append(
             [
                 *c.cell[:3],
                 f"{c.metric} {fmt(c.metric_base)} → {fmt(c.metric_new)}",
-                f"{fmt(c.base.value, '.3f')} → {fmt(c.new.value, '.3f')} ({c.measure})",
+                f"{fmt(c.base.median, ',.3f')} → {fmt(c.new.median, ',.3f')} ({c.measure})",
                 fmt(c.ratio, ".3f"),
                 fmt(c.first_ratio, ".3f"),
                 fmt(c.memory_ratio, ".3f"),
                 c.noise,
-                verdict_text,
+                "; ".join([c.verdict, *notes]),
             ]
         )
     return header, out
@@ -295,30 +268,53 @@ def terminal_table(comparison: Comparison) -> str:
     table = [header] + body
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in table]
-    lines += _one_side_lines(comparison) + [summary(comparison)]
+    lines += _one_side_lines(comparison) + flagged_lines(comparison) + [summary(comparison)]
     return "\n".join(lines)
 
 
-def _one_side_lines(comparison: Comparison) -> list[str]:
-    def name(cell):
-        return f"{cell[0]}/{cell[1]}/{cell[2]} ({cell[3]})"
+def _name(cell: tuple) -> str:
+    return f"{cell[0]}/{cell[1]}/{cell[2]} ({cell[3]})"
 
+
+def _one_side_lines(comparison: Comparison) -> list[str]:
     lines = []
     if comparison.base_only:
-        lines.append(f"only in base ({len(comparison.base_only)}): " + ", ".join(map(name, comparison.base_only)))
+        lines.append(f"only in base ({len(comparison.base_only)}): " + ", ".join(map(_name, comparison.base_only)))
     if comparison.new_only:
-        lines.append(f"only in new ({len(comparison.new_only)}): " + ", ".join(map(name, comparison.new_only)))
+        lines.append(f"only in new ({len(comparison.new_only)}): " + ", ".join(map(_name, comparison.new_only)))
     return lines
 
 
+def flagged_lines(comparison: Comparison) -> list[str]:
+    """The cells that got no speed verdict because a side was busy, and the unstable ones."""
+    busy = [c for c in comparison.changes if c.busy]
+    unstable = [c for c in comparison.changes if c.unstable]
+    lines = []
+    if busy:
+        lines.append(
+            f"{BUSY} ({len(busy)}): "
+            + ", ".join(f"{_name(c.cell)} ({' and '.join(_busy_sides(c))} busy)" for c in busy)
+        )
+    if unstable:
+        lines.append(
+            f"unstable ({len(unstable)}): " + "; ".join(f"{_name(c.cell)}: {', '.join(c.unstable)}" for c in unstable)
+        )
+    return lines
+
+
+def _busy_sides(change: CellChange) -> list[str]:
+    return [side for side, times in (("base", change.base), ("new", change.new)) if times.busy]
+
+
 def summary(comparison: Comparison) -> str:
-    """One line: how many cells were faster, slower, unchanged; targets lost."""
+    """One line: how many cells were faster, slower, unchanged; without a verdict; targets lost."""
     counts = Counter(c.verdict for c in comparison.changes)
     lost = sum(c.lost_target for c in comparison.changes)
+    others = [f"{counts[name]} {name}" for name in ("cannot tell", BUSY, "not timed") if counts[name]]
     return (
         f"{len(comparison.changes)} cells in both: {counts['faster']} faster, {counts['slower']} slower, "
         f"{counts['unchanged']} unchanged"
-        + (f", {counts['not timed']} not timed" if counts["not timed"] else "")
+        + "".join(f", {text}" for text in others)
         + f"; {lost} lost their target; {len(comparison.base_only) + len(comparison.new_only)} on one side only"
     )
 
@@ -360,31 +356,17 @@ def write(comparison: Comparison, out_dir: Path) -> list[Path]:
     picture = out_dir / "charts" / "compare.png"
     if comparison.changes:
         chart(comparison, picture)
-    one_side = _one_side_lines(comparison)
-    lines = [
-        "# polybench compare",
-        "",
-        f"Base: {comparison.base_dir}. New: {comparison.new_dir}. Ratios are new / base (below 1: faster or leaner).",
-        "",
-        NOISE_RULE,
-        "",
-        "## Cells",
-        "",
-        markdown_table(*rows(comparison)),
-        "",
-        summary(comparison) + ".",
-        "",
-        "## Environment differences",
-        "",
-        *(comparison.environment or ["No framework ran in both folders."]),
-        "",
-        "## Cells on one side only",
-        "",
-        *(f"- {line}" for line in one_side or ["none"]),
-        "",
-    ]
-    if comparison.changes:
-        lines += ["## Chart", "", f"![compare](charts/{picture.name})", ""]
+    header, body = rows(comparison)
+    text = render.template("compare.md.j2").render(
+        comparison=comparison,
+        rule=noise.RULE,
+        header=header,
+        rows=body,
+        summary=summary(comparison),
+        flagged=flagged_lines(comparison),
+        one_side=_one_side_lines(comparison),
+        picture=picture.name if comparison.changes else None,
+    )
     with atomic_write(out_dir / "compare.md", "w") as f:
-        f.write("\n".join(lines))
+        f.write(render.tidy(text))
     return [out_dir / "compare.md"] + ([picture] if comparison.changes else [])

@@ -13,7 +13,7 @@ def _value(row, column: str):
 
 
 def lines(frame: pd.DataFrame) -> list[str]:
-    """One bullet per distinct environment (framework, version, Python, lock and its hash) among the records."""
+    """One item per distinct environment (framework, version, Python, lock and its hash) among the records."""
     columns = ("framework", "framework_version", "python", "lock", "lock_hash", "packages")
     counts = Counter(tuple(_value(row, c) for c in columns) for row in frame.itertuples())
     out = []
@@ -24,5 +24,5 @@ def lines(frame: pd.DataFrame) -> list[str]:
             else "no lock recorded (made before locks, or a record written by the runner)"
         )
         listed = f", {int(packages)} packages listed in each record" if packages else ""
-        out.append(f"- {framework} {version or '?'} on Python {python or '?'}: {where}{listed}; {count} record(s)")
+        out.append(f"{framework} {version or '?'} on Python {python or '?'}: {where}{listed}; {count} record(s)")
     return out

@@ -1,11 +1,10 @@
 """Records -> one flat row each (summary.csv) -> one row per (model, framework, mode)
 with means over seeds and 95% t-intervals of the mean.
 
-Statistics, stated once: a cell's figure is the mean over its seeds, with a 95% t-interval
-of that mean when it has two or more. Within one run, the steady epoch time is the median of
-epochs 2..n and its noise the relative spread of those epochs (``epoch_noise``: their
-standard deviation over their median; needs at least two steady epochs). Two times are
-"inside the noise" by the rule in ``inside_noise``.
+Statistics: a cell's figure is the mean over its seeds, with a 95% t-interval of that mean
+when it has two or more. Within one run, the steady epoch time is the median of epochs 2..n
+and its spread ``epoch_noise`` (their standard deviation over their median), a description
+only: whether two cells differ is decided by the noise rule in noise.py.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ import pandas as pd
 from scipy import stats
 
 from polybench.frameworks import FRAMEWORKS
+from polybench.records import Compiler, Record
+from polybench.report import noise
 from polybench.specs import SPECS
 
 GROUP = ["model", "framework", "mode"]
@@ -40,61 +41,67 @@ MEASURES = [
 CONSTANTS = ["implementation_loc", "model_loc", "step_loc", "flops_per_sample", "batches_per_epoch"]
 
 
-def summary_frame(recs: list[dict]) -> pd.DataFrame:
+def summary_frame(recs: list[Record]) -> pd.DataFrame:
     """One row per record, nested fields flattened, in registry order."""
     rows = []
     for r in recs:
-        env = r.get("environment") or {}
+        env = r.environment
         versions = env.get("versions") or {}
-        batches = -(-r["train_samples"] // r["batch_size"]) if r.get("train_samples") and r.get("batch_size") else None
-        steady = r.get("steady_epoch_seconds") or r.get("first_epoch_seconds")
-        achieved, peak = r.get("achieved_flops_per_second"), r.get("peak_flops_per_second")
+        batches = -(-r.train_samples // r.batch_size) if r.train_samples and r.batch_size else None
+        steady = r.steady_epoch_seconds or r.first_epoch_seconds
+        achieved, peak = r.achieved_flops_per_second, r.peak_flops_per_second
+        contention = r.contention
         rows.append(
             {
-                "model": r["model"],
-                "framework": r["framework"],
-                "mode": r["mode"],
-                "seed": r["seed"],
-                "profile": r["profile"],
-                "device": r["device"],
-                "device_kind": "gpu" if r.get("gpu_name") else "cpu",
-                "status": r["status"],
-                "error": r["error"],
-                "metric": r["metric"],
-                "higher_is_better": r["metric_higher_is_better"],
-                "test_metric": r["test_metric"],
-                "test_loss": r["test_loss"],
-                "target": r["target"],
-                "target_met": r["target_met"],
-                "epochs_run": len(r["epochs"]),
-                "batch_size": r["batch_size"],
-                "train_samples": r["train_samples"],
+                "model": r.model,
+                "framework": r.framework,
+                "mode": r.mode,
+                "seed": r.seed,
+                "profile": r.profile,
+                "device": r.device,
+                "device_kind": "gpu" if r.gpu_name else "cpu",
+                "status": r.status,
+                "error": r.error,
+                "metric": r.metric,
+                "higher_is_better": r.metric_higher_is_better,
+                "test_metric": r.test_metric,
+                "test_loss": r.test_loss,
+                "target": r.target,
+                "target_met": r.target_met,
+                "epochs_run": len(r.epochs),
+                "batch_size": r.batch_size,
+                "train_samples": r.train_samples,
                 "batches_per_epoch": batches,
-                "first_epoch_seconds": r["first_epoch_seconds"],
-                "steady_epoch_seconds": r["steady_epoch_seconds"],
+                "first_epoch_seconds": r.first_epoch_seconds,
+                "steady_epoch_seconds": r.steady_epoch_seconds,
                 "step_seconds": steady / batches if steady and batches else None,
-                "samples_per_second": r["samples_per_second"],
-                "train_seconds": r["train_seconds"],
-                "time_to_target_seconds": r.get("time_to_target_seconds"),
-                "epoch_noise": epoch_noise(r["epochs"]),
-                "flops_per_sample": r.get("flops_per_sample"),
+                "samples_per_second": r.samples_per_second,
+                "train_seconds": r.train_seconds,
+                "time_to_target_seconds": r.time_to_target_seconds,
+                "epoch_noise": epoch_noise(noise.steady_epochs(r)),
+                "unstable": noise.instability(noise.steady_epochs(r)),
+                "flops_per_sample": r.flops_per_sample,
                 "achieved_flops_per_second": achieved,
                 "peak_flops_per_second": peak,
                 "share_of_peak": achieved / peak if achieved and peak else None,
-                "peak_rss_bytes": r["peak_rss_bytes"],
-                "gpu_peak_framework_bytes": r["gpu_peak_framework_bytes"],
-                "gpu_peak_nvml_bytes": r["gpu_peak_nvml_bytes"],
-                "gpu_name": r["gpu_name"],
-                "gpu_driver": r.get("gpu_driver"),
-                "implementation_loc": r["implementation_loc"],
-                "model_loc": r.get("model_loc"),
-                "step_loc": r.get("step_loc"),
-                "xla": compiled_with_xla(r),
+                "peak_rss_bytes": r.peak_rss_bytes,
+                "gpu_peak_framework_bytes": r.gpu_peak_framework_bytes,
+                "gpu_peak_nvml_bytes": r.gpu_peak_nvml_bytes,
+                "gpu_name": r.gpu_name,
+                "gpu_driver": r.gpu_driver,
+                "implementation_loc": r.implementation_loc,
+                "model_loc": r.model_loc,
+                "step_loc": r.step_loc,
+                "compiler": compiler_text(r.compiler),
+                "contention": contention.verdict if contention else None,
+                "busy": noise.busy_reasons(r) is not None,
+                "contention_reasons": "; ".join(contention.reasons) if contention else None,
+                "others_cpu_cores": contention.others_cpu_cores if contention else None,
                 "threads": env.get("threads"),
                 "cpu_model": env.get("cpu_model"),
                 "cpu_count": env.get("cpu_count"),
                 "blas": env.get("blas"),
-                "framework_version": versions.get(r["framework"]),
+                "framework_version": versions.get(r.framework),
                 "commit": env.get("commit"),
                 "command": env.get("command"),
                 "hostname": env.get("hostname"),
@@ -104,9 +111,9 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
                 "lock": env.get("lock"),
                 "lock_hash": env.get("lock_hash"),
                 "packages": len(env.get("packages") or {}) or None,
-                "started_at": r["started_at"],
-                "finished_at": r["finished_at"],
-                **{f"{EXTRA}{name}": value for name, value in (r.get("extra_metrics") or {}).items()},
+                "started_at": r.started_at,
+                "finished_at": r.finished_at,
+                **{f"{EXTRA}{name}": value for name, value in r.extra_metrics.items()},
             }
         )
     frame = pd.DataFrame(rows)
@@ -116,45 +123,21 @@ def summary_frame(recs: list[dict]) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def compiled_with_xla(record: dict) -> bool | None:
-    """Whether the run's train step was compiled with XLA, where its framework records it: the
-    shared step's ``environment.implementation.xla`` (TensorFlow graph mode), or what Keras' fit
-    resolved ``jit_compile="auto"`` to (``environment.idiomatic.jit_compile``); None elsewhere."""
-    env = record.get("environment") or {}
-    if record.get("mode") == "idiomatic":
-        return (env.get("idiomatic") or {}).get("jit_compile")
-    return (env.get("implementation") or {}).get("xla")
+def compiler_text(compiler: Compiler | None) -> str | None:
+    """A record's compiler as one phrase: its name, and its options in brackets when it has any
+    ("none", "inductor (mode=default)"); None when the record does not say."""
+    if compiler is None:
+        return None
+    options = ", ".join(f"{name}={value}" for name, value in sorted(compiler.options.items()))
+    return f"{compiler.name} ({options})" if options else compiler.name
 
 
-def epoch_noise(epochs: list[dict]) -> float | None:
+def epoch_noise(steady: list[float]) -> float | None:
     """Within-run noise of the steady epoch time: the standard deviation of epochs 2..n over
     their median; None with fewer than two steady epochs."""
-    steady = [row["seconds"] for row in epochs[1:]]
     if len(steady) < 2:
         return None
     return float(np.std(steady, ddof=1) / np.median(steady))
-
-
-#: "Outside the noise" means a ratio further from 1 than this many combined noise widths.
-NOISE_WIDTHS = 2.0
-
-
-def inside_noise(ratio: float, noise_a: float | None, noise_b: float | None) -> bool | None:
-    """Whether the ratio of two epoch times is inside their within-run noise: |ln ratio| at most
-    NOISE_WIDTHS times sqrt(noise_a² + noise_b²) (relative noises, see ``epoch_noise``).
-    None when either noise is unknown (a run with fewer than three epochs)."""
-    if noise_a is None or noise_b is None or pd.isna(noise_a) or pd.isna(noise_b) or pd.isna(ratio):
-        return None
-    return abs(np.log(ratio)) <= NOISE_WIDTHS * float(np.hypot(noise_a, noise_b))
-
-
-NOISE_RULE = (
-    f"Noise rule: with one seed, two epoch times differ outside the noise when their ratio r "
-    f"has |ln r| > {NOISE_WIDTHS:g}·sqrt(n₁² + n₂²), where n is each run's within-run noise (the "
-    "standard deviation of its steady epochs over their median); runs with fewer than three epochs "
-    "have no measured noise. With two or more seeds per cell, they differ when their 95% t-intervals "
-    "of the mean do not overlap."
-)
 
 
 def interval(values: pd.Series, confidence: float = 0.95) -> tuple[float, float]:
@@ -186,7 +169,9 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
         reached=("time_to_target_seconds", lambda s: int(s.notna().sum())),
         threads=("threads", thread_counts),
         statuses=("status", lambda s: ", ".join(sorted(s.unique()))),
-        xla=("xla", "first"),
+        compiler=("compiler", "first"),
+        busy=("busy", "any"),
+        unstable=("unstable", "first"),
     )
     table = counts.join(ok.groupby(GROUP, sort=False)[measures + CONSTANTS].mean())
     for measure in measures:

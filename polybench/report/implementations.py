@@ -1,5 +1,5 @@
-"""report.html's per-model part: the spec, then every framework's implementation as tabs,
-highlighted with Pygments, with its lines of code and its parity figures.
+"""report.html's per-model part as data for templates/model.html.j2: the spec, the parity
+figures, then every framework's implementation (highlighted with Pygments) with its lines of code.
 
 The source shown is the one the run executed: the kernel stores it in the record
 (``environment["sources"]``), so a run folder moved to another machine or a later checkout
@@ -10,19 +10,17 @@ records) fall back to this checkout's files, and the page says so.
 from __future__ import annotations
 
 import dataclasses
-from html import escape
 
-from markdown_it import MarkdownIt
+from markupsafe import Markup
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from polybench import PROJECT_ROOT
 from polybench.frameworks import FRAMEWORKS, has_implementation
+from polybench.records import Record
 from polybench.specs import get_spec
 
-#: Markdown with raw HTML off: anything in the text is shown, never run.
-MARKDOWN = MarkdownIt("js-default")
 FORMATTER = HtmlFormatter(cssclass="code", wrapcode=True)
 
 
@@ -43,38 +41,38 @@ def pygments_css() -> str:
     return FORMATTER.get_style_defs(".code")
 
 
-def _latest_first(recs: list[dict]) -> list[dict]:
-    return sorted(recs, key=lambda r: r.get("finished_at") or "", reverse=True)
+def _latest_first(recs: list[Record]) -> list[Record]:
+    return sorted(recs, key=lambda r: r.finished_at or "", reverse=True)
 
 
-def _loc(record: dict) -> tuple[int | None, int | None, int | None]:
-    return record.get("implementation_loc"), record.get("model_loc"), record.get("step_loc")
+def _loc(record: Record) -> tuple[int | None, int | None, int | None]:
+    return record.implementation_loc, record.model_loc, record.step_loc
 
 
-def implementation(model: str, framework: str, recs: list[dict]) -> Implementation | None:
+def implementation(model: str, framework: str, recs: list[Record]) -> Implementation | None:
     """The code of ``framework``'s ``model`` from its latest shared-loop record that holds it,
     else from this checkout, with the framework's own loop added from the latest mode-idiomatic
     record that holds it; None when the framework has no implementation of the model."""
-    mine = _latest_first([r for r in recs if r["model"] == model and r["framework"] == framework])
-    with_sources = [r for r in mine if (r.get("environment") or {}).get("sources")]
-    shared = [r for r in with_sources if r["mode"] != "idiomatic"]
-    own_loop = [r for r in with_sources if r["mode"] == "idiomatic"]
+    mine = _latest_first([r for r in recs if r.model == model and r.framework == framework])
+    with_sources = [r for r in mine if r.environment.get("sources")]
+    shared = [r for r in with_sources if r.mode != "idiomatic"]
+    own_loop = [r for r in with_sources if r.mode == "idiomatic"]
     if shared:
         latest = shared[0]
-        versions = len({tuple(sorted(r["environment"]["sources"].items())) for r in shared})
-        found = Implementation(framework, dict(latest["environment"]["sources"]), True, _loc(latest), versions)
+        versions = len({tuple(sorted(r.environment["sources"].items())) for r in shared})
+        found = Implementation(framework, dict(latest.environment["sources"]), True, _loc(latest), versions)
     elif has_implementation(framework, model):
         paths = [f"polybench/frameworks/{framework}/{model}.py", f"polybench/frameworks/{framework}/common.py"]
         sources = {path: (PROJECT_ROOT / path).read_text() for path in paths if (PROJECT_ROOT / path).is_file()}
-        loc = next((_loc(r) for r in mine if r["mode"] != "idiomatic" and _loc(r)[0] is not None), (None,) * 3)
+        loc = next((_loc(r) for r in mine if r.mode != "idiomatic" and _loc(r)[0] is not None), (None,) * 3)
         found = Implementation(framework, sources, False, loc)
     else:
         return None
     if own_loop:
         path = f"polybench/frameworks/{framework}/idiomatic.py"
-        if path in own_loop[0]["environment"]["sources"]:
-            found.sources[path] = own_loop[0]["environment"]["sources"][path]
-            found.idiomatic_loc = own_loop[0].get("step_loc")
+        if path in own_loop[0].environment["sources"]:
+            found.sources[path] = own_loop[0].environment["sources"][path]
+            found.idiomatic_loc = own_loop[0].step_loc
     return found
 
 
@@ -82,11 +80,22 @@ def _fmt(value, spec: str) -> str:
     return "–" if value is None else format(value, spec)
 
 
-def spec_html(model: str) -> str:
+@dataclasses.dataclass
+class Spec:
+    """A model's spec as report.html shows it."""
+
+    title: str
+    description: str  # Markdown
+    facts: list[tuple[str, str]]
+    parameters: list[tuple[str, str, str]]  # name, shape, initializer
+    profiles: list[list[str]]  # name, epochs, batch, optimizer, rows, time limit
+
+
+def spec_view(model: str) -> Spec:
     """The spec of ``model``: description, shapes, loss, metric and target, dropout, the
     parameters, and each profile with every optimizer hyper-parameter."""
     spec = get_spec(model)
-    rows = [
+    facts = [
         ("input shape (one sample)", str(spec.input_shape)),
         ("output shape (one sample)", str(spec.output_shape)),
         ("loss", spec.loss),
@@ -96,79 +105,101 @@ def spec_html(model: str) -> str:
         ),
         ("dropout", ", ".join(f"{k} {v}" for k, v in spec.dropout.items()) or "none"),
     ]
-    facts = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-    params = "".join(
-        f"<tr><td><code>{escape(p.name)}</code></td><td>{escape(str(p.shape))}</td><td>{escape(p.init)}</td></tr>"
-        for p in spec.parameters
-    )
     profiles = []
     for p in spec.profiles.values():
         optimizer = ", ".join(f"{k} {v}" for k, v in dataclasses.asdict(p.optimizer).items() if k != "name")
-        sizes = "/".join("all" if n is None else str(n) for n in (p.train_size, p.val_size, p.test_size))
+        sizes = "/".join("all" if n is None else f"{n:,}" for n in (p.train_size, p.val_size, p.test_size))
         profiles.append(
-            f"<tr><td>{escape(p.name)}</td><td>{p.epochs}</td><td>{p.batch_size}</td>"
-            f"<td>{escape(p.optimizer.name)}: {escape(optimizer)}</td><td>{escape(sizes)}</td>"
-            f"<td>{p.time_limit_s:.0f}</td></tr>"
+            [
+                p.name,
+                str(p.epochs),
+                str(p.batch_size),
+                f"{p.optimizer.name}: {optimizer}",
+                sizes,
+                f"{p.time_limit_s:,.0f}",
+            ]
         )
-    return (
-        f'<div class="spec">{MARKDOWN.render(spec.description)}'
-        f'<table class="facts">{facts}</table>'
-        f"<details><summary>Parameters ({len(spec.parameters)}), canonical layout</summary>"
-        f"<table><tr><th>name</th><th>shape</th><th>initializer</th></tr>{params}</table></details>"
-        "<table><tr><th>profile</th><th>epochs</th><th>batch</th><th>optimizer</th>"
-        f"<th>train/val/test rows</th><th>time limit s</th></tr>{''.join(profiles)}</table></div>"
+    return Spec(
+        spec.title,
+        spec.description,
+        facts,
+        [(p.name, str(p.shape), p.init) for p in spec.parameters],
+        profiles,
     )
 
 
-def parity_rows(model: str, recs: list[dict]) -> list[dict]:
+def parity_rows(model: str, recs: list[Record]) -> list[dict]:
     """Per (framework, mode) of ``model``: the latest record's parity figures (None: not recorded)."""
     rows = {}
-    for r in _latest_first([r for r in recs if r["model"] == model and r["status"] == "ok"]):
-        key = (r["framework"], r["mode"])
-        if key not in rows or (rows[key]["parity"] is None and r.get("parity")):
-            rows[key] = {"framework": r["framework"], "mode": r["mode"], "parity": r.get("parity")}
+    for r in _latest_first([r for r in recs if r.model == model and r.status == "ok"]):
+        key = (r.framework, r.mode)
+        if key not in rows or (rows[key]["parity"] is None and r.parity):
+            rows[key] = {"framework": r.framework, "mode": r.mode, "parity": r.parity}
     order = {fw: i for i, fw in enumerate(FRAMEWORKS)}
     return sorted(rows.values(), key=lambda row: (order.get(row["framework"], len(order)), row["mode"]))
 
 
-def _relative_gap(losses: list[float], reference: list[float]) -> float | None:
+def _relative_gap(losses: list[float | None], reference: list[float | None]) -> float | None:
     pairs = list(zip(losses, reference, strict=False))  # the shorter sequence decides
     if not pairs or any(a is None or b is None for a, b in pairs):
         return None
     return max(abs(a - b) / max(abs(b), 1e-12) for a, b in pairs)
 
 
-def parity_html(model: str, recs: list[dict]) -> str:
-    """A table comparing the frameworks' forward differences and first training losses."""
+@dataclasses.dataclass
+class ParityRow:
+    """One (framework, mode) row of the parity table; ``figures`` None: not recorded."""
+
+    framework: str
+    mode: str
+    figures: list[str] | None  # forward max |Δ|, first losses, max relative gap
+
+
+def parity_view(model: str, recs: list[Record]) -> tuple[list[ParityRow], str]:
+    """The parity table's rows, and which run the loss gaps are measured against."""
     rows = parity_rows(model, recs)
-    if not rows:
-        return "<p>Parity: no finished run of this model.</p>"
-    reference = next((row for row in rows if row["parity"] and row["parity"].get("first_losses")), None)
-    body = []
+    reference = next((row for row in rows if row["parity"] and row["parity"].first_losses), None)
+    out = []
     for row in rows:
         figures = row["parity"]
         if not figures:
-            cells = '<td colspan="3" class="missing">not recorded</td>'
-        else:
-            losses = figures.get("first_losses") or []
-            gap = _relative_gap(losses, reference["parity"]["first_losses"]) if reference else None
-            cells = (
-                f"<td>{_fmt(figures.get('forward_max_abs_diff'), '.2e')}</td>"
-                f"<td>{escape(', '.join(_fmt(v, '.6f') for v in losses)) or '–'}</td>"
-                f"<td>{_fmt(gap, '.2e')}</td>"
+            out.append(ParityRow(row["framework"], row["mode"], None))
+            continue
+        gap = _relative_gap(figures.first_losses, reference["parity"].first_losses) if reference else None
+        out.append(
+            ParityRow(
+                row["framework"],
+                row["mode"],
+                [
+                    _fmt(figures.forward_max_abs_diff, ".2e"),
+                    ", ".join(_fmt(v, ".6f") for v in figures.first_losses) or "–",
+                    _fmt(gap, ".2e"),
+                ],
             )
-        body.append(f"<tr><td>{escape(row['framework'])}</td><td>{escape(row['mode'])}</td>{cells}</tr>")
-    against = f"{reference['framework']} ({reference['mode']})" if reference else "–"
-    return (
-        '<table class="parity"><tr><th>framework</th><th>mode</th><th>forward max |Δ| vs NumPy</th>'
-        f"<th>first training losses</th><th>max relative gap vs {escape(against)}</th></tr>{''.join(body)}</table>"
-        '<p class="note">Measured in each run\'s kernel after training, off the clock: the eval-mode forward '
-        "pass on the spec's fixed batch against the NumPy float64 reference, and the losses of the first "
-        "three optimizer steps from seed 0's weights with dropout off on the same batches.</p>"
-    )
+        )
+    return out, f"{reference['framework']} ({reference['mode']})" if reference else "–"
 
 
-def _code_panel(impl: Implementation, model: str, selected: bool) -> str:
+@dataclasses.dataclass
+class CodeFile:
+    """One file of an implementation, highlighted; ``role`` None for the model's module (shown open)."""
+
+    path: str
+    role: str | None
+    html: Markup
+
+
+@dataclasses.dataclass
+class CodePanel:
+    """One framework's tab: its files, lines of code and where the source came from."""
+
+    framework: str
+    loc: str
+    origin: str
+    files: list[CodeFile]
+
+
+def code_panel(impl: Implementation) -> CodePanel:
     total, model_loc, step_loc = impl.loc
     origin = (
         "as recorded by the run"
@@ -179,42 +210,34 @@ def _code_panel(impl: Implementation, model: str, selected: bool) -> str:
         origin += f"; the records hold {impl.versions} versions, the latest is shown"
     files = []
     for n, (path, text) in enumerate(impl.sources.items()):
-        code = highlight(text, PythonLexer(), FORMATTER)
+        # Pygments escapes the source it highlights.
+        code = Markup(highlight(text, PythonLexer(), FORMATTER))  # noqa: S704
         if n == 0:  # the model's module, shown open
-            files.append(f'<div class="file"><div class="path">{escape(path)}</div>{code}</div>')
+            files.append(CodeFile(path, None, code))
         else:  # the shared step, the same for every model, and the framework's own loop: folded
             own_loop = path.endswith("/idiomatic.py")
-            role = "the framework's own loop, mode idiomatic" if own_loop else "shared training step"
             files.append(
-                f'<details class="file"><summary class="path">{escape(path)} ({escape(role)})</summary>{code}</details>'
+                CodeFile(path, "the framework's own loop, mode idiomatic" if own_loop else "shared training step", code)
             )
     own = "" if impl.idiomatic_loc is None else f"; the framework's own loop: {impl.idiomatic_loc} lines"
-    hidden = "" if selected else " hidden"
-    return (
-        f'<div class="code-panel" role="tabpanel" id="code-{escape(model)}-{escape(impl.framework)}" '
-        f'data-framework="{escape(impl.framework)}"{hidden}>'
-        f'<p class="loc">{_fmt(total, "d")} lines of code ({_fmt(model_loc, "d")} model module + '
-        f"{_fmt(step_loc, 'd')} shared step{escape(own)}); source {escape(origin)}.</p>{''.join(files)}</div>"
-    )
+    parts = f"{_fmt(model_loc, 'd')} model module + {_fmt(step_loc, 'd')} shared step{own}"
+    loc = f"{_fmt(total, 'd')} lines of code ({parts})"
+    return CodePanel(impl.framework, loc, origin, files)
 
 
-def model_html(model: str, recs: list[dict]) -> str:
+@dataclasses.dataclass
+class ModelView:
+    """Everything report.html shows of one model."""
+
+    model: str
+    spec: Spec
+    parity: list[ParityRow]
+    parity_against: str
+    panels: list[CodePanel]
+
+
+def model_view(model: str, recs: list[Record]) -> ModelView:
     """The whole section of one model: spec, parity comparison, implementations as tabs."""
-    spec = get_spec(model)
     impls = [impl for fw in FRAMEWORKS if (impl := implementation(model, fw, recs)) is not None]
-    tabs = "".join(
-        f'<button type="button" role="tab" class="tab" data-framework="{escape(i.framework)}" '
-        f'aria-selected="{"true" if n == 0 else "false"}">{escape(i.framework)}</button>'
-        for n, i in enumerate(impls)
-    )
-    panels = "".join(_code_panel(impl, model, n == 0) for n, impl in enumerate(impls))
-    code = (
-        f'<div class="tabs" role="tablist">{tabs}</div>{panels}'
-        if impls
-        else "<p>No framework has an implementation of this model.</p>"
-    )
-    return (
-        f'<section class="model" id="model-{escape(model)}"><h3>{escape(spec.title)} '
-        f"<small>({escape(model)})</small></h3>{spec_html(model)}<h4>Parity</h4>{parity_html(model, recs)}"
-        f'<h4>Implementations</h4><div class="code-tabs">{code}</div></section>'
-    )
+    parity, against = parity_view(model, recs)
+    return ModelView(model, spec_view(model), parity, against, [code_panel(impl) for impl in impls])

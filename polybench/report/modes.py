@@ -50,7 +50,7 @@ def missing_lines(frame: pd.DataFrame) -> list[str]:
         for r in cell[~cell["mode"].isin(ok_modes)].drop_duplicates("mode").itertuples():
             reason = f": {r.error}" if isinstance(r.error, str) and r.error else ""
             lines.append(
-                f"- {framework}/{model} ran in {next(iter(ok_modes))} mode only; {r.mode} mode was {r.status}{reason}"
+                f"{framework}/{model} ran in {next(iter(ok_modes))} mode only; {r.mode} mode was {r.status}{reason}"
             )
     return lines
 

@@ -33,16 +33,16 @@ def _exporter() -> HTMLExporter:
     )
 
 
-def notebook_of(record: dict, run_dirs: list[Path]) -> Path | None:
+def notebook_of(record: records.Record, run_dirs: list[Path]) -> Path | None:
     """The executed notebook of ``record``: in the run folder whose record file is this very
     record (same finish time), the latest folder first; None when there is none."""
-    key = records.RunKey(record["model"], record["framework"], record["mode"], record["seed"])
+    key = record.key
     for run_dir in reversed(run_dirs):
         record_path, notebook = key.record_path(run_dir), key.notebook_path(run_dir)
         if (
             notebook.is_file()
             and record_path.is_file()
-            and records.read_record(record_path).get("finished_at") == record.get("finished_at")
+            and records.read_record(record_path).finished_at == record.finished_at
         ):
             return notebook
     return None
@@ -59,7 +59,9 @@ def convert(notebook: Path, target: Path, exporter: HTMLExporter | None = None) 
         f.write(body)
 
 
-def convert_all(recs: list[dict], run_dirs: list[Path], out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+def convert_all(
+    recs: list[records.Record], run_dirs: list[Path], out_dir: Path
+) -> tuple[dict[str, str], dict[str, str]]:
     """Convert every record's executed notebook. Returns run stem -> the page's path relative
     to ``out_dir``, and run stem -> a one-line reason for each notebook that could not be read."""
     exporter = _exporter()

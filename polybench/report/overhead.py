@@ -3,8 +3,8 @@
 Per (model, framework) and shared-loop mode (eager, graph): shared / idiomatic epoch time,
 the steady-state epochs when both runs have them, else the first (only) epoch, which then
 includes warm-up and compilation. Above 1: the shared loop is slower than the framework's
-own. Whether a ratio is inside the noise follows frame.inside_noise (the rule is printed
-in the report).
+own. Whether a ratio is inside the noise follows the noise rule (noise.RULE, printed in
+the report).
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from polybench.records import Record  # noqa: E402
+from polybench.report import noise  # noqa: E402
 from polybench.report.charts import COLORS  # noqa: E402
-from polybench.report.frame import NOISE_WIDTHS, inside_noise  # noqa: E402
 
 SHARED_MODES = ("eager", "graph")
 COLUMNS = [
@@ -43,44 +44,35 @@ def _epoch_figure(shared: pd.Series, idiomatic: pd.Series) -> tuple[str, str]:
     return "first_epoch_seconds", "first (only)"
 
 
-def _verdict(ratio: float, shared: pd.Series, idiomatic: pd.Series) -> str:
-    """What the ratio says, by the report's noise rule: seeds' intervals when both cells have
-    them, else the within-run noise of the steady epochs."""
-    column, _ = _epoch_figure(shared, idiomatic)
-    bounds = [
-        shared.get(f"{column}_low"),
-        shared.get(f"{column}_high"),
-        idiomatic.get(f"{column}_low"),
-        idiomatic.get(f"{column}_high"),
-    ]
-    if all(pd.notna(b) for b in bounds):
-        overlap = bounds[0] <= bounds[3] and bounds[2] <= bounds[1]
-        return "inside the noise (95% intervals overlap)" if overlap else _direction(ratio)
-    inside = inside_noise(ratio, shared.epoch_noise, idiomatic.epoch_noise)
-    if inside is None:
-        return "noise not measured (fewer than three epochs)"
-    return "inside the noise" if inside else _direction(ratio)
+def _verdict(shared: list[Record], idiomatic: list[Record]) -> str:
+    """What the shared loop's epoch times say against the framework's own loop's, by the noise rule."""
+    which = noise.measure(shared, idiomatic)
+    diff = noise.differ(noise.times(idiomatic, which), noise.times(shared, which))
+    if not diff.judged:
+        return diff.why
+    return "inside the noise" if diff.direction == 0 else _direction(diff.ratio)
 
 
 def _cause(shared: pd.Series, idiomatic: pd.Series) -> str | None:
     """A difference between the two runs that their records show and that changes the step's
-    speed, else None: today, XLA compiling one step and not the other (TensorFlow)."""
-    shared_xla, idiomatic_xla = shared.get("xla"), idiomatic.get("xla")
-    if pd.isna(shared_xla) or pd.isna(idiomatic_xla) or bool(shared_xla) == bool(idiomatic_xla):
+    speed, else None: the compiler (its name or options) of the shared step and of the
+    framework's own loop differ. Records without a compiler have no recorded cause."""
+    shared_compiler, own_compiler = shared.get("compiler"), idiomatic.get("compiler")
+    if pd.isna(shared_compiler) or pd.isna(own_compiler) or shared_compiler == own_compiler:
         return None
-    loops = ["the shared step", "the framework's own loop"]
-    with_xla, without = loops if shared_xla else loops[::-1]
-    return f"{with_xla} was compiled with XLA and {without} was not"
+    shared_part = "was not compiled" if shared_compiler == "none" else f"was compiled by {shared_compiler}"
+    own_part = "was not compiled" if own_compiler == "none" else f"by {own_compiler}"
+    return f"the shared step {shared_part}, the framework's own loop {own_part}"
 
 
 def _direction(ratio: float) -> str:
     return "shared loop slower" if ratio > 1 else "shared loop faster"
 
 
-def overhead_table(table: pd.DataFrame) -> pd.DataFrame:
+def overhead_table(table: pd.DataFrame, cells: dict[tuple[str, str, str], list[Record]]) -> pd.DataFrame:
     """One row per (model, framework, shared mode) whose shared and idiomatic cells both have
     ok runs: the epoch-time ratio shared / idiomatic, which epochs it compares, the combined
-    relative noise sqrt(n_shared² + n_idiomatic²) and the verdict."""
+    relative noise sqrt(n_shared² + n_idiomatic²) and the verdict (``cells``: each cell's records)."""
     ok = table[table.ok > 0].set_index(["model", "framework", "mode"])
     rows = []
     for (model, framework, mode), shared in ok.iterrows():
@@ -89,7 +81,7 @@ def overhead_table(table: pd.DataFrame) -> pd.DataFrame:
         idiomatic = ok.loc[(model, framework, "idiomatic")]
         column, epochs = _epoch_figure(shared, idiomatic)
         ratio = shared[column] / idiomatic[column]
-        noise = np.hypot(shared.epoch_noise, idiomatic.epoch_noise)
+        noise_width = np.hypot(shared.epoch_noise, idiomatic.epoch_noise)
         rows.append(
             [
                 model,
@@ -97,10 +89,10 @@ def overhead_table(table: pd.DataFrame) -> pd.DataFrame:
                 mode,
                 ratio,
                 epochs,
-                noise,
+                noise_width,
                 shared.epoch_noise,
                 idiomatic.epoch_noise,
-                _verdict(ratio, shared, idiomatic),
+                _verdict(cells[(model, framework, mode)], cells[(model, framework, "idiomatic")]),
                 _cause(shared, idiomatic),
             ]
         )
@@ -139,8 +131,8 @@ def paragraph(overhead: pd.DataFrame) -> str:
             + ", ".join(f"{r.framework}/{r.model} {r.ratio:.2f} ({r.mode}; {r.verdict})" for r in over.itertuples())
             + "."
         )
-        # A cell's recorded cause may sit in its other shared mode (TensorFlow: graph compiled with
-        # XLA while eager is its best mode), so every mode of the cells above 1.05 is looked at.
+        # A cell's recorded cause may sit in its other shared mode (graph compiled while eager is
+        # its best mode), so every mode of the cells above 1.05 is looked at.
         over_cells = set(zip(over.model, over.framework, strict=True))
         caused = [r for r in overhead.itertuples() if pd.notna(r.cause) and (r.model, r.framework) in over_cells]
         if caused:
@@ -153,7 +145,7 @@ def paragraph(overhead: pd.DataFrame) -> str:
         unexplained = [
             r
             for r in over.itertuples()
-            if (r.model, r.framework) not in explained and not r.verdict.startswith("inside")
+            if (r.model, r.framework) not in explained and r.verdict == "shared loop slower"
         ]
         if unexplained:
             parts.append(
@@ -168,7 +160,7 @@ def paragraph(overhead: pd.DataFrame) -> str:
 
 def chart(overhead: pd.DataFrame, path: Path) -> None:
     """Shared / idiomatic epoch time per model: one bar per (framework, shared mode), log scale,
-    with the noise band (± NOISE_WIDTHS × combined noise) as error bars where measured."""
+    with the combined within-run noise (± one standard deviation over the median) as error bars."""
     models = list(dict.fromkeys(overhead.model))
     cells = list(dict.fromkeys(zip(overhead.framework, overhead["mode"], strict=True)))
     width = 0.8 / max(len(cells), 1)
@@ -178,7 +170,7 @@ def chart(overhead: pd.DataFrame, path: Path) -> None:
         sub = sub.reindex(models)
         x = np.arange(len(models)) + (i - (len(cells) - 1) / 2) * width
         ratio = sub.ratio.to_numpy(dtype=float)
-        band = NOISE_WIDTHS * sub.noise.to_numpy(dtype=float)
+        band = sub.noise.to_numpy(dtype=float)
         errors = np.vstack([ratio - ratio * np.exp(-band), ratio * np.exp(band) - ratio])
         ax.bar(
             x,

@@ -6,10 +6,15 @@ import pandas as pd
 
 from polybench.report.frame import GROUP
 
+MIXED_LEAD = (
+    "The seeds of these cells ran on different nodes, so their spread includes the nodes' "
+    "differences as well as the seeds':"
+)
+
 
 def mixed_node_lines(frame: pd.DataFrame) -> list[str]:
-    """One line per cell (model, framework, mode) whose seeds ran on more than one host, naming
-    which seeds ran where; empty when every cell stayed on one host."""
+    """One item per cell (model, framework, mode) whose seeds ran on more than one host, naming
+    which seeds ran where (after MIXED_LEAD); empty when every cell stayed on one host."""
     lines = []
     for (model, framework, mode), cell in frame.groupby(GROUP, sort=False):
         hosts = cell.dropna(subset=["hostname"])
@@ -19,12 +24,5 @@ def mixed_node_lines(frame: pd.DataFrame) -> list[str]:
             f"{host}: seed {', '.join(str(s) for s in sorted(group.seed))}"
             for host, group in hosts.groupby("hostname", sort=True)
         )
-        lines.append(f"- {model} / {framework} / {mode}: {where}")
-    if not lines:
-        return []
-    return [
-        "The seeds of these cells ran on different nodes, so their spread includes the nodes' "
-        "differences as well as the seeds':",
-        "",
-        *lines,
-    ]
+        lines.append(f"{model} / {framework} / {mode}: {where}")
+    return lines

@@ -5,6 +5,10 @@ polybench.runner.execute``). It runs papermill in-process with a kernel manager 
 keeps the kernel process's exit status, so that a kernel killed by a signal (SIGKILL,
 a segfault) is told apart from a notebook that raised: that status is written as JSON to
 ``--kernel-exit`` before the process exits with status 1.
+
+No process of a run outlives `polybench run` (polybench.runner.processes): this process dies
+with the one that started it (``--runner-pid``), and the kernel runs a watchdog that ends it and
+everything it started once this process is gone.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -22,12 +27,21 @@ from jupyter_client import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 
 from polybench.atomic import atomic_write
+from polybench.runner import processes
 
 
 class WatchedKernelManager(AsyncKernelManager):
-    """A kernel manager that remembers the first exit status seen of its kernel process."""
+    """A kernel manager that remembers the first exit status seen of its kernel process, and
+    starts the kernel with a watchdog on this process (its parent)."""
 
     died_with: int | None = None
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel's command line, with the watchdog that ends the kernel's process tree once
+        this process is gone, in place of ipykernel's own, which ends the kernel alone."""
+        watchdog = f"__import__('polybench.runner.processes').runner.processes.watch_parent({os.getpid()});"
+        hooks = ["--IPKernelApp.parent_handle=0", f"--IPKernelApp.exec_lines={watchdog}"]
+        return super().format_kernel_cmd([*(extra_arguments or []), *hooks])
 
     async def is_alive(self) -> bool:
         """Whether the kernel process runs; the first exit status seen is kept in ``died_with``."""
@@ -61,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parameters", required=True, help="YAML file of the notebook's parameters")
     parser.add_argument("--cwd", required=True)
     parser.add_argument("--kernel-exit", required=True, help="where to write the exit status of a dead kernel")
+    parser.add_argument("--runner-pid", type=int, help="the process that started this one: end when it ends")
     args = parser.parse_args(argv)
+    if args.runner_pid is not None:
+        processes.die_with_parent(args.runner_pid)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     parameters = yaml.safe_load(Path(args.parameters).read_text())
     try:

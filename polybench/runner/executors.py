@@ -12,13 +12,15 @@ from polybench.errors import UsageError
 from polybench.runner.runs import Runner
 
 EXECUTORS = ("local", "ray")
+#: How to add Ray to an install of polybench.
+RAY_INSTALL = "pip install -e .[ray]"
 
 
 class Executor(abc.ABC):
     """Runs a list of the plan's cells into the runner's folder and returns their records."""
 
     @abc.abstractmethod
-    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[dict]:
+    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[records.Record]:
         """Run every key (each in a fresh kernel process), keep going past failures, and return
         one record per key, in the order of ``keys``."""
 
@@ -26,7 +28,7 @@ class Executor(abc.ABC):
 class LocalExecutor(Executor):
     """This machine, one run at a time: nothing else competes for its cores."""
 
-    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[dict]:
+    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[records.Record]:
         return runner.run_all(keys)
 
 
@@ -39,6 +41,10 @@ def make_executor(name: str, ray_address: str | None = None, device: str = "auto
         if ray_address:
             raise UsageError("--ray-address needs --executor ray")
         return LocalExecutor()
-    from polybench.runner.ray_executor import RayExecutor  # imports ray, which the local executor never needs
-
+    try:
+        from polybench.runner.ray_executor import RayExecutor  # imports ray, which the local executor never needs
+    except ModuleNotFoundError as exc:
+        if exc.name != "ray" and not (exc.name or "").startswith("ray."):
+            raise
+        raise UsageError(f"--executor ray needs Ray, an optional extra: install it with `{RAY_INSTALL}`") from None
     return RayExecutor(ray_address, device)

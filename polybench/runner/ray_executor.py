@@ -36,7 +36,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from polybench import PROJECT_ROOT, records
 from polybench.atomic import atomic_write
 from polybench.errors import UsageError
-from polybench.notebook.experiment import now
+from polybench.records import now
 from polybench.runner import remote
 from polybench.runner.executors import Executor
 from polybench.runner.runs import Runner, placed, run_label, summarize
@@ -79,7 +79,7 @@ class RayExecutor(Executor):
             ray.shutdown()
             raise
 
-    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[dict]:
+    def run(self, runner: Runner, keys: list[records.RunKey]) -> list[records.Record]:
         try:
             return Dispatch(runner, keys).run()
         finally:
@@ -177,12 +177,12 @@ class Dispatch:
         self.runner = runner
         self.keys = keys
         self.say = runner.say
-        self.results: dict[records.RunKey, dict] = {}
+        self.results: dict[records.RunKey, records.Record] = {}
         self.flights: dict[str, Flight] = {}  # by key stem
         default_data = Path(runner.plan.data_dir).resolve() == (PROJECT_ROOT / "data").resolve()
         self.data_dir = None if default_data else str(Path(runner.plan.data_dir).resolve())
 
-    def run(self) -> list[dict]:
+    def run(self) -> list[records.Record]:
         """Every key's record, in the order of ``keys``."""
         here = ray.get_runtime_context().get_node_id()
         self.queue = Queue(
@@ -260,7 +260,7 @@ class Dispatch:
         write_files(self.runner.run_dir, flight.key, outcome)
         self.finish(flight.key, flight.label, placed(outcome.record, outcome.place.environment()))
 
-    def lost(self, flight: Flight, exc: RayError) -> dict:
+    def lost(self, flight: Flight, exc: RayError) -> records.Record:
         """The record of a task that ended without an outcome; its leftover processes are stopped."""
         self.clean_up(flight)
         limit = self.runner.time_limit(flight.key)
@@ -293,7 +293,7 @@ class Dispatch:
         except RayError:
             pass  # the node is gone, and its processes with it
 
-    def finish(self, key: records.RunKey, label: str, record: dict) -> None:
+    def finish(self, key: records.RunKey, label: str, record: records.Record) -> None:
         self.results[key] = self.runner.save(key, record)
         self.say(f"{label}: {summarize(self.results[key])}")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import psutil
 
 from polybench import PROJECT_ROOT, records
-from polybench.runner import kernels
-from polybench.runner.runs import Plan, Runner, _kill_tree
+from polybench.runner import kernels, processes
+from polybench.runner.runs import Plan, Runner
 
 #: The custom Ray resource each node offers once: a CPU run holds the node's whole slot.
 SLOT = "polybench_slot"
@@ -60,7 +60,7 @@ class Message:
 class Outcome:
     """What a finished task returns: the record and the files of the run folder."""
 
-    record: dict
+    record: records.Record
     notebook: bytes | None
     log: str
     progress: str
@@ -143,5 +143,5 @@ def reap(token: str) -> int:
         except (psutil.Error, OSError):
             continue
     for pid in found:
-        _kill_tree(pid)
+        processes.kill_tree(pid)
     return len(found)

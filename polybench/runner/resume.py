@@ -100,7 +100,7 @@ def finished(key: records.RunKey, run_dir: Path, profile: str) -> bool:
         record = records.read_record(key.record_path(run_dir))
     except (OSError, records.RecordError):  # missing, unreadable or invalid: run it again
         return False
-    return record["status"] in FINISHED and record["profile"] == profile
+    return record.status in FINISHED and record.profile == profile
 
 
 def to_run(plan: Plan, run_dir: Path) -> list[records.RunKey]:

@@ -21,16 +21,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import nbformat
-import psutil
 import yaml
 
 from polybench import PROJECT_ROOT, frameworks, records, threads
 from polybench.atomic import atomic_write
 from polybench.notebook import machine, templates
-from polybench.notebook.experiment import now
 from polybench.notebook.progress import epoch_line
 from polybench.notebook.settings import RunSettings
-from polybench.runner import execute, kernels
+from polybench.records import now
+from polybench.runner import execute, kernels, processes
 from polybench.specs import get_spec
 
 POLL_SECONDS = 0.5
@@ -71,21 +70,6 @@ def default_run_dir() -> Path:
     """results/<local timestamp>/"""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     return PROJECT_ROOT / "results" / stamp
-
-
-def _kill_tree(pid: int) -> None:
-    """Kill a process and everything it started (papermill and its kernel)."""
-    try:
-        parent = psutil.Process(pid)
-        family = parent.children(recursive=True) + [parent]
-    except psutil.NoSuchProcess:
-        return
-    for proc in family:
-        try:
-            proc.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(family, timeout=10)
 
 
 @contextlib.contextmanager
@@ -160,7 +144,7 @@ class Runner:
     def time_limit(self, key: records.RunKey) -> float:
         return self.plan.time_limit_s or get_spec(key.model).profile(self.plan.profile).time_limit_s
 
-    def run_all(self, keys: list[records.RunKey] | None = None) -> list[dict]:
+    def run_all(self, keys: list[records.RunKey] | None = None) -> list[records.Record]:
         """Run ``keys`` (default: every key of the plan) here, one at a time; return the records."""
         keys = self.plan.keys() if keys is None else keys
         results = []
@@ -184,7 +168,7 @@ class Runner:
             key, "unsupported", f"polybench has no {key.framework} implementation of {key.model} yet", [], now()
         )
 
-    def run_one(self, key: records.RunKey) -> dict:
+    def run_one(self, key: records.RunKey) -> records.Record:
         """Execute one notebook in its own papermill process; return its record."""
         started = now()
         for path in (key.record_path(self.run_dir), key.progress_path(self.run_dir)):
@@ -211,6 +195,8 @@ class Runner:
             str(PROJECT_ROOT),
             "--kernel-exit",
             str(kernel_exit),
+            "--runner-pid",
+            str(os.getpid()),
         ]
         env = {**os.environ, **threads.thread_environment(self.plan.threads)}
         env.pop("MPLBACKEND", None)  # the kernel draws inline, into the executed notebook
@@ -243,7 +229,7 @@ class Runner:
                     timed_out = self._follow(proc, key, limit)
                 except BaseException:
                     if proc is not None:
-                        _kill_tree(proc.pid)  # before its compile cache is removed under it
+                        processes.kill_tree(proc.pid)  # before its compile cache is removed under it
                     raise
         except BaseException as exc:
             if not self._wrote_valid_record(key):  # a finished run interrupted on its way out keeps its record
@@ -294,7 +280,7 @@ class Runner:
             return False
         return True
 
-    def save(self, key: records.RunKey, record: records.Record) -> dict:
+    def save(self, key: records.RunKey, record: records.Record) -> records.Record:
         """Write a record the runner made; return it as written (strict JSON: NaN -> None)."""
         path = key.record_path(self.run_dir)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -317,7 +303,7 @@ class Runner:
             if finished:
                 return False
             if time.monotonic() > deadline:
-                _kill_tree(proc.pid)
+                processes.kill_tree(proc.pid)
                 proc.wait()
                 return True
             time.sleep(POLL_SECONDS)
@@ -348,11 +334,9 @@ class Runner:
 LOCAL_PLACE = {"executor": "local", "slot": None}
 
 
-def placed(record: records.Record | dict, place: dict) -> dict:
-    """``record`` (as made, or as read back) with where it ran (executor, slot) added to its
-    environment."""
-    data = record.to_dict() if isinstance(record, records.Record) else record
-    return {**data, "environment": {**(data.get("environment") or {}), **place}}
+def placed(record: records.Record, place: dict) -> records.Record:
+    """``record`` with where it ran (executor, slot) added to its environment."""
+    return record.model_copy(update={"environment": {**record.environment, **place}})
 
 
 def run_label(key: records.RunKey, number: int, total: int) -> str:
@@ -360,12 +344,12 @@ def run_label(key: records.RunKey, number: int, total: int) -> str:
     return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
 
 
-def summarize(record: dict) -> str:
+def summarize(record: records.Record) -> str:
     """One line: the status and, for a finished run, its test figure against the target."""
-    if record["status"] != "ok":
-        return f"{record['status'].upper()}: {record['error']}"
-    met = "met" if record["target_met"] else "not met"
+    if record.status != "ok":
+        return f"{record.status.upper()}: {record.error}"
+    met = "met" if record.target_met else "not met"
     return (
-        f"ok, test {record['metric']} {record['test_metric']:.4f} (target {record['target']} {met}), "
-        f"{record['train_seconds']:.1f} s training"
+        f"ok, test {record.metric} {record.test_metric:.4f} (target {record.target} {met}), "
+        f"{record.train_seconds:.1f} s training"
     )
