@@ -177,7 +177,6 @@ class Record(_Part):
     time_to_target_seconds: float | None = None
     #: Who ordered the training samples: the shared loop, or the idiomatic loop itself.
     shuffle: str | None = None
-    compiler: dict | None = None
     flops_per_sample: float | None = None
     achieved_flops_per_second: float | None = None
     peak_flops_per_second: float | None = None
