@@ -2,47 +2,65 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 import pytest
 
 from polybench import loop
-from polybench.frameworks.base import IdiomaticTrainer, Implementation
+from polybench.frameworks.base import IdiomaticTrainer, Implementation, Loaded, compiler
 from polybench.specs import get_spec
 from polybench.specs.base import Split
 
 
 class RecordingFramework(Implementation):
-    """A fake framework that remembers every batch it was given."""
+    """A fake framework on NumPy that remembers every batch it was given; its "model" answers
+    with perfect one-hot logits (its inputs are the targets)."""
+
+    runtime = types.SimpleNamespace(device_of=str)  # the device keeps its name
 
     def __init__(self, spec, params, optimizer, device, dropout=True):
         super().__init__(spec, params, optimizer, device, dropout)
-        self.batches, self.events, self.data = [], [], {}
+        self.batches, self.events = [], []
+
+    def build(self, params):
+        return None
 
     def load_data(self, splits):
-        self.data = splits
+        self.data = {name: Loaded(split, split.y, split.y) for name, split in splits.items()}
+
+    def device_inputs(self, x):
+        return x
+
+    def batch(self, split, rows):
+        return self.data[split].x[rows], self.data[split].y[rows]
 
     def train_step(self, index):
         self.batches.append(index.copy())
         self.events.append("step")
+        self.loss_samples += len(index)
 
-    def take_train_loss(self):
-        return 0.5
+    def take_loss_sum(self):
+        return 0.5 * self.loss_samples
 
-    def predict(self, split):
-        return np.eye(10)[self.data[split].y]  # perfect one-hot logits
+    def evaluate(self, inputs):
+        return np.eye(10)[inputs]
 
-    def forward(self, x):
-        raise NotImplementedError
+    def to_host(self, outputs):
+        return np.concatenate(outputs)
 
     def sync(self):
         self.events.append("sync")
+
+    def compiler(self):
+        return compiler("none")
 
 
 class OtherFramework(RecordingFramework):
     """A second, different fake framework."""
 
-    def predict(self, split):
-        return np.zeros((len(self.data[split]), 10))
+    def evaluate(self, inputs):
+        return np.zeros((len(inputs), 10))
 
 
 def _splits(n_train=300):
@@ -135,12 +153,15 @@ class FakeOwnLoop(IdiomaticTrainer):
         self.losses = losses
 
     def fit(self, epochs, after_epoch):
-        order = np.arange(len(self.impl.data["train"]))[::-1]
+        order = np.arange(len(self.impl.data["train"].split))[::-1]
         for epoch in range(1, epochs + 1):
             for index in loop.batch_indices(order, self.batch_size):
                 self.impl.train_step(index)
             self.impl.events.append("epoch end")
             after_epoch(epoch, self.losses[epoch - 1], 0.25 * epoch)
+
+    def compiler(self):
+        return compiler("none")
 
 
 class CountingPredictions(RecordingFramework):

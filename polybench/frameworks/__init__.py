@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from polybench.frameworks.base import Runtime
+from polybench.frameworks.base import Framework, Runtime
 
 FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
@@ -17,11 +17,16 @@ FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Chainer static_graph, jax.jit through nnx.jit), both through the shared loop; "idiomatic" is the framework's own
 #: documented training loop (frameworks/<name>/idiomatic.py) on the same model, weights and data.
 MODES = ("eager", "graph", "idiomatic")
+#: What each framework package declares about itself (its ``__init__``: no framework import).
+DECLARED: dict[str, Framework] = {
+    name: importlib.import_module(f"polybench.frameworks.{name}").FRAMEWORK for name in FRAMEWORKS
+}
 #: What `polybench run` trains when --mode is not given ("default"): per framework, the shared-loop
 #: mode that trains all eight full-profile models to their targets inside their time limits, fastest
-#: first. torch: eager (torch.compile takes only mnist_fcn, see README); TensorFlow, MXNet, Chainer,
-#: JAX: graph (their eager LSTMs run op by op through Python, tens of minutes per model).
-DEFAULT_MODES = {"torch": "eager", "tensorflow": "graph", "mxnet": "graph", "chainer": "graph", "jax": "graph"}
+#: first; each package says why (``Framework.default_reason``).
+DEFAULT_MODES = {name: framework.default_mode for name, framework in DECLARED.items()}
+#: How readers call each framework.
+DISPLAY_NAMES = {name: framework.display_name for name, framework in DECLARED.items()}
 DEFAULT = "default"
 
 

@@ -1,18 +1,82 @@
 """What every framework supplies: a runtime (threads, device, versions) and one
-Implementation per model. The loop and the notebooks talk to these classes only."""
+Implementation per model. The loop and the notebooks talk to these classes only.
+
+Each framework package also declares its facts (``Framework``) in its ``__init__``, which
+imports no framework, so the orchestrator reads them without the framework installed.
+"""
 
 from __future__ import annotations
 
 import abc
+import dataclasses
 import importlib
 import importlib.util
+import time
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from polybench.errors import UnsupportedError
 from polybench.specs.base import Adam, Spec, Split
+
+#: What compiled a run: the ``name`` of a record's ``compiler``, one vocabulary for every framework.
+#: The entry's ``options`` are the arguments of the call that compiled it, as resolved at run time
+#: (``via`` names that call where several lead to the same compiler).
+COMPILERS = {
+    "none": "eager execution: every operation runs as the Python code calls it",
+    "inductor": "torch.compile with its default backend, TorchInductor (options: mode)",
+    "xla": "XLA: TensorFlow's tf.function(jit_compile=True), Keras' fit with jit_compile resolved to True, "
+    "or JAX's jit (options: via, e.g. tf.function, keras.Model.fit, nnx.jit, and that call's settings)",
+    "tf.function": "a TensorFlow graph optimised by grappler, without XLA (options: via, jit_compile False, ...)",
+    "hybridize": "Gluon's HybridBlock.hybridize: a cached symbolic graph (options: static_alloc, static_shape)",
+    "chainer.static_graph": "Chainer's static subgraph (@chainer.static_graph): traced once, then replayed",
+}
+
+#: A compiler option's value: what a JSON record holds.
+OptionValue = str | int | float | bool | None
+
+
+def compiler(name: str, **options: OptionValue) -> dict:
+    """A record's ``compiler`` entry: ``name`` from COMPILERS and the ``options`` it ran with."""
+    if name not in COMPILERS:
+        raise ValueError(f"unknown compiler {name!r} (choose from: {', '.join(COMPILERS)})")
+    return {"name": name, "options": options}
+
+
+@dataclasses.dataclass(frozen=True)
+class Framework:
+    """What a framework package declares about itself in its ``__init__`` (no framework import)."""
+
+    #: Registry name, the package's name: "torch".
+    name: str
+    #: How readers call it: "PyTorch".
+    display_name: str
+    #: The shared-loop mode ``polybench run`` trains when --mode is not given ...
+    default_mode: str
+    #: ... and why that one.
+    default_reason: str
+    #: Per mode ("eager", "graph", "idiomatic"), the COMPILERS names a run in that mode can record,
+    #: the usual one first (which one a run takes is resolved at run time, e.g. XLA or not).
+    compilers: dict[str, tuple[str, ...]]
+
+    def __post_init__(self) -> None:
+        unknown = {name for names in self.compilers.values() for name in names} - set(COMPILERS)
+        if unknown:
+            raise ValueError(f"{self.name}: unknown compiler(s) {', '.join(sorted(unknown))}")
+
+
+#: Rows of a split per prediction batch (eval outputs of a whole split, off the clock).
+PREDICT_BATCH = 256
+
+
+class Loaded(NamedTuple):
+    """A split as ``load_data`` left it: the host split, its inputs on the device (None when the
+    split is compact and rendered per batch) and its targets on the device."""
+
+    split: Split
+    x: Any
+    y: Any
 
 
 class Implementation(abc.ABC):
@@ -21,7 +85,15 @@ class Implementation(abc.ABC):
     Data goes to the device once (``load_data``); training steps receive row indices
     into the loaded train split. The running training loss stays on the device until
     ``take_train_loss`` reads it, so no step forces a host sync.
+
+    The same things carry the same names in every framework: ``model`` (the framework's
+    module, block or chain), ``device`` (the framework's own device object, from
+    ``Runtime.device_of``), ``data`` (the loaded splits), ``batch`` (a batch's inputs and
+    targets on the device, which the framework's own loop uses too).
     """
+
+    #: The framework's runtime (each framework's base class sets it).
+    runtime: ClassVar[Runtime]
 
     def __init__(
         self,
@@ -39,34 +111,72 @@ class Implementation(abc.ABC):
         raises polybench.errors.UnsupportedError saying why.
         """
         self.spec = spec
-        self.device = device
+        self.device = self.runtime.device_of(device)
         self.mode = mode
         self.dropout_rates = dict(spec.dropout) if dropout else {}
+        self.data: dict[str, Loaded] = {}
+        self.loss_samples = 0  # samples stepped since the last take_train_loss (train_step counts them)
+
+    @abc.abstractmethod
+    def build(self, params: dict[str, np.ndarray]) -> Any:
+        """The model (the framework's module, block or chain) holding the canonical weights."""
 
     @abc.abstractmethod
     def load_data(self, splits: dict[str, Split]) -> None:
-        """Convert every split to framework tensors on the device, once, outside the clock."""
+        """Convert every split to framework tensors on the device, once, outside the clock
+        (``self.data``)."""
+
+    @abc.abstractmethod
+    def device_inputs(self, x: np.ndarray) -> Any:
+        """A host batch of model inputs (canonical layout) on the device, in the model's layout."""
+
+    @abc.abstractmethod
+    def batch(self, split: str, rows: Any) -> tuple[Any, Any]:
+        """Inputs and targets of ``rows`` of a loaded split on the device: gathered there, or
+        rendered on the host when the split is compact. ``rows`` are host row numbers, or the
+        framework's own index tensor where its own loop draws them."""
 
     @abc.abstractmethod
     def train_step(self, index: np.ndarray) -> None:
         """One optimizer step on the loaded train rows ``index``; adds the batch loss to the
-        device-side running sum."""
+        device-side running sum and counts the samples in ``loss_samples``."""
 
     @abc.abstractmethod
+    def take_loss_sum(self) -> float:
+        """The device-side running loss sum, read back to the host; sets it to zero."""
+
     def take_train_loss(self) -> float:
         """Mean training loss over the samples stepped since the last call; resets the sum."""
+        mean = self.take_loss_sum() / max(self.loss_samples, 1)
+        self.loss_samples = 0
+        return mean
 
     @abc.abstractmethod
+    def evaluate(self, inputs: Any) -> Any:
+        """Eval-mode model outputs (no dropout, no gradients) of a device batch, on the device."""
+
+    @abc.abstractmethod
+    def to_host(self, outputs: list) -> np.ndarray:
+        """Device batches of outputs, concatenated along the batch axis, as one host array."""
+
     def predict(self, split: str) -> np.ndarray:
         """Eval-mode model outputs for a whole loaded split, as a host array."""
+        n = len(self.data[split].split)
+        batches = (np.arange(i, min(i + PREDICT_BATCH, n)) for i in range(0, n, PREDICT_BATCH))
+        return self.to_host([self.evaluate(self.batch(split, rows)[0]) for rows in batches])
 
-    @abc.abstractmethod
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Eval-mode model outputs for a host batch (parity tests), as a float32 array."""
+        return self.to_host([self.evaluate(self.device_inputs(np.asarray(x, dtype=np.float32)))])
 
     @abc.abstractmethod
     def sync(self) -> None:
         """Block until all work queued on the device is done."""
+
+    @abc.abstractmethod
+    def compiler(self) -> dict:
+        """What compiled this implementation's step, resolved as it runs: ``compiler(name, **options)``
+        with a name from COMPILERS ("none" in eager mode)."""
 
     def details(self) -> dict:
         """What the implementation resolved at run time that the record should keep (e.g.
@@ -109,6 +219,10 @@ class IdiomaticTrainer(abc.ABC):
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         """Train for ``epochs`` epochs, calling ``after_epoch`` once per epoch."""
 
+    @abc.abstractmethod
+    def compiler(self) -> dict:
+        """What compiled this loop's train step, resolved as it runs (see Implementation.compiler)."""
+
     def details(self) -> dict:
         """What this loop resolved at run time that the record should keep (e.g. XLA or not)."""
         return {}
@@ -141,10 +255,26 @@ class Runtime(abc.ABC):
     def versions(self) -> dict[str, str]:
         """Versions of the framework and the libraries it brings that matter to results."""
 
+    def device_of(self, name: str) -> Any:
+        """The framework's own device object for a device name ``configure`` returned (the name
+        itself where the framework names devices by strings)."""
+        return name
+
+    @abc.abstractmethod
+    def matmul(self, device: str, size: int) -> Callable[[], object]:
+        """A function that multiplies two ``size`` x ``size`` float32 matrices on ``device`` (made
+        here, once) and returns when the product is done."""
+
     def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
         """The machine's practical peak as this framework reaches it: float32 FLOP/s of a
-        ``size`` x ``size`` matrix product on ``device`` (best of ``repeats``, synced)."""
-        return None
+        ``size`` x ``size`` matrix product on ``device`` (best of ``repeats``, each waited for)."""
+        product = self.matmul(device, size)
+        best = float("inf")
+        for _ in range(repeats + 1):  # the first product warms up (and compiles, where it compiles)
+            start = time.perf_counter()
+            product()
+            best = min(best, time.perf_counter() - start)
+        return 2 * size**3 / best
 
     def gpu_name(self, device: str) -> str | None:
         """The GPU's model name when ``device`` is a GPU."""

@@ -179,6 +179,7 @@ class Experiment:
             train_seconds=result.train_seconds,
             time_to_target_seconds=result.time_to_target(spec.metric),
             shuffle=self.trainer.shuffle if self.trainer is not None else loop.SHUFFLE,
+            compiler=(self.trainer or self.implementation).compiler(),
             flops_per_sample=flops,
             achieved_flops_per_second=flops * result.samples_per_second,
             peak_flops_per_second=self.peak_flops,

@@ -1,4 +1,4 @@
-"""What every Chainer model shares: weight loading, the Adam step, batched prediction, graph mode.
+"""What every Chainer model shares: weight loading, the Adam step, graph mode.
 
 Canonical -> Chainer mapping, in one place:
 
@@ -20,8 +20,9 @@ Canonical -> Chainer mapping, in one place:
   canonical order, so gate k is column block k of the canonical kernels, transposed.
   Chainer adds two biases per gate; the canonical bias goes to ``b0..b3`` and
   ``b4..b7`` are zero and never updated (``freeze_recurrent_biases``), so training moves
-  one bias as the spec's model does. Index of a layer's link: ``layer * directions + direction``
-  (direction 0 forward, 1 backward). No initial state given: zeros.
+  one bias as the spec's model does. Chainer's own index of a layer's weights in the link:
+  ``layer * directions + d`` with d 0 for the forward direction and 1 for the backward one
+  (``DIRECTION_INDEX``). No initial state given: zeros.
 * Adam: the spec's epsilon is the one of Kingma & Ba's Algorithm 1, added to the
   bias-corrected sqrt(v_hat) (as torch.optim.Adam does). ``chainer.optimizers.Adam``
   uses the paper's faster form instead, ``alpha_t * m / (sqrt(v) + eps)`` with
@@ -32,7 +33,6 @@ Canonical -> Chainer mapping, in one place:
 
 from __future__ import annotations
 
-import abc
 import functools
 import math
 
@@ -44,14 +44,9 @@ from chainer import static_code
 from chainer.links.rnn.n_step_rnn import NStepRNNBase
 
 from polybench.errors import UnsupportedError
-from polybench.frameworks.base import Implementation
+from polybench.frameworks.base import Implementation, Loaded, compiler
+from polybench.frameworks.chainer.runtime import RUNTIME
 from polybench.specs.base import Adam, Spec, Split
-
-
-def chainer_device(device: str) -> chainer.backend.Device:
-    """The Chainer device of a run's device name: "cpu" is NumPy ("@numpy"), the rest
-    ("@cupy:0") are Chainer's own specifiers."""
-    return chainer.get_device("@numpy" if device == "cpu" else device)
 
 
 def _softmax_cross_entropy(logits: chainer.Variable, y) -> chainer.Variable:
@@ -66,7 +61,6 @@ LOSSES = {
     "sigmoid_binary_cross_entropy": F.sigmoid_cross_entropy,
 }
 TARGET_DTYPES = {"softmax_cross_entropy": np.int32, "l1": np.float32, "sigmoid_binary_cross_entropy": np.int32}
-PREDICT_BATCH = 256
 
 
 def assign(parameter: chainer.Parameter, value: np.ndarray) -> None:
@@ -88,13 +82,21 @@ def load_conv(link: L.Convolution2D, params: dict[str, np.ndarray], name: str) -
     assign(link.b, params[f"{name}.bias"])
 
 
+#: Chainer's own index of each direction among a layer's weights in an NStep(Bi)LSTM.
+DIRECTION_INDEX = {"forward": 0, "backward": 1}
+
+
 def load_lstm(
-    link: L.NStepLSTM | L.NStepBiLSTM, params: dict[str, np.ndarray], name: str, layer: int = 0, direction: int = 0
+    link: L.NStepLSTM | L.NStepBiLSTM,
+    params: dict[str, np.ndarray],
+    name: str,
+    layer: int = 0,
+    direction: str = "forward",
 ) -> None:
-    """Canonical LSTM -> one layer and direction of an NStep(Bi)LSTM (mapping in the module
-    docstring): gate k's input weights w{k} and recurrent weights w{k+4} are the transposed
-    k-th column blocks of the canonical kernels; the bias goes to b0..b3, b4..b7 are zero."""
-    weights = link[layer * link.direction + direction]
+    """Canonical LSTM -> one layer and direction ("forward" or "backward") of an NStep(Bi)LSTM
+    (the mapping in the module docstring): w{k} and w{k+4} from the k-th column blocks of the
+    kernels, transposed; the bias to b0..b3, zeros to b4..b7."""
+    weights = link[layer * link.direction + DIRECTION_INDEX[direction]]
     gates = zip(
         np.split(params[f"{name}.kernel"], 4, axis=1),
         np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
@@ -211,7 +213,10 @@ class StaticGraph(chainer.Chain):
 
 
 class ChainerImplementation(Implementation):
-    """A chainer.Chain trained with chainer.optimizers.Adam; subclasses only build the Chain."""
+    """A chainer.Chain trained with chainer.optimizers.Adam; subclasses only build the Chain.
+    ``device`` is a chainer.backend.Device ("@numpy" on the CPU)."""
+
+    runtime = RUNTIME
 
     def __init__(
         self,
@@ -223,12 +228,11 @@ class ChainerImplementation(Implementation):
         mode: str = "eager",
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        self.chainer_device = chainer_device(device)
         self.model = self.build(params)
-        self.model.to_device(self.chainer_device)
+        self.model.to_device(self.device)
         # Graph mode: the model runs as one chainer.static_graph subgraph (StaticGraph), traced on
         # its first calls and replayed after; the tracing lands in the first epoch's time.
-        on_cudnn = self.chainer_device.xp is not np and chainer.should_use_cudnn(">=auto", 5000)
+        on_cudnn = self.device.xp is not np and chainer.should_use_cudnn(">=auto", 5000)
         if mode == "graph" and on_cudnn and any(isinstance(link, NStepRNNBase) for link in self.model.links()):
             raise UnsupportedError(
                 "Chainer's static_graph cannot replay the cuDNN NStepLSTM used on a GPU: "
@@ -244,29 +248,23 @@ class ChainerImplementation(Implementation):
         freeze_recurrent_biases(self.model)
         self.loss_fn = LOSSES[spec.loss]
         self.target_dtype = TARGET_DTYPES[spec.loss]
-        self.data: dict[str, tuple[Split, object | None, object]] = {}
-        self.loss_sum = self.chainer_device.xp.zeros((), dtype=np.float32)
-        self.loss_samples = 0
-
-    @abc.abstractmethod
-    def build(self, params: dict[str, np.ndarray]) -> chainer.Chain:
-        """The model as a chainer.Chain holding the canonical weights."""
+        self.loss_sum = self.device.xp.zeros((), dtype=np.float32)
 
     def load_data(self, splits: dict[str, Split]) -> None:
-        send = self.chainer_device.send
         for name, split in splits.items():
-            x = None if split.render else send(np.asarray(split.x, dtype=np.float32))
-            self.data[name] = (split, x, send(np.asarray(split.y, dtype=self.target_dtype)))
+            x = None if split.render else self.device_inputs(split.x)
+            self.data[name] = Loaded(split, x, self.device.send(np.asarray(split.y, dtype=self.target_dtype)))
 
-    def _inputs(self, name: str, rows: np.ndarray):
-        """Model inputs for ``rows`` of a loaded split: a device-side slice, or rendered."""
-        split, x, _ = self.data[name]
-        if x is None:
-            return self.chainer_device.send(np.asarray(split.inputs(rows), dtype=np.float32))
-        return x[self.chainer_device.send(rows)]
+    def device_inputs(self, x: np.ndarray):
+        return self.device.send(np.asarray(x, dtype=np.float32))
+
+    def batch(self, split: str, rows: np.ndarray) -> tuple:
+        loaded, x, y = self.data[split]
+        index = self.device.send(rows)
+        return (self.device_inputs(loaded.inputs(rows)) if x is None else x[index]), y[index]
 
     def train_step(self, index: np.ndarray) -> None:
-        x, y = self._inputs("train", index), self.data["train"][2][self.chainer_device.send(index)]
+        x, y = self.batch("train", index)
         with chainer.using_config("train", True), chainer.using_config("enable_backprop", True):
             loss = self.loss_fn(self.network(x), y)
         self.model.cleargrads()
@@ -275,41 +273,33 @@ class ChainerImplementation(Implementation):
         self.loss_sum += loss.array * len(index)  # stays an array on the device
         self.loss_samples += len(index)
 
-    def take_train_loss(self) -> float:
-        mean = float(self.loss_sum) / max(self.loss_samples, 1)
+    def take_loss_sum(self) -> float:
+        total = float(self.loss_sum)
         self.loss_sum.fill(0)
-        self.loss_samples = 0
-        return mean
+        return total
 
-    def _eval(self, x) -> np.ndarray:
-        """Eval-mode outputs (no dropout, no backward graph) for a device batch, as a host array."""
+    def evaluate(self, inputs):
         with chainer.using_config("train", False), chainer.using_config("enable_backprop", False):
-            return chainer.get_device("@numpy").send(self.network(x).array)
+            return self.network(inputs).array
 
-    def predict(self, split: str) -> np.ndarray:
-        n = len(self.data[split][0])
-        return np.concatenate(
-            [
-                self._eval(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
-                for i in range(0, n, PREDICT_BATCH)
-            ]
-        )
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return self._eval(self.chainer_device.send(np.asarray(x, dtype=np.float32)))
+    def to_host(self, outputs: list) -> np.ndarray:
+        return chainer.get_device("@numpy").send(self.device.xp.concatenate(outputs))
 
     def sync(self) -> None:
-        if self.chainer_device.xp is not np:
-            self.chainer_device.device.synchronize()
+        if self.device.xp is not np:
+            self.device.device.synchronize()
+
+    def compiler(self) -> dict:
+        return compiler("chainer.static_graph") if self.mode == "graph" else compiler("none")
 
     def reset_peak_memory(self) -> None:
-        if self.chainer_device.xp is not np:
-            self.chainer_device.xp.get_default_memory_pool().free_all_blocks()
+        if self.device.xp is not np:
+            self.device.xp.get_default_memory_pool().free_all_blocks()
 
     def peak_memory_bytes(self) -> int | None:
         """On a GPU: the bytes CuPy's memory pool holds. The pool keeps every block it has
         allocated (freed blocks are cached, not returned) and ``reset_peak_memory`` empties
         it, so its holdings are the peak of what the model needed since the reset."""
-        if self.chainer_device.xp is not np:
-            return int(self.chainer_device.xp.get_default_memory_pool().total_bytes())
+        if self.device.xp is not np:
+            return int(self.device.xp.get_default_memory_pool().total_bytes())
         return None

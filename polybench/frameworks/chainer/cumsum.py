@@ -23,7 +23,7 @@ class BiLSTM(chainer.Chain):
 class Implementation(ChainerImplementation):
     def build(self, params):
         model = BiLSTM()
-        load_lstm(model.lstm, params, "forward", direction=0)
-        load_lstm(model.lstm, params, "backward", direction=1)
+        load_lstm(model.lstm, params, "forward", direction="forward")
+        load_lstm(model.lstm, params, "backward", direction="backward")
         load_linear(model.output, params, "output")
         return model

@@ -16,7 +16,7 @@ import chainer
 import numpy as np
 from chainer.dataset import concat_examples
 
-from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.chainer.common import ChainerImplementation
 
 
@@ -30,14 +30,14 @@ class Trainer(IdiomaticTrainer):
 
     def __init__(self, impl: ChainerImplementation, batch_size: int, seed: int) -> None:
         super().__init__(impl, batch_size, seed)
-        self.total = impl.chainer_device.xp.zeros((), dtype=np.float32)
+        self.total = impl.device.xp.zeros((), dtype=np.float32)
 
     def _convert(self, batch: list) -> tuple:
         """A list of (x, t) examples -> batched arrays on the device (rendered when compact)."""
         x, t = concat_examples(batch)
-        split = self.impl.data["train"][0]
+        split = self.impl.data["train"].split
         if split.render is not None:
-            x = self.impl.chainer_device.send(np.asarray(split.render(x), dtype=np.float32))
+            x = self.impl.device_inputs(split.render(x))
         return x, t
 
     def _loss(self, x, t) -> chainer.Variable:
@@ -64,3 +64,6 @@ class Trainer(IdiomaticTrainer):
             train_loss = float(self.total) / samples
             self.impl.sync()
             after_epoch(iterator.epoch, train_loss, time.perf_counter() - start)
+
+    def compiler(self) -> dict:
+        return compiler("none")  # the tutorial's loop runs the Chain define-by-run

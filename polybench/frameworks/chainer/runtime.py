@@ -8,8 +8,8 @@ kernel starts) and reads it back.
 
 from __future__ import annotations
 
-import time
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
@@ -22,12 +22,11 @@ with warnings.catch_warnings():
 from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
-from polybench.frameworks.chainer.common import chainer_device
 from polybench.threads import blas
 
 #: The run's device names. The CPU is named "cpu" as in every framework's records (the shared
 #: experiment reads "cpu" as "no GPU to watch"); the Implementation computes on it as Chainer's
-#: "@numpy" device (see common.chainer_device). A GPU is Chainer's own "@cupy:0".
+#: "@numpy" device (see ChainerRuntime.device_of). A GPU is Chainer's own "@cupy:0".
 CPU = "cpu"
 GPU = "@cupy:0"
 
@@ -65,23 +64,27 @@ class ChainerRuntime(Runtime):
             "ideep": "enabled" if chainer.backends.intel64.is_ideep_available() else "none",
         }
 
-    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
-        target = chainer_device(device)
+    def device_of(self, name: str) -> chainer.backend.Device:
+        """The Chainer device of a run's device name: "cpu" is NumPy ("@numpy"), the rest
+        ("@cupy:0") are Chainer's own specifiers."""
+        return chainer.get_device("@numpy" if name == CPU else name)
+
+    def matmul(self, device: str, size: int) -> Callable[[], object]:
+        target = self.device_of(device)
         a, b = (target.send(np.random.default_rng(i).random((size, size), dtype=np.float32)) for i in (0, 1))
-        best = float("inf")
-        for _ in range(repeats + 1):  # the first product warms up
-            start = time.perf_counter()
+
+        def product() -> None:
             a @ b
             if target.xp is not np:
                 target.device.synchronize()
-            best = min(best, time.perf_counter() - start)
-        return 2 * size**3 / best
+
+        return product
 
     def gpu_name(self, device: str) -> str | None:
         if not device.startswith("@cupy"):
             return None
         cupy = chainer.backends.cuda.cupy
-        return cupy.cuda.runtime.getDeviceProperties(chainer_device(device).device.id)["name"].decode()
+        return cupy.cuda.runtime.getDeviceProperties(self.device_of(device).device.id)["name"].decode()
 
 
 RUNTIME = ChainerRuntime()

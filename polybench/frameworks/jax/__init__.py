@@ -1,1 +1,14 @@
-"""JAX implementations (Flax NNX layers, Optax Adam): one module per model, shared step in ``common``."""
+"""JAX implementations (Flax NNX layers, Optax Adam): one module per model, shared step in ``common``.
+
+This module imports no framework: the registry reads ``FRAMEWORK`` without JAX installed.
+"""
+
+from polybench.frameworks.base import Framework
+
+FRAMEWORK = Framework(
+    name="jax",
+    display_name="JAX (Flax NNX)",
+    default_mode="graph",
+    default_reason="eager JAX runs every op and its autodiff through Python: hours per LSTM epoch",
+    compilers={"eager": ("none",), "graph": ("xla",), "idiomatic": ("xla",)},
+)

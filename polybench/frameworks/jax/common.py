@@ -1,21 +1,22 @@
 """What every Flax NNX model shares: weight loading, the LSTM layer, the Optax Adam step,
-batched prediction.
+graph mode.
 
 Canonical layouts -> Flax NNX, the whole mapping:
 
 - nnx.Linear: the canonical (in, out) kernel and bias are Flax's own layout.
-- nnx.Conv: canonical (out, in, kh, kw) kernels become Flax's HWIO (kh, kw, in, out); images
-  go channels-last (NHWC), Flax's layout. With one input channel, the canonical (N, 1, H, W)
+- nnx.Conv: canonical (out, in, kh, kw) kernels become Flax's HWIO (kh, kw, in, out)
+  (``layouts.hwio``); images go channels-last (NHWC), Flax's layout. With one input channel, the canonical (N, 1, H, W)
   and NHWC (N, H, W, 1) hold the same numbers in the same order, so a reshape converts them.
 - Flatten after a convolution: NHWC flattens (row, column, channel), the canonical order is
   (channel, row, column), so the rows of the kernel reading the flattened map are permuted
-  once at build time (``flattened=``), and the outputs do not change.
+  once at build time (``flattened=``, ``layouts.channels_last_rows``).
 - LSTM: nnx.OptimizedLSTMCell (the fused cell) keeps an input layer ``dense_i`` with kernel
   (in, 4H) and no bias and a hidden-state layer ``dense_h`` with kernel (H, 4H) and ONE bias
   (4H), and splits their sum into gates i, f, g, o: exactly the canonical layout and gate
   order, so nothing is transposed or split, and the cell trains one bias as the spec's model
   does. Its gate and cell activations are sigmoid and tanh (Flax's defaults, written out);
-  the state starts from zeros.
+  the state starts from zeros. A bidirectional layer is two ``LSTM`` modules, the canonical
+  "forward" and "backward" directions, the backward one built with ``reverse=True``.
 - Adam: optax.adam computes ``mu_hat / (sqrt(nu_hat + eps_root) + eps)`` with bias-corrected
   moments, i.e. epsilon is added to sqrt(v_hat): the spec's Algorithm 1 form as it stands
   (eps_root = 0, no rescaling needed, unlike Keras' "epsilon hat" form).
@@ -23,7 +24,6 @@ Canonical layouts -> Flax NNX, the whole mapping:
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Callable
 
 import jax
@@ -32,8 +32,9 @@ import numpy as np
 import optax
 from flax import nnx
 
-from polybench.frameworks.base import Implementation
-from polybench.frameworks.jax.runtime import RUNTIME, device_of
+from polybench.frameworks.base import Implementation, Loaded, compiler
+from polybench.frameworks.jax.runtime import RUNTIME
+from polybench.frameworks.layouts import channels_last_rows, hwio
 from polybench.specs.base import Adam, Spec, Split
 
 
@@ -55,7 +56,6 @@ LOSSES: dict[str, Callable[[jax.Array, jax.Array], jax.Array]] = {
     "l1": _l1,
     "sigmoid_binary_cross_entropy": _sigmoid_binary_cross_entropy,
 }
-PREDICT_BATCH = 256
 
 
 def assign(variable: nnx.Variable, value: np.ndarray) -> None:
@@ -66,26 +66,18 @@ def assign(variable: nnx.Variable, value: np.ndarray) -> None:
     variable[...] = jnp.asarray(value, dtype=current.dtype)
 
 
-def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> np.ndarray:
-    """Rows of a kernel that reads a flattened (channels, height, width) map, reordered from
-    the canonical (channel, row, column) flatten to the channels-last (row, column, channel) one."""
-    channels, height, width = flattened
-    return kernel.reshape(channels, height, width, -1).transpose(1, 2, 0, 3).reshape(kernel.shape)
-
-
 def load_linear(
     layer: nnx.Linear, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
 ) -> None:
     """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
     layer reads a channels-last feature map flattened in NHWC order."""
-    kernel = params[f"{name}.kernel"]
-    assign(layer.kernel, kernel if flattened is None else channels_last_rows(kernel, flattened))
+    assign(layer.kernel, channels_last_rows(params[f"{name}.kernel"], flattened))
     assign(layer.bias, params[f"{name}.bias"])
 
 
 def load_conv(layer: nnx.Conv, params: dict[str, np.ndarray], name: str) -> None:
     """Canonical (out, in, kh, kw) kernel -> Flax's HWIO (kh, kw, in, out), and the bias."""
-    assign(layer.kernel, params[f"{name}.kernel"].transpose(2, 3, 1, 0))
+    assign(layer.kernel, hwio(params[f"{name}.kernel"]))
     assign(layer.bias, params[f"{name}.bias"])
 
 
@@ -94,8 +86,7 @@ def load_lstm(
 ) -> None:
     """Canonical LSTM kernel, recurrent kernel and bias: the fused cell's own layout and gate
     order (see the module docstring); ``flattened`` as in ``load_linear`` for the input kernel."""
-    kernel = params[f"{name}.kernel"]
-    assign(cell.dense_i.kernel, kernel if flattened is None else channels_last_rows(kernel, flattened))
+    assign(cell.dense_i.kernel, channels_last_rows(params[f"{name}.kernel"], flattened))
     assign(cell.dense_h.kernel, params[f"{name}.recurrent_kernel"])
     assign(cell.dense_h.bias, params[f"{name}.bias"])
 
@@ -171,6 +162,10 @@ class NNXImplementation(Implementation):
     module. Graph mode runs the whole step (gather, forward, backward, Adam) under nnx.jit, the
     model's and optimizer's buffers donated; eager mode runs the same functions op by op."""
 
+    runtime = RUNTIME
+    #: What nnx.jit donates in graph mode: the buffers each step replaces.
+    donated = ("model", "optimizer", "loss_sum")
+
     def __init__(
         self,
         spec: Spec,
@@ -181,12 +176,11 @@ class NNXImplementation(Implementation):
         mode: str = "eager",
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        self.jax_device = device_of(device)
         self.scan = mode == "graph"
         # Parameter initialisers draw from "params" (then overwritten by the canonical weights);
         # dropout masks from "dropout", seeded with the run seed.
         self.rngs = nnx.Rngs(params=0, dropout=RUNTIME.rng_seed)
-        with jax.default_device(self.jax_device):
+        with jax.default_device(self.device):
             self.model = self.build(params)
             self.optimizer = nnx.Optimizer(
                 self.model,
@@ -200,25 +194,17 @@ class NNXImplementation(Implementation):
                 wrt=nnx.Param,
             )
             self.loss_sum = jnp.zeros((), jnp.float32)
-        self.loss_samples = 0
         self.training: bool | None = None
         self.loss_fn = LOSSES[spec.loss]
         if mode == "graph":
             # Tracing and XLA compilation happen on the first call of each batch shape: first-epoch time.
-            donated = ("model", "optimizer", "loss_sum")
-            self.step = nnx.jit(adam_step, donate_argnames=donated, static_argnames="loss_fn")
-            self.step_on_rows = nnx.jit(adam_step_on_rows, donate_argnames=donated, static_argnames="loss_fn")
+            self.step = nnx.jit(adam_step, donate_argnames=self.donated, static_argnames="loss_fn")
+            self.step_on_rows = nnx.jit(adam_step_on_rows, donate_argnames=self.donated, static_argnames="loss_fn")
             self.infer = nnx.jit(infer)
         else:
             self.step, self.step_on_rows, self.infer = adam_step, adam_step_on_rows, infer
-        self.data: dict[str, tuple[Split, jax.Array | None, jax.Array]] = {}
 
-    @abc.abstractmethod
-    def build(self, params: dict[str, np.ndarray]) -> nnx.Module:
-        """The model as an nnx.Module holding the canonical weights (``self.rngs`` for its layers,
-        ``self.scan`` for its LSTMs, ``self.dropout_rates`` for its dropout)."""
-
-    def _set_training(self, training: bool) -> None:
+    def set_training(self, training: bool) -> None:
         """Dropout on (train) or off (eval); Flax keeps it as a static attribute of the module."""
         if self.training != training:
             self.model.train() if training else self.model.eval()
@@ -226,15 +212,23 @@ class NNXImplementation(Implementation):
 
     def load_data(self, splits: dict[str, Split]) -> None:
         for name, split in splits.items():
-            x = None if split.render else jax.device_put(split.x, self.jax_device)
-            self.data[name] = (split, x, jax.device_put(split.y, self.jax_device))
+            x = None if split.render else jax.device_put(split.x, self.device)
+            self.data[name] = Loaded(split, x, jax.device_put(split.y, self.device))
+
+    def device_inputs(self, x: np.ndarray) -> jax.Array:
+        return jax.device_put(x, self.device)
+
+    def batch(self, split: str, rows: np.ndarray) -> tuple[jax.Array, jax.Array]:
+        """Slices of the arrays on the device (compact splits rendered per batch on the host)."""
+        loaded, x, y = self.data[split]
+        return (self.device_inputs(loaded.inputs(rows)) if x is None else x[rows]), y[rows]
 
     def train_step(self, index: np.ndarray) -> None:
         split, x, y = self.data["train"]
-        self._set_training(True)
-        rows = jax.device_put(index.astype(np.int32), self.jax_device)
+        self.set_training(True)
+        rows = jax.device_put(index.astype(np.int32), self.device)
         if x is None:  # rendered per batch on the host (inside the clock: the same for every framework)
-            batch = (jax.device_put(split.inputs(index), self.jax_device), y[rows])
+            batch = (self.device_inputs(split.inputs(index)), y[rows])
             self.loss_sum = self.step(self.model, self.optimizer, self.loss_sum, batch, loss_fn=self.loss_fn)
         else:
             self.loss_sum = self.step_on_rows(
@@ -242,38 +236,29 @@ class NNXImplementation(Implementation):
             )
         self.loss_samples += len(index)
 
-    def take_train_loss(self) -> float:
-        mean = float(self.loss_sum) / max(self.loss_samples, 1)
-        self.loss_sum = jnp.zeros((), jnp.float32, device=self.jax_device)
-        self.loss_samples = 0
-        return mean
+    def take_loss_sum(self) -> float:
+        total = float(self.loss_sum)
+        self.loss_sum = jnp.zeros((), jnp.float32, device=self.device)
+        return total
 
-    def _inputs(self, name: str, start: int, stop: int) -> jax.Array:
-        split, x, _ = self.data[name]
-        if x is None:
-            return jax.device_put(split.inputs(np.arange(start, stop)), self.jax_device)
-        return x[start:stop]
+    def evaluate(self, inputs: jax.Array) -> jax.Array:
+        self.set_training(False)
+        return self.infer(self.model, inputs)
 
-    def predict(self, split: str) -> np.ndarray:
-        self._set_training(False)
-        n = len(self.data[split][0])
-        outputs = [
-            self.infer(self.model, self._inputs(split, i, min(i + PREDICT_BATCH, n)))
-            for i in range(0, n, PREDICT_BATCH)
-        ]
+    def to_host(self, outputs: list[jax.Array]) -> np.ndarray:
         return np.asarray(jnp.concatenate(outputs))
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self._set_training(False)
-        x = jax.device_put(np.asarray(x, dtype=np.float32), self.jax_device)
-        return np.asarray(self.infer(self.model, x))
 
     def sync(self) -> None:
         self.loss_sum.block_until_ready()
         jax.block_until_ready(nnx.state(self.model))
 
+    def compiler(self) -> dict:
+        if self.mode != "graph":
+            return compiler("none")
+        return compiler("xla", via="nnx.jit", donate_argnames=",".join(self.donated))
+
     def _on_gpu(self) -> bool:
-        return self.jax_device.platform == "gpu"
+        return self.device.platform == "gpu"
 
     def reset_peak_memory(self) -> None:
         """XLA's allocator keeps one peak per process and has no reset: the peak then covers
@@ -281,6 +266,6 @@ class NNXImplementation(Implementation):
 
     def peak_memory_bytes(self) -> int | None:
         if self._on_gpu():
-            stats = self.jax_device.memory_stats() or {}
+            stats = self.device.memory_stats() or {}
             return int(stats["peak_bytes_in_use"]) if "peak_bytes_in_use" in stats else None
         return None

@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.jax.common import LSTM, NNXImplementation, adam_step
 
 
@@ -35,32 +35,27 @@ class Trainer(IdiomaticTrainer):
         # Compiled on the first batch of each shape: that lands in the first epoch's time.
         self.train_step = nnx.jit(adam_step, static_argnames="loss_fn")
 
-    def _batch(self, rows: np.ndarray) -> tuple[jax.Array, jax.Array]:
-        """Inputs and targets of ``rows``: slices of the arrays on the device (compact splits such
-        as the moving-square videos are rendered per batch, as they must be)."""
-        split, x, y = self.impl.data["train"]
-        if x is None:
-            return jax.device_put(split.inputs(rows), self.impl.jax_device), y[rows]
-        return x[rows], y[rows]
-
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         impl = self.impl
-        n = len(impl.data["train"][0])
+        n = len(impl.data["train"].split)
         for epoch in range(1, epochs + 1):
-            impl._set_training(True)  # dropout on; validation (after_epoch) switches it off
+            impl.set_training(True)  # dropout on; validation (after_epoch) switches it off
             impl.sync()
             start = time.perf_counter()
             self.key, key = jax.random.split(self.key)
             order = np.asarray(jax.random.permutation(key, n))
             # On the device explicitly (committed), like the step's outputs: an uncommitted
             # array would be a new argument signature and recompile the step every epoch.
-            total = jnp.zeros((), jnp.float32, device=impl.jax_device)
+            total = jnp.zeros((), jnp.float32, device=impl.device)
             for begin in range(0, n, self.batch_size):
-                batch = self._batch(order[begin : begin + self.batch_size])
+                batch = impl.batch("train", order[begin : begin + self.batch_size])
                 total = self.train_step(impl.model, impl.optimizer, total, batch, loss_fn=impl.loss_fn)
             train_loss = float(total) / n  # reading it back waits for the device
             impl.sync()
             after_epoch(epoch, train_loss, time.perf_counter() - start)
+
+    def compiler(self) -> dict:
+        return compiler("xla", via="nnx.jit")
 
     def details(self) -> dict:
         return {"jit": "nnx.jit"}

@@ -11,7 +11,7 @@ backend starts; the record's intra-op count is the number of XLA pool threads ac
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Callable
 from importlib import metadata
 
 import flax
@@ -95,26 +95,20 @@ class JaxRuntime(Runtime):
             "gpu_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE", "true"),
         }
 
-    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
-        target = device_of(device)
+    def device_of(self, name: str) -> jax.Device:
+        """The jax.Device a "platform:id" name from ``configure`` stands for."""
+        platform, index = name.split(":")
+        return jax.devices(platform)[int(index)]
+
+    def matmul(self, device: str, size: int) -> Callable[[], object]:
+        target = self.device_of(device)
         a = jax.device_put(jnp.ones((size, size), jnp.float32), target)
         b = jax.device_put(jnp.ones((size, size), jnp.float32), target)
-        product = jax.jit(jnp.matmul)
-        best = float("inf")
-        for _ in range(repeats + 1):  # the first product compiles and warms up
-            start = time.perf_counter()
-            product(a, b).block_until_ready()
-            best = min(best, time.perf_counter() - start)
-        return 2 * size**3 / best
+        product = jax.jit(jnp.matmul)  # compiled on the first (warm-up) call
+        return lambda: product(a, b).block_until_ready()
 
     def gpu_name(self, device: str) -> str | None:
-        return device_of(device).device_kind if device.startswith("gpu") else None
-
-
-def device_of(name: str) -> jax.Device:
-    """The jax.Device a "platform:id" name from ``configure`` stands for."""
-    platform, index = name.split(":")
-    return jax.devices(platform)[int(index)]
+        return self.device_of(device).device_kind if device.startswith("gpu") else None
 
 
 RUNTIME = JaxRuntime()

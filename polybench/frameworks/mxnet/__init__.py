@@ -1,1 +1,14 @@
-"""MXNet (Gluon) implementations: one module per model."""
+"""MXNet (Gluon) implementations: one module per model, shared step in ``common``.
+
+This module imports no framework: the registry reads ``FRAMEWORK`` without MXNet installed.
+"""
+
+from polybench.frameworks.base import Framework
+
+FRAMEWORK = Framework(
+    name="mxnet",
+    display_name="MXNet Gluon",
+    default_mode="graph",
+    default_reason="its eager LSTMs run op by op through Python, tens of minutes per model",
+    compilers={"eager": ("none",), "graph": ("hybridize",), "idiomatic": ("hybridize",)},
+)

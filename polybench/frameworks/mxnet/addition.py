@@ -20,9 +20,9 @@ class EncoderDecoder(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = EncoderDecoder()
-        net.initialize(ctx=self.ctx)
-        load_lstm(net.encoder, params, "encoder")
-        load_lstm(net.decoder, params, "decoder")
-        load_dense(net.output, params, "output")
-        return net
+        model = EncoderDecoder()
+        model.initialize(ctx=self.device)
+        load_lstm(model.encoder, params, "encoder")
+        load_lstm(model.decoder, params, "decoder")
+        load_dense(model.output, params, "output")
+        return model

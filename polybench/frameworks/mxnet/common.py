@@ -1,4 +1,4 @@
-"""What every MXNet (Gluon) model shares: weight loading, the Adam step, batched prediction.
+"""What every MXNet (Gluon) model shares: weight loading, the Adam step, graph mode.
 
 The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity.py proves it):
 
@@ -10,14 +10,15 @@ The canonical -> Gluon mapping (mxnet 1.9.1; tests/test_parity.py proves it):
 - ``rnn.LSTM`` keeps, per direction, ``i2h_weight`` (4H, in) and ``h2h_weight`` (4H, H),
   the transposes of the canonical kernels, with the gates in the canonical order
   (input, forget, cell candidate, output; src/operator/rnn_impl.h), and two biases that
-  are added: the canonical bias goes to ``i2h_bias`` and ``h2h_bias`` is zero and frozen. The
-  parameters are named ``l0_*`` (forward) and ``r0_*`` (backward, when bidirectional);
-  a bidirectional layer's output holds the forward then the backward hidden state.
+  are added: the canonical bias goes to ``i2h_bias`` and ``h2h_bias`` is zero and frozen
+  (``grad_req`` "null"), so that training moves one bias as the spec's model does (Adam would
+  move two trainable biases twice as fast). Gluon's own parameter names are ``l0_*`` for the
+  forward direction and ``r0_*`` for the backward one (``DIRECTION_PREFIXES``); a bidirectional
+  layer's output holds the forward then the backward hidden state.
 """
 
 from __future__ import annotations
 
-import abc
 import math
 
 import mxnet as mx
@@ -25,7 +26,8 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 
 from polybench.errors import UnsupportedError
-from polybench.frameworks.base import Implementation
+from polybench.frameworks.base import Implementation, Loaded, compiler
+from polybench.frameworks.mxnet.runtime import RUNTIME
 from polybench.specs.base import Adam, Spec, Split
 
 #: Gluon losses give one value per sample: the mean over its steps or elements. Their
@@ -36,7 +38,6 @@ LOSSES = {
     "l1": gluon.loss.L1Loss,
     "sigmoid_binary_cross_entropy": gluon.loss.SigmoidBinaryCrossEntropyLoss,
 }
-PREDICT_BATCH = 256
 
 
 class PaperAdam(mx.optimizer.Adam):
@@ -70,11 +71,6 @@ class PaperAdam(mx.optimizer.Adam):
         )
 
 
-def context(device: str) -> mx.Context:
-    """The MXNet context of a device name from the runtime: "cpu" or "gpu(N)"."""
-    return mx.gpu(int(device[4:-1])) if device.startswith("gpu") else mx.cpu()
-
-
 def assign(parameter: gluon.Parameter, value: np.ndarray) -> None:
     """Copy a canonical array (already in Gluon's layout) into an initialised parameter."""
     if parameter.shape != value.shape:
@@ -104,20 +100,30 @@ def load_conv(layer: gluon.nn.Conv2D, params: dict[str, np.ndarray], name: str) 
     assign(layer.bias, params[f"{name}.bias"])
 
 
-def load_lstm(layer: gluon.rnn.LSTM, params: dict[str, np.ndarray], name: str, direction: str = "l") -> None:
-    """Canonical LSTM -> one direction of a one-layer rnn.LSTM: transposed kernels, the
-    canonical bias in i2h_bias and zeros in h2h_bias, which is frozen (grad_req "null") so
-    that training moves one bias as the spec's model does (Adam would move two trainable
-    biases twice as fast). ``direction`` is "l" (forward) or "r" (backward)."""
-    assign(getattr(layer, f"{direction}0_i2h_weight"), params[f"{name}.kernel"].T)
-    assign(getattr(layer, f"{direction}0_h2h_weight"), params[f"{name}.recurrent_kernel"].T)
-    assign(getattr(layer, f"{direction}0_i2h_bias"), params[f"{name}.bias"])
-    assign(getattr(layer, f"{direction}0_h2h_bias"), np.zeros_like(params[f"{name}.bias"]))
-    getattr(layer, f"{direction}0_h2h_bias").grad_req = "null"
+#: Gluon's own name prefix of each direction's LSTM parameters (``l0_i2h_weight``, ``r0_i2h_weight``, ...).
+DIRECTION_PREFIXES = {"forward": "l", "backward": "r"}
+
+
+def load_lstm(layer: gluon.rnn.LSTM, params: dict[str, np.ndarray], name: str, direction: str = "forward") -> None:
+    """Canonical LSTM -> one direction ("forward" or "backward") of a one-layer rnn.LSTM (the
+    mapping in the module docstring): transposed kernels, the canonical bias in i2h_bias and a
+    frozen zero h2h_bias."""
+    prefix = f"{DIRECTION_PREFIXES[direction]}0"
+    assign(getattr(layer, f"{prefix}_i2h_weight"), params[f"{name}.kernel"].T)
+    assign(getattr(layer, f"{prefix}_h2h_weight"), params[f"{name}.recurrent_kernel"].T)
+    assign(getattr(layer, f"{prefix}_i2h_bias"), params[f"{name}.bias"])
+    assign(getattr(layer, f"{prefix}_h2h_bias"), np.zeros_like(params[f"{name}.bias"]))
+    getattr(layer, f"{prefix}_h2h_bias").grad_req = "null"
 
 
 class GluonImplementation(Implementation):
-    """A Gluon block trained with a gluon.Trainer and Adam; subclasses only build the block."""
+    """A Gluon block trained with a gluon.Trainer and Adam; subclasses only build the block,
+    initialised on ``self.device`` (an mx.Context)."""
+
+    runtime = RUNTIME
+    #: hybridize's arguments in graph mode: memory planned once (static_alloc) for fixed input
+    #: shapes (static_shape), the settings Gluon documents for speed.
+    hybridize_options = {"static_alloc": True, "static_shape": True}
 
     def __init__(
         self,
@@ -129,68 +135,63 @@ class GluonImplementation(Implementation):
         mode: str = "eager",
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        self.ctx = context(device)
-        self.net = self.build(params)
+        self.model = self.build(params)
         if mode == "graph":
-            # Graph mode: hybridize turns the HybridBlock into a cached symbolic graph with
-            # memory planned once (static_alloc) for fixed input shapes (static_shape); the
-            # first call per input shape builds it, inside the first epoch's time.
-            if not isinstance(self.net, gluon.HybridBlock):
+            # Graph mode: hybridize turns the HybridBlock into a cached symbolic graph; the first
+            # call per input shape builds it, inside the first epoch's time.
+            if not isinstance(self.model, gluon.HybridBlock):
                 raise UnsupportedError(f"{spec.name} is not a HybridBlock in MXNet, so it cannot be hybridized")
-            self.net.hybridize(static_alloc=True, static_shape=True)
+            self.model.hybridize(**self.hybridize_options)
         adam = PaperAdam(
             learning_rate=optimizer.learning_rate,
             beta1=optimizer.beta_1,
             beta2=optimizer.beta_2,
             epsilon=optimizer.epsilon,
         )
-        self.trainer = gluon.Trainer(self.net.collect_params(), adam)
+        self.trainer = gluon.Trainer(self.model.collect_params(), adam)
         self.loss_fn = LOSSES[spec.loss]()
-        self.data: dict[str, tuple[Split, nd.NDArray | None, nd.NDArray]] = {}
-        self.loss_sum = nd.zeros((1,), ctx=self.ctx)
-        self.loss_samples = 0
-
-    @abc.abstractmethod
-    def build(self, params: dict[str, np.ndarray]) -> gluon.Block:
-        """The model as a Gluon block, initialised on ``self.ctx`` with the canonical weights."""
+        self.loss_sum = nd.zeros((1,), ctx=self.device)
 
     def load_data(self, splits: dict[str, Split]) -> None:
         for name, split in splits.items():
-            x = None if split.render else nd.array(split.x, ctx=self.ctx, dtype=split.x.dtype)
-            self.data[name] = (split, x, nd.array(split.y, ctx=self.ctx, dtype=split.y.dtype))
+            x = None if split.render else nd.array(split.x, ctx=self.device, dtype=split.x.dtype)
+            self.data[name] = Loaded(split, x, nd.array(split.y, ctx=self.device, dtype=split.y.dtype))
 
-    def _rows(self, name: str, rows: np.ndarray) -> tuple[nd.NDArray, nd.NDArray]:
-        """Model inputs and targets of ``rows`` of a loaded split: device-side gathers, or
-        the inputs rendered on the host."""
-        split, x, y = self.data[name]
-        index = nd.array(rows, ctx=self.ctx, dtype="int32")
-        inputs = nd.array(split.inputs(rows), ctx=self.ctx, dtype=np.float32) if x is None else x.take(index)
-        return inputs, y.take(index)
+    def device_inputs(self, x: np.ndarray) -> nd.NDArray:
+        return nd.array(x, ctx=self.device, dtype=np.float32)
+
+    def batch(self, split: str, rows: np.ndarray | nd.NDArray) -> tuple[nd.NDArray, nd.NDArray]:
+        """Device-side gathers (``rows`` host row numbers, or an NDArray of them on the context),
+        or the inputs rendered on the host."""
+        loaded, x, y = self.data[split]
+        index = rows if isinstance(rows, nd.NDArray) else nd.array(rows, ctx=self.device, dtype="int32")
+        if x is None:
+            host_rows = rows.asnumpy().astype(np.int64) if isinstance(rows, nd.NDArray) else rows
+            return self.device_inputs(loaded.inputs(host_rows)), y.take(index)
+        return x.take(index), y.take(index)
 
     def train_step(self, index: np.ndarray) -> None:
-        x, y = self._rows("train", index)
+        x, y = self.batch("train", index)
         with autograd.record():  # training mode: dropout is on
-            loss = self.loss_fn(self.net(x), y)  # one value per sample
+            loss = self.loss_fn(self.model(x), y)  # one value per sample
         loss.backward()  # the gradient of the batch's sum ...
         self.trainer.step(len(index))  # ... divided by the batch size: the gradient of the mean
         self.loss_sum += loss.sum()
         self.loss_samples += len(index)
 
-    def take_train_loss(self) -> float:
-        mean = float(self.loss_sum.asscalar()) / max(self.loss_samples, 1)
+    def take_loss_sum(self) -> float:
+        total = float(self.loss_sum.asscalar())
         self.loss_sum[:] = 0
-        self.loss_samples = 0
-        return mean
+        return total
 
-    def predict(self, split: str) -> np.ndarray:
-        n = len(self.data[split][0])  # outside autograd.record(): prediction mode, no dropout
-        outputs = [
-            self.net(self._rows(split, np.arange(i, min(i + PREDICT_BATCH, n)))[0]) for i in range(0, n, PREDICT_BATCH)
-        ]
+    def evaluate(self, inputs: nd.NDArray) -> nd.NDArray:
+        return self.model(inputs)  # outside autograd.record(): prediction mode, no dropout
+
+    def to_host(self, outputs: list[nd.NDArray]) -> np.ndarray:
         return nd.concat(*outputs, dim=0).asnumpy()
-
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        return self.net(nd.array(x, ctx=self.ctx, dtype=np.float32)).asnumpy()
 
     def sync(self) -> None:
         nd.waitall()
+
+    def compiler(self) -> dict:
+        return compiler("hybridize", **self.hybridize_options) if self.mode == "graph" else compiler("none")

@@ -18,9 +18,9 @@ class BiLSTM(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = BiLSTM()
-        net.initialize(ctx=self.ctx)
-        load_lstm(net.lstm, params, "forward", direction="l")
-        load_lstm(net.lstm, params, "backward", direction="r")
-        load_dense(net.output, params, "output")
-        return net
+        model = BiLSTM()
+        model.initialize(ctx=self.device)
+        load_lstm(model.lstm, params, "forward", direction="forward")
+        load_lstm(model.lstm, params, "backward", direction="backward")
+        load_dense(model.output, params, "output")
+        return model

@@ -19,9 +19,9 @@ class StackedLSTM(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = StackedLSTM()
-        net.initialize(ctx=self.ctx)
-        load_lstm(net.lstm1, params, "lstm1")
-        load_lstm(net.lstm2, params, "lstm2")
-        load_dense(net.output, params, "output")
-        return net
+        model = StackedLSTM()
+        model.initialize(ctx=self.device)
+        load_lstm(model.lstm1, params, "lstm1")
+        load_lstm(model.lstm2, params, "lstm2")
+        load_dense(model.output, params, "output")
+        return model

@@ -18,8 +18,8 @@ class Echo(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = Echo()
-        net.initialize(ctx=self.ctx)
-        load_lstm(net.lstm, params, "lstm")
-        load_dense(net.output, params, "output")
-        return net
+        model = Echo()
+        model.initialize(ctx=self.device)
+        load_lstm(model.lstm, params, "lstm")
+        load_dense(model.output, params, "output")
+        return model

@@ -24,10 +24,10 @@ class CNN(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = CNN(self.dropout_rates)
-        net.initialize(ctx=self.ctx)
-        load_conv(net.conv1, params, "conv1")
-        load_conv(net.conv2, params, "conv2")
-        load_dense(net.dense, params, "dense")
-        load_dense(net.output, params, "output")
-        return net
+        model = CNN(self.dropout_rates)
+        model.initialize(ctx=self.device)
+        load_conv(model.conv1, params, "conv1")
+        load_conv(model.conv2, params, "conv2")
+        load_dense(model.dense, params, "dense")
+        load_dense(model.output, params, "output")
+        return model

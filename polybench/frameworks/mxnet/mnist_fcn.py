@@ -22,8 +22,8 @@ class FCN(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = FCN(self.dropout_rates)
-        net.initialize(ctx=self.ctx)
+        model = FCN(self.dropout_rates)
+        model.initialize(ctx=self.device)
         for name in ("hidden1", "hidden2", "output"):
-            load_dense(getattr(net, name), params, name)
-        return net
+            load_dense(getattr(model, name), params, name)
+        return model

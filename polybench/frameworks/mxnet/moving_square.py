@@ -24,9 +24,9 @@ class CNNLSTM(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = CNNLSTM()
-        net.initialize(ctx=self.ctx)
-        load_conv(net.conv, params, "conv")
-        load_lstm(net.lstm, params, "lstm")
-        load_dense(net.output, params, "output")
-        return net
+        model = CNNLSTM()
+        model.initialize(ctx=self.device)
+        load_conv(model.conv, params, "conv")
+        load_lstm(model.lstm, params, "lstm")
+        load_dense(model.output, params, "output")
+        return model

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import warnings
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
 from polybench.frameworks.base import Runtime
+
+if TYPE_CHECKING:  # mxnet loads in configure, after its thread settings
+    import mxnet as mx
 
 
 class MXNetRuntime(Runtime):
@@ -74,21 +78,18 @@ class MXNetRuntime(Runtime):
         ]
         return {"mxnet": mx.__version__, "numpy": np.__version__, "mxnet_features": ",".join(enabled)}
 
-    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+    def device_of(self, name: str) -> mx.Context:
+        """The MXNet context of a device name from ``configure``: "cpu" or "gpu(N)"."""
         import mxnet as mx
 
-        from polybench.frameworks.mxnet.common import context
+        return mx.gpu(int(name[4:-1])) if name.startswith("gpu") else mx.cpu()
 
-        ctx = context(device)
-        a = mx.nd.random.uniform(shape=(size, size), ctx=ctx)
-        b = mx.nd.random.uniform(shape=(size, size), ctx=ctx)
-        best = float("inf")
-        for _ in range(repeats + 1):  # the first product warms up
-            mx.nd.waitall()
-            start = time.perf_counter()
-            mx.nd.dot(a, b).wait_to_read()
-            best = min(best, time.perf_counter() - start)
-        return 2 * size**3 / best
+    def matmul(self, device: str, size: int) -> Callable[[], object]:
+        import mxnet as mx
+
+        a = mx.nd.random.uniform(shape=(size, size), ctx=self.device_of(device))
+        b = mx.nd.random.uniform(shape=(size, size), ctx=self.device_of(device))
+        return lambda: mx.nd.dot(a, b).wait_to_read()
 
     def gpu_name(self, device: str) -> str | None:
         if not device.startswith("gpu"):

@@ -17,8 +17,8 @@ class CornerLSTM(nn.HybridBlock):
 
 class Implementation(GluonImplementation):
     def build(self, params):
-        net = CornerLSTM()
-        net.initialize(ctx=self.ctx)
-        load_lstm(net.lstm, params, "lstm")
-        load_dense(net.output, params, "output")
-        return net
+        model = CornerLSTM()
+        model.initialize(ctx=self.device)
+        load_lstm(model.lstm, params, "lstm")
+        load_dense(model.output, params, "output")
+        return model

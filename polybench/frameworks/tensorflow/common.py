@@ -1,33 +1,36 @@
-"""What every Keras model shares: weight loading, the eager GradientTape step, batched prediction.
+"""What every Keras model shares: weight loading, the eager GradientTape step, graph mode.
 
 Canonical layouts -> Keras 3 (TensorFlow backend), the whole mapping:
 
 - Dense: the canonical (in, out) kernel and bias are Keras' own layout.
-- Conv2D: canonical (out, in, kh, kw) kernels become Keras' (kh, kw, in, out); the images
-  themselves go channels-last, TensorFlow's native layout on the CPU (see ``to_model_layout``).
+- Conv2D: canonical (out, in, kh, kw) kernels become Keras' (kh, kw, in, out) (``layouts.hwio``);
+  the images themselves go channels-last, TensorFlow's native layout on the CPU (see
+  ``to_model_layout``).
 - Flatten after a convolution: channels-last flattens (row, column, channel), the canonical
   order is (channel, row, column), so the rows of the kernel reading the flattened map are
-  permuted once at build time (``flattened=``), and the outputs do not change.
+  permuted once at build time (``flattened=``, ``layouts.channels_last_rows``).
 - LSTM: Keras keeps kernel (in, 4H), recurrent_kernel (H, 4H) and ONE bias (4H) with gates
   (input, forget, cell candidate, output), exactly the canonical layout, so nothing is
   transposed. The models pass recurrent_activation="sigmoid" and activation="tanh" (Keras'
   defaults, written out) and no initial state, so every sequence starts from zeros.
-- Bidirectional LSTM: ``forward_layer`` and ``backward_layer`` take the two directions; Keras
-  flips the backward outputs back into input order and concatenates (forward, backward).
+- Bidirectional LSTM: the canonical "forward" and "backward" directions go to Keras' own
+  ``forward_layer`` and ``backward_layer``; Keras flips the backward outputs back into input
+  order and concatenates (forward, backward).
 - Adam: the spec's epsilon is added to the bias-corrected sqrt(v_hat); keras.optimizers.Adam
   adds it to the raw sqrt(v) instead, so ``SpecAdam`` below moves it (see its docstring).
 """
 
 from __future__ import annotations
 
-import abc
 import functools
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from polybench.frameworks.base import Implementation
+from polybench.frameworks.base import Implementation, Loaded, compiler
+from polybench.frameworks.layouts import channels_last_rows, hwio
+from polybench.frameworks.tensorflow.runtime import RUNTIME
 from polybench.specs.base import Adam, Spec, Split
 
 LOSSES = {
@@ -35,7 +38,6 @@ LOSSES = {
     "l1": keras.losses.MeanAbsoluteError(),
     "sigmoid_binary_cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True),
 }
-PREDICT_BATCH = 256
 
 
 class SpecAdam(keras.optimizers.Adam):
@@ -61,25 +63,17 @@ class SpecAdam(keras.optimizers.Adam):
         self.assign_sub(variable, ops.cast(learning_rate, dtype) * m_hat / (ops.sqrt(v_hat) + self.epsilon))
 
 
-def channels_last_rows(kernel: np.ndarray, flattened: tuple[int, int, int]) -> np.ndarray:
-    """Rows of a kernel that reads a flattened (channels, height, width) map, reordered from
-    the canonical (channel, row, column) flatten to the channels-last (row, column, channel) one."""
-    channels, height, width = flattened
-    return kernel.reshape(channels, height, width, -1).transpose(1, 2, 0, 3).reshape(kernel.shape)
-
-
 def load_dense(
     layer: keras.layers.Dense, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
 ) -> None:
     """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
     layer reads a channels-last feature map flattened by Keras."""
-    kernel = params[f"{name}.kernel"]
-    layer.set_weights([kernel if flattened is None else channels_last_rows(kernel, flattened), params[f"{name}.bias"]])
+    layer.set_weights([channels_last_rows(params[f"{name}.kernel"], flattened), params[f"{name}.bias"]])
 
 
 def load_conv(layer: keras.layers.Conv2D, params: dict[str, np.ndarray], name: str) -> None:
     """Canonical (out, in, kh, kw) kernel -> Keras' (kh, kw, in, out), and the bias."""
-    layer.set_weights([params[f"{name}.kernel"].transpose(2, 3, 1, 0), params[f"{name}.bias"]])
+    layer.set_weights([hwio(params[f"{name}.kernel"]), params[f"{name}.bias"]])
 
 
 def load_lstm(
@@ -87,10 +81,9 @@ def load_lstm(
 ) -> None:
     """Canonical LSTM kernel, recurrent kernel and bias: Keras' own layout and gate order;
     ``flattened`` as in ``load_dense`` for the input kernel."""
-    kernel = params[f"{name}.kernel"]
     layer.set_weights(
         [
-            kernel if flattened is None else channels_last_rows(kernel, flattened),
+            channels_last_rows(params[f"{name}.kernel"], flattened),
             params[f"{name}.recurrent_kernel"],
             params[f"{name}.bias"],
         ]
@@ -105,7 +98,12 @@ def supports_xla(model: keras.Model) -> bool:
 
 class KerasImplementation(Implementation):
     """A Keras model trained with tf.GradientTape and Adam, eagerly or (graph mode) inside
-    tf.function; subclasses only build the model."""
+    tf.function; subclasses only build the model. ``device`` is TensorFlow's device name."""
+
+    runtime = RUNTIME
+    #: tf.function's arguments in graph mode besides jit_compile: shapes are relaxed so the short
+    #: last batch does not keep retracing.
+    graph_options = {"reduce_retracing": True}
 
     def __init__(
         self,
@@ -117,7 +115,7 @@ class KerasImplementation(Implementation):
         mode: str = "eager",
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        with tf.device(device):
+        with tf.device(self.device):
             self.model = self.build(params)
             self.optimizer = SpecAdam(
                 learning_rate=optimizer.learning_rate,
@@ -128,23 +126,16 @@ class KerasImplementation(Implementation):
             )
             self.optimizer.build(self.model.trainable_variables)  # its slots exist before any tracing
             self.loss_sum = tf.Variable(0.0, trainable=False)
-        # Graph mode: tf.function traces the step and the inference call into graphs; shapes are
-        # relaxed so the short last batch does not keep retracing. Where every layer supports it,
-        # the graphs are compiled with XLA (jit_compile=True), as Keras' fit does on a GPU (it
-        # leaves XLA off on CPU-only machines, and for LSTMs that could use cuDNN); elsewhere
-        # TensorFlow's grappler optimises them. Tracing and compiling happen on the first
-        # batches: first-epoch time.
+        # Graph mode: tf.function traces the step and the inference call into graphs. Where every
+        # layer supports it, the graphs are compiled with XLA (jit_compile=True), as Keras' fit
+        # does on a GPU (it leaves XLA off on CPU-only machines, and for LSTMs that could use
+        # cuDNN); elsewhere TensorFlow's grappler optimises them. Tracing and compiling happen on
+        # the first batches: first-epoch time.
         self.xla = mode == "graph" and supports_xla(self.model)
-        graph = functools.partial(tf.function, reduce_retracing=True, jit_compile=self.xla)
+        graph = functools.partial(tf.function, jit_compile=self.xla, **self.graph_options)
         self.step = graph(self._step) if mode == "graph" else self._step
         self.infer = graph(self._infer) if mode == "graph" else self._infer
         self.loss_fn = LOSSES[spec.loss]
-        self.data: dict[str, tuple[Split, tf.Tensor | None, tf.Tensor]] = {}
-        self.loss_samples = 0
-
-    @abc.abstractmethod
-    def build(self, params: dict[str, np.ndarray]) -> keras.Model:
-        """The model as a Keras model holding the canonical weights."""
 
     def to_model_layout(self, x: tf.Tensor) -> tf.Tensor:
         """Loader layout (canonical, channels-first) -> the model's input layout: the identity
@@ -154,16 +145,20 @@ class KerasImplementation(Implementation):
     def load_data(self, splits: dict[str, Split]) -> None:
         with tf.device(self.device):
             for name, split in splits.items():
-                x = None if split.render else self.to_model_layout(tf.convert_to_tensor(split.x))
-                self.data[name] = (split, x, tf.convert_to_tensor(split.y))
+                x = None if split.render else self.device_inputs(split.x)
+                self.data[name] = Loaded(split, x, tf.convert_to_tensor(split.y))
 
-    def _inputs(self, name: str, rows: np.ndarray) -> tf.Tensor:
-        """Model inputs for ``rows`` of a loaded split: a device-side gather, or rendered
-        per batch and brought to the model's layout (inside the clock: TensorFlow's cost)."""
-        split, x, _ = self.data[name]
-        if x is None:
-            return self.to_model_layout(tf.convert_to_tensor(split.inputs(rows)))
-        return tf.gather(x, rows)
+    def device_inputs(self, x: np.ndarray) -> tf.Tensor:
+        with tf.device(self.device):
+            return self.to_model_layout(tf.convert_to_tensor(x))
+
+    def batch(self, split: str, rows: np.ndarray) -> tuple[tf.Tensor, tf.Tensor]:
+        """A device-side gather, or rendered per batch and brought to the model's layout (inside
+        the clock: TensorFlow's cost)."""
+        loaded, x, y = self.data[split]
+        with tf.device(self.device):
+            inputs = self.device_inputs(loaded.inputs(rows)) if x is None else tf.gather(x, rows)
+            return inputs, tf.gather(y, rows)
 
     def _step(self, x: tf.Tensor, y: tf.Tensor) -> None:
         with tf.GradientTape() as tape:
@@ -176,29 +171,30 @@ class KerasImplementation(Implementation):
         return self.model(x, training=False)
 
     def train_step(self, index: np.ndarray) -> None:
+        x, y = self.batch("train", index)
         with tf.device(self.device):
-            self.step(self._inputs("train", index), tf.gather(self.data["train"][2], index))
+            self.step(x, y)
         self.loss_samples += len(index)
 
-    def take_train_loss(self) -> float:
-        mean = float(self.loss_sum.numpy()) / max(self.loss_samples, 1)
+    def take_loss_sum(self) -> float:
+        total = float(self.loss_sum.numpy())
         self.loss_sum.assign(0.0)
-        self.loss_samples = 0
-        return mean
+        return total
 
-    def predict(self, split: str) -> np.ndarray:
-        n = len(self.data[split][0])
+    def evaluate(self, inputs: tf.Tensor) -> tf.Tensor:
         with tf.device(self.device):
-            outputs = [
-                self.infer(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
-                for i in range(0, n, PREDICT_BATCH)
-            ]
+            return self.infer(inputs)
+
+    def to_host(self, outputs: list[tf.Tensor]) -> np.ndarray:
+        with tf.device(self.device):
             return tf.concat(outputs, axis=0).numpy()
 
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        with tf.device(self.device):
-            x = self.to_model_layout(tf.convert_to_tensor(np.asarray(x, dtype=np.float32)))
-            return self.infer(x).numpy()
+    def compiler(self) -> dict:
+        if self.mode != "graph":
+            return compiler("none")
+        return compiler(
+            "xla" if self.xla else "tf.function", via="tf.function", jit_compile=self.xla, **self.graph_options
+        )
 
     def details(self) -> dict:
         return {"xla": self.xla}

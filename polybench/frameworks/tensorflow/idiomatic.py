@@ -19,9 +19,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.tensorflow.common import KerasImplementation
-from polybench.specs.base import Split
 
 
 class _EpochClock(keras.callbacks.Callback):
@@ -45,22 +44,20 @@ class _Rendered(keras.utils.PyDataset):
     """A compact split (the moving-square videos) rendered batch by batch: Keras' documented
     way to feed data that do not fit in memory; reshuffled at the end of every epoch."""
 
-    def __init__(self, impl: KerasImplementation, split: Split, batch_size: int, seed: int) -> None:
+    def __init__(self, impl: KerasImplementation, batch_size: int, seed: int) -> None:
         super().__init__()
-        self.impl, self.split, self.batch_size = impl, split, batch_size
+        self.impl, self.batch_size, self.n = impl, batch_size, len(impl.data["train"].split)
         self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(split))
+        self.order = self.rng.permutation(self.n)
 
     def __len__(self) -> int:
-        return math.ceil(len(self.split) / self.batch_size)
+        return math.ceil(self.n / self.batch_size)
 
     def __getitem__(self, i: int):
-        rows = self.order[i * self.batch_size : (i + 1) * self.batch_size]
-        x = self.impl.to_model_layout(tf.convert_to_tensor(self.split.inputs(rows)))
-        return x, self.split.y[rows]
+        return self.impl.batch("train", self.order[i * self.batch_size : (i + 1) * self.batch_size])
 
     def on_epoch_end(self) -> None:
-        self.order = self.rng.permutation(len(self.split))
+        self.order = self.rng.permutation(self.n)
 
 
 class Trainer(IdiomaticTrainer):
@@ -73,15 +70,20 @@ class Trainer(IdiomaticTrainer):
         impl.model.compile(optimizer=impl.optimizer, loss=impl.loss_fn)  # Keras' defaults otherwise
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
-        split, x, y = self.impl.data["train"]
+        _, x, y = self.impl.data["train"]
         clock = [_EpochClock(self.impl.sync, after_epoch)]
         with tf.device(self.impl.device):
             if x is None:
                 self.impl.model.fit(
-                    _Rendered(self.impl, split, self.batch_size, self.seed), epochs=epochs, verbose=0, callbacks=clock
+                    _Rendered(self.impl, self.batch_size, self.seed), epochs=epochs, verbose=0, callbacks=clock
                 )
             else:
                 self.impl.model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, callbacks=clock)
+
+    def compiler(self) -> dict:
+        """What Keras resolved ``jit_compile="auto"`` to: XLA, or a tf.function graph without it."""
+        xla = bool(self.impl.model.jit_compile)
+        return compiler("xla" if xla else "tf.function", via="keras.Model.fit", jit_compile=xla)
 
     def details(self) -> dict:
         return {"jit_compile": bool(self.impl.model.jit_compile)}

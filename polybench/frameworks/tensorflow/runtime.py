@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import time
+from collections.abc import Callable
 
 # Before TensorFlow loads (the registry imports this module before any model module): Keras 3
 # on the TensorFlow backend, and no INFO/WARNING lines from the C++ runtime (oneDNN notices and
@@ -64,16 +64,16 @@ class TensorFlowRuntime(Runtime):
             "cudnn": build.get("cudnn_version") or "none",
         }
 
-    def matmul_flops_per_second(self, device: str, size: int = 2048, repeats: int = 5) -> float | None:
+    def matmul(self, device: str, size: int) -> Callable[[], object]:
         with tf.device(device):
             a = tf.random.uniform((size, size))
             b = tf.random.uniform((size, size))
-            best = float("inf")
-            for _ in range(repeats + 1):  # the first product warms up
-                start = time.perf_counter()
-                float(tf.reduce_sum(tf.matmul(a, b)))  # reading the result back waits for the device
-                best = min(best, time.perf_counter() - start)
-        return 2 * size**3 / best
+
+        def product() -> float:
+            with tf.device(device):
+                return float(tf.reduce_sum(tf.matmul(a, b)))  # reading the result back waits for the device
+
+        return product
 
     def gpu_name(self, device: str) -> str | None:
         if "GPU" not in device.upper():

@@ -1,1 +1,14 @@
-"""PyTorch implementations: one module per model, shared step in ``common``."""
+"""PyTorch implementations: one module per model, shared step in ``common``.
+
+This module imports no framework: the registry reads ``FRAMEWORK`` without PyTorch installed.
+"""
+
+from polybench.frameworks.base import Framework
+
+FRAMEWORK = Framework(
+    name="torch",
+    display_name="PyTorch",
+    default_mode="eager",
+    default_reason="torch.compile takes only mnist_fcn on the CPU (no nn.LSTM, wrong CNN gradients; see README)",
+    compilers={"eager": ("none",), "graph": ("inductor",), "idiomatic": ("none",)},
+)

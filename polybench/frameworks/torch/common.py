@@ -1,8 +1,6 @@
-"""What every PyTorch model shares: weight loading, the Adam step, batched prediction."""
+"""What every PyTorch model shares: weight loading, the Adam step, the eval-mode forward pass."""
 
 from __future__ import annotations
-
-import abc
 
 import numpy as np
 import torch
@@ -11,7 +9,8 @@ from torch import nn
 from torch._dynamo.utils import counters
 
 from polybench.errors import UnsupportedError
-from polybench.frameworks.base import Implementation
+from polybench.frameworks.base import Implementation, Loaded, compiler
+from polybench.frameworks.torch.runtime import RUNTIME
 from polybench.specs.base import Adam, Spec, Split
 
 
@@ -25,7 +24,6 @@ LOSSES = {
     "l1": F.l1_loss,
     "sigmoid_binary_cross_entropy": F.binary_cross_entropy_with_logits,
 }
-PREDICT_BATCH = 256
 
 
 def assign(parameter: torch.Tensor, value: np.ndarray) -> None:
@@ -48,13 +46,17 @@ def load_conv(layer: nn.Conv2d, params: dict[str, np.ndarray], name: str) -> Non
     assign(layer.bias, params[f"{name}.bias"])
 
 
-def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, suffix: str = "") -> None:
-    """Canonical LSTM -> nn.LSTM (one layer). Both use gate order (i, f, g, o); PyTorch keeps
-    (4H, in) and (4H, H) weights, the transposes of the canonical kernels, and two biases
-    that are added: the canonical bias goes to bias_ih, and bias_hh is zero and frozen, so
-    that training moves one bias as the spec's model does (two trainable biases would move
-    their sum twice as fast under Adam). ``suffix`` is "_reverse" for the backward
-    direction of a bidirectional layer."""
+#: PyTorch's own name suffix of each direction's LSTM parameters (``weight_ih_l0_reverse``, ...).
+DIRECTION_SUFFIXES = {"forward": "", "backward": "_reverse"}
+
+
+def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, direction: str = "forward") -> None:
+    """Canonical LSTM -> one direction ("forward" or "backward") of a one-layer nn.LSTM. Both
+    use gate order (i, f, g, o); PyTorch keeps (4H, in) and (4H, H) weights, the transposes of
+    the canonical kernels, and two biases that are added: the canonical bias goes to bias_ih,
+    and bias_hh is zero and frozen, so that training moves one bias as the spec's model does
+    (two trainable biases would move their sum twice as fast under Adam)."""
+    suffix = DIRECTION_SUFFIXES[direction]
     assign(getattr(layer, f"weight_ih_l0{suffix}"), params[f"{name}.kernel"].T)
     assign(getattr(layer, f"weight_hh_l0{suffix}"), params[f"{name}.recurrent_kernel"].T)
     assign(getattr(layer, f"bias_ih_l0{suffix}"), params[f"{name}.bias"])
@@ -73,8 +75,11 @@ RNN_UNSUPPORTED = (
 class TorchImplementation(Implementation):
     """An nn.Module trained with torch.optim.Adam; subclasses only build the module."""
 
+    runtime = RUNTIME
     #: Why graph mode cannot train this model on the CPU, when it cannot (recorded as unsupported).
     graph_unsupported: str | None = None
+    #: torch.compile's arguments in graph mode: its defaults, written out (backend Inductor).
+    compile_options = {"mode": "default"}
 
     def __init__(
         self,
@@ -86,10 +91,9 @@ class TorchImplementation(Implementation):
         mode: str = "eager",
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        if mode == "graph" and self.graph_unsupported and not device.startswith("cuda"):
+        if mode == "graph" and self.graph_unsupported and self.device.type != "cuda":
             raise UnsupportedError(self.graph_unsupported)  # a CPU (Inductor C++) fault: GPUs compile with Triton
-        self.torch_device = torch.device(device)
-        self.model = self.build(params).to(self.torch_device)
+        self.model = self.build(params).to(self.device)
         if mode == "graph" and any(isinstance(m, nn.RNNBase) for m in self.model.modules()):
             raise UnsupportedError(RNN_UNSUPPORTED)
         # Graph mode: torch.compile traces the module (TorchDynamo) and compiles forward and
@@ -100,7 +104,7 @@ class TorchImplementation(Implementation):
             # figures after training) would otherwise reuse the first one's graphs, and the check
             # in _network could not tell a reused graph from a model Dynamo skipped.
             torch.compiler.reset()
-        self.network = torch.compile(self.model) if mode == "graph" else self.model
+        self.network = torch.compile(self.model, **self.compile_options) if mode == "graph" else self.model
         self._graphs_before = counters["stats"]["unique_graphs"] if mode == "graph" else None
         self.optimizer = torch.optim.Adam(
             self.model.parameters(),
@@ -109,25 +113,21 @@ class TorchImplementation(Implementation):
             eps=optimizer.epsilon,
         )
         self.loss_fn = LOSSES[spec.loss]
-        self.data: dict[str, tuple[Split, torch.Tensor | None, torch.Tensor]] = {}
-        self.loss_sum = torch.zeros((), device=self.torch_device)
-        self.loss_samples = 0
-
-    @abc.abstractmethod
-    def build(self, params: dict[str, np.ndarray]) -> nn.Module:
-        """The model as an nn.Module holding the canonical weights."""
+        self.loss_sum = torch.zeros((), device=self.device)
 
     def load_data(self, splits: dict[str, Split]) -> None:
         for name, split in splits.items():
-            x = None if split.render else torch.from_numpy(split.x).to(self.torch_device)
-            self.data[name] = (split, x, torch.from_numpy(split.y).to(self.torch_device))
+            x = None if split.render else torch.from_numpy(split.x).to(self.device)
+            self.data[name] = Loaded(split, x, torch.from_numpy(split.y).to(self.device))
 
-    def _inputs(self, name: str, rows: np.ndarray) -> torch.Tensor:
-        """Model inputs for ``rows`` of a loaded split: a device-side slice, or rendered."""
-        split, x, _ = self.data[name]
-        if x is None:
-            return torch.from_numpy(split.inputs(rows)).to(self.torch_device)
-        return x[torch.from_numpy(rows).to(self.torch_device)]
+    def device_inputs(self, x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(x).to(self.device)
+
+    def batch(self, split: str, rows: np.ndarray | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        loaded, x, y = self.data[split]
+        index = torch.as_tensor(rows, device=self.device)  # one transfer serves x and y
+        inputs = self.device_inputs(loaded.inputs(np.asarray(rows))) if x is None else x[index]
+        return inputs, y[index]
 
     def _network(self, x: torch.Tensor) -> torch.Tensor:
         """The model's output; in graph mode, the first call also proves that Dynamo compiled a
@@ -142,49 +142,42 @@ class TorchImplementation(Implementation):
         return out
 
     def train_step(self, index: np.ndarray) -> None:
-        split, x, y = self.data["train"]
-        rows = torch.from_numpy(index).to(self.torch_device)  # one transfer serves x and y
-        inputs = torch.from_numpy(split.inputs(index)).to(self.torch_device) if x is None else x[rows]
+        x, y = self.batch("train", index)
         if not self.model.training:  # only after an eval: Module.train() walks every submodule
             self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
-        loss = self.loss_fn(self._network(inputs), y[rows])
+        loss = self.loss_fn(self._network(x), y)
         loss.backward()
         self.optimizer.step()
         self.loss_sum += loss.detach() * len(index)
         self.loss_samples += len(index)
 
-    def take_train_loss(self) -> float:
-        mean = float(self.loss_sum.item()) / max(self.loss_samples, 1)
+    def take_loss_sum(self) -> float:
+        total = float(self.loss_sum.item())
         self.loss_sum.zero_()
-        self.loss_samples = 0
-        return mean
+        return total
 
     @torch.no_grad()
-    def predict(self, split: str) -> np.ndarray:
-        self.model.eval()
-        n = len(self.data[split][0])
-        outputs = [
-            self._network(self._inputs(split, np.arange(i, min(i + PREDICT_BATCH, n))))
-            for i in range(0, n, PREDICT_BATCH)
-        ]
+    def evaluate(self, inputs: torch.Tensor) -> torch.Tensor:
+        if self.model.training:
+            self.model.eval()
+        return self._network(inputs)
+
+    def to_host(self, outputs: list[torch.Tensor]) -> np.ndarray:
         return torch.cat(outputs).cpu().numpy()
 
-    @torch.no_grad()
-    def forward(self, x: np.ndarray) -> np.ndarray:
-        self.model.eval()
-        x = torch.from_numpy(np.asarray(x, dtype=np.float32)).to(self.torch_device)
-        return self._network(x).cpu().numpy()
-
     def sync(self) -> None:
-        if self.torch_device.type == "cuda":
-            torch.cuda.synchronize(self.torch_device)
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+
+    def compiler(self) -> dict:
+        return compiler("inductor", **self.compile_options) if self.mode == "graph" else compiler("none")
 
     def reset_peak_memory(self) -> None:
-        if self.torch_device.type == "cuda":
-            torch.cuda.reset_peak_memory_stats(self.torch_device)
+        if self.device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(self.device)
 
     def peak_memory_bytes(self) -> int | None:
-        if self.torch_device.type == "cuda":
-            return int(torch.cuda.max_memory_allocated(self.torch_device))
+        if self.device.type == "cuda":
+            return int(torch.cuda.max_memory_allocated(self.device))
         return None

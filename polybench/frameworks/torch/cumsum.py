@@ -19,7 +19,7 @@ class BiLSTM(nn.Module):
 class Implementation(TorchImplementation):
     def build(self, params):
         model = BiLSTM()
-        load_lstm(model.lstm, params, "forward")
-        load_lstm(model.lstm, params, "backward", suffix="_reverse")
+        load_lstm(model.lstm, params, "forward", direction="forward")
+        load_lstm(model.lstm, params, "backward", direction="backward")
         load_linear(model.output, params, "output")
         return model

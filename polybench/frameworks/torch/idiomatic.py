@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.torch.common import TorchImplementation
 
 
@@ -25,25 +25,16 @@ class Trainer(IdiomaticTrainer):
         super().__init__(impl, batch_size, seed)
         self.generator = torch.Generator().manual_seed(seed)
 
-    def _batch(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Inputs and targets of ``rows``: slices of the in-memory tensors (compact splits such
-        as the moving-square videos are rendered per batch, as they must be)."""
-        split, x, y = self.impl.data["train"]
-        rows = rows.to(self.impl.torch_device)
-        if x is None:
-            return torch.from_numpy(split.inputs(rows.cpu().numpy())).to(self.impl.torch_device), y[rows]
-        return x[rows], y[rows]
-
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         model, optimizer, loss_fn = self.impl.model, self.impl.optimizer, self.impl.loss_fn
-        n = len(self.impl.data["train"][0])
+        n = len(self.impl.data["train"].split)
         for epoch in range(1, epochs + 1):
             model.train()
             self.impl.sync()
             start = time.perf_counter()
-            total = torch.zeros((), device=self.impl.torch_device)
+            total = torch.zeros((), device=self.impl.device)
             for rows in torch.randperm(n, generator=self.generator).split(self.batch_size):
-                x, y = self._batch(rows)
+                x, y = self.impl.batch("train", rows)
                 optimizer.zero_grad()
                 loss = loss_fn(model(x), y)
                 loss.backward()
@@ -52,3 +43,6 @@ class Trainer(IdiomaticTrainer):
             train_loss = total.item() / n  # reading it back waits for the device
             self.impl.sync()
             after_epoch(epoch, train_loss, time.perf_counter() - start)
+
+    def compiler(self) -> dict:
+        return compiler("none")  # the tutorials' loop runs the module eagerly

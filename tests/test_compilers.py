@@ -1,0 +1,127 @@
+"""One vocabulary for what compiled a run: every framework declares, per mode, the compiler names
+a run can record (its package's ``FRAMEWORK``), and every Implementation and idiomatic loop
+reports the one it ran with, from the same vocabulary (base.COMPILERS)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+
+import pytest
+
+from polybench import frameworks
+from polybench.frameworks.base import COMPILERS, compiler
+from polybench.runner import kernels
+
+
+def test_every_framework_and_mode_declares_compilers_from_the_vocabulary():
+    for name in frameworks.FRAMEWORKS:
+        declared = frameworks.DECLARED[name]
+        assert declared.name == name
+        assert set(declared.compilers) == set(frameworks.MODES), name
+        for mode, names in declared.compilers.items():
+            assert names and set(names) <= set(COMPILERS), (name, mode, names)
+        assert declared.default_mode in ("eager", "graph") and declared.default_reason
+
+
+def test_the_registry_collects_what_each_package_declares():
+    assert frameworks.DEFAULT_MODES == {name: frameworks.DECLARED[name].default_mode for name in frameworks.FRAMEWORKS}
+    assert frameworks.DEFAULT_MODES["torch"] == "eager" and frameworks.DEFAULT_MODES["jax"] == "graph"
+    assert frameworks.DISPLAY_NAMES["torch"] == "PyTorch"
+
+
+def test_a_compiler_outside_the_vocabulary_is_refused():
+    assert compiler("hybridize", static_alloc=True) == {"name": "hybridize", "options": {"static_alloc": True}}
+    with pytest.raises(ValueError, match="unknown compiler 'jit'"):
+        compiler("jit")
+
+
+#: Runs in a framework's environment: trains two steps of each model in each shared-loop mode
+#: and one epoch of the framework's own loop on a slice of random data, then prints what each
+#: reports as its compiler (and its old details, which must say the same).
+PROBE = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    from polybench import frameworks
+    from polybench.errors import UnsupportedError
+    from polybench.specs import get_spec
+    from polybench.specs.base import Split
+
+    framework, models = sys.argv[1], sys.argv[2:]
+    runtime = frameworks.runtime(framework)
+    device = runtime.configure(threads=1, device="cpu")
+    rng = np.random.default_rng(0)
+    results = []
+    for model in models:
+        spec = get_spec(model)
+        profile = spec.profile("quick")
+        x = spec.parity_batch(64)
+        y = np.argmax(spec.reference_forward(spec.parity_parameters(), x), axis=-1)
+        splits = {"train": Split(x, y), "val": Split(x[:8], y[:8])}
+        for mode in frameworks.MODES:
+            try:
+                impl = runtime.implementation(model)(
+                    spec, spec.init_parameters(0), profile.optimizer, device,
+                    mode="eager" if mode == "idiomatic" else mode,
+                )
+            except UnsupportedError:
+                continue
+            impl.load_data(splits)
+            if mode == "idiomatic":
+                ran = runtime.idiomatic_trainer()(impl, 32, 0)
+                ran.fit(1, lambda *_: None)
+            else:
+                ran = impl
+                for rows in (np.arange(32), np.arange(32, 64)):
+                    impl.train_step(rows)
+                impl.take_train_loss()
+            results.append({"model": model, "mode": mode, "compiler": ran.compiler(), "details": ran.details()})
+    print(json.dumps(results))
+""")
+
+#: A dense model and an LSTM, whose compilers can differ: torch's graph mode refuses the LSTM, and
+#: Keras' LSTM declines XLA where it could use cuDNN (on a GPU).
+PROBE_MODELS = ("mnist_fcn", "echo")
+
+
+@pytest.mark.envs
+@pytest.mark.parametrize("framework", frameworks.FRAMEWORKS)
+def test_each_mode_reports_the_compiler_it_ran_with(framework):
+    python = kernels.ensure(framework, say=lambda _: None)
+    done = subprocess.run(
+        [str(python), "-c", PROBE, framework, *PROBE_MODELS],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    declared = frameworks.DECLARED[framework].compilers
+    assert {r["mode"] for r in results} == set(frameworks.MODES)  # every mode ran at least one model
+    for r in results:
+        name, options = r["compiler"]["name"], r["compiler"]["options"]
+        assert set(r["compiler"]) == {"name", "options"}
+        assert name in declared[r["mode"]], r
+        assert all(isinstance(v, str | int | float | bool | type(None)) for v in options.values()), r
+        assert (name == "none") == (r["mode"] == "eager" or declared[r["mode"]] == ("none",)), r
+    by_cell = {(r["model"], r["mode"]): r for r in results}
+    if framework == "tensorflow":  # the old details and the new compiler say the same
+        assert by_cell["mnist_fcn", "graph"]["compiler"]["name"] == "xla"  # every layer supports XLA
+        for model in PROBE_MODELS:
+            assert by_cell[model, "graph"]["details"]["xla"] == (by_cell[model, "graph"]["compiler"]["name"] == "xla")
+            fit = by_cell[model, "idiomatic"]
+            assert fit["details"]["jit_compile"] == (fit["compiler"]["name"] == "xla")
+            assert fit["compiler"]["options"]["via"] == "keras.Model.fit"
+    if framework == "mxnet":
+        assert by_cell["mnist_fcn", "graph"]["compiler"]["options"] == {"static_alloc": True, "static_shape": True}
+        assert by_cell["mnist_fcn", "idiomatic"]["compiler"]["options"] == {
+            "static_alloc": False,
+            "static_shape": False,
+        }
+    if framework == "torch":
+        assert by_cell["mnist_fcn", "graph"]["compiler"] == {"name": "inductor", "options": {"mode": "default"}}
+        assert ("echo", "graph") not in by_cell  # nn.LSTM is unsupported in graph mode, not compiled as eager
+    if framework == "jax":
+        assert by_cell["echo", "graph"]["compiler"]["options"]["via"] == "nnx.jit"
