@@ -30,7 +30,6 @@ pytestmark = pytest.mark.envs
 #: Cells whose graph mode is known to be wrong or not compiled, each with the words its reason
 #: must contain (UnsupportedError). Chainer's LSTM models would add themselves under cuDNN on a GPU.
 GRAPH_UNSUPPORTED = {
-    ("torch", "mnist_cnn"): "zero convolution gradients",
     **{("torch", model): "does not compile nn.LSTM" for model in lstm_models()},
 }
 GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS if (fw, model) not in GRAPH_UNSUPPORTED]

@@ -9,6 +9,6 @@ FRAMEWORK = Framework(
     name="torch",
     display_name="PyTorch",
     default_mode="eager",
-    default_reason="torch.compile takes only mnist_fcn on the CPU (no nn.LSTM, wrong CNN gradients; see README)",
+    default_reason="torch.compile takes only the MNIST models (Dynamo does not compile nn.LSTM; see README)",
     compilers={"eager": ("none",), "graph": ("inductor",), "idiomatic": ("none",)},
 )

@@ -76,10 +76,9 @@ class TorchImplementation(Implementation):
     """An nn.Module trained with torch.optim.Adam; subclasses only build the module."""
 
     runtime = RUNTIME
-    #: Why graph mode cannot train this model on the CPU, when it cannot (recorded as unsupported).
-    graph_unsupported: str | None = None
-    #: torch.compile's arguments in graph mode: its defaults, written out (backend Inductor).
-    compile_options = {"mode": "default"}
+    #: torch.compile's arguments in graph mode: its defaults, written out (backend Inductor). A model
+    #: may pass Inductor ``options`` instead (torch.compile refuses ``mode`` and ``options`` together).
+    compile_options: dict = {"mode": "default"}
 
     def __init__(
         self,
@@ -91,8 +90,6 @@ class TorchImplementation(Implementation):
         mode: str = "eager",
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
-        if mode == "graph" and self.graph_unsupported and self.device.type != "cuda":
-            raise UnsupportedError(self.graph_unsupported)  # a CPU (Inductor C++) fault: GPUs compile with Triton
         self.model = self.build(params).to(self.device)
         if mode == "graph" and any(isinstance(m, nn.RNNBase) for m in self.model.modules()):
             raise UnsupportedError(RNN_UNSUPPORTED)
@@ -171,7 +168,10 @@ class TorchImplementation(Implementation):
             torch.cuda.synchronize(self.device)
 
     def compiler(self) -> dict:
-        return compiler("inductor", **self.compile_options) if self.mode == "graph" else compiler("none")
+        if self.mode != "graph":
+            return compiler("none")
+        settings = {name: value for name, value in self.compile_options.items() if name != "options"}
+        return compiler("inductor", **settings, **self.compile_options.get("options", {}))
 
     def reset_peak_memory(self) -> None:
         if self.device.type == "cuda":
