@@ -306,6 +306,7 @@ class Dispatch:
     def interrupt(self) -> None:
         """Ctrl-C: stop every run in flight (each kills its kernel), record the ones that had
         started as interrupted; the ones still waiting for a slot stay missing, for --resume."""
+        self.relay()  # a task's "placed" message may still be queued: it has started all the same
         started = [f for f in self.flights.values() if f.place is not None]
         for flight in self.flights.values():
             flight.cancelled_for = "interrupted"
