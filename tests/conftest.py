@@ -6,7 +6,7 @@ marks that make the tiers (pyproject.toml registers them):
 - `browser`: drives report.html in headless Chromium (tests/test_report_browser.py);
 - `slow`: runs a notebook end to end in a kernel, or uses Ray (minutes).
 
-The fast tier, ``pytest -m "not envs and not browser"``, needs neither a framework environment
+The fast tier, ``pytest -n 2 -m "not envs and not browser"``, needs neither a framework environment
 nor a browser and runs in under a minute on two cores. ``pytest -m "envs and not slow"`` checks
 every environment (parity, threads, locks) without the notebook runs; ``pytest -m slow`` runs only
 those; ``bash ci/test.sh`` runs everything."""
