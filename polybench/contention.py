@@ -39,9 +39,14 @@ PRESSURE_LIMIT = 25.0
 #: stretches every epoch by about that share, and 5% is half the 10% change `compare` calls real
 #: without a noise estimate.
 STEAL_LIMIT = 0.05
+#: CPU seconds that two readings of /proc/stat (10 ms ticks) cannot tell apart: over a short
+#: training the other processes' figure must exceed its limit by this much spread over the
+#: training's seconds (a 0.1 s training would otherwise be busy for one tick of a daemon).
+RESOLUTION_SECONDS = 0.02
 RULE = (
     f"busy when, averaged over training, other processes used more than {OTHERS_CORES_LIMIT:.2f} of one "
-    f"core, or CPU pressure (some avg10) was above {PRESSURE_LIMIT:.0f}%, or the hypervisor stole more "
+    f"core (plus {RESOLUTION_SECONDS * 1000:.0f} ms of CPU over the training's seconds: /proc/stat's "
+    f"resolution), or CPU pressure (some avg10) was above {PRESSURE_LIMIT:.0f}%, or the hypervisor stole more "
     f"than {STEAL_LIMIT:.0%} of the CPU time, or another process ran on the run's GPU; quiet otherwise"
 )
 #: Seconds between readings; with many processes the sampler reads less often (COST_BUDGET).
@@ -72,11 +77,14 @@ def judge(
     cpu_pressure_some: float | None,
     steal_fraction: float | None,
     gpu_other_processes: list[str] | None = None,
+    seconds: float | None = None,
 ) -> list[str]:
-    """The reasons a run with these figures was busy, one line each (empty: quiet), by ``RULE``."""
+    """The reasons a run with these figures was busy, one line each (empty: quiet), by ``RULE``;
+    ``seconds`` is how long the figures were taken over (None: long enough not to matter)."""
     reasons = []
-    if others_cpu_cores is not None and others_cpu_cores > OTHERS_CORES_LIMIT:
-        reasons.append(f"other processes used {others_cpu_cores:.2f} cores on average (limit {OTHERS_CORES_LIMIT:.2f})")
+    limit = OTHERS_CORES_LIMIT + (RESOLUTION_SECONDS / seconds if seconds else 0.0)
+    if others_cpu_cores is not None and others_cpu_cores > limit:
+        reasons.append(f"other processes used {others_cpu_cores:.2f} cores on average (limit {limit:.2f})")
     if cpu_pressure_some is not None and cpu_pressure_some > PRESSURE_LIMIT:
         reasons.append(f"CPU pressure (some avg10) {cpu_pressure_some:.1f}% (limit {PRESSURE_LIMIT:.0f}%)")
     if steal_fraction is not None and steal_fraction > STEAL_LIMIT:
@@ -331,7 +339,7 @@ class Sampler:
             steal = stolen / total if total > 0 else None
         pressure = _mean([r.pressure for r in readings])
         gpu_others = sorted(self.gpu.others.values()) if self.gpu is not None else None
-        reasons = judge(others, pressure, steal, gpu_others)
+        reasons = judge(others, pressure, steal, gpu_others, seconds=self.seconds)
         return {
             "verdict": "busy" if reasons else "quiet",
             "reasons": reasons,

@@ -75,6 +75,14 @@ def test_the_limits_themselves_are_still_quiet():
     assert len(contention.judge(*(limit * 1.01 for limit in limits))) == 3
 
 
+def test_a_short_training_is_judged_only_beyond_what_proc_stat_can_resolve():
+    # One 10 ms tick of a daemon over a 0.1 s training reads as 0.10 cores: not evidence.
+    assert contention.judge(0.103, 1.0, 0.0, None, seconds=0.1) == []
+    [said] = contention.judge(0.5, 1.0, 0.0, None, seconds=0.1)
+    assert said == "other processes used 0.50 cores on average (limit 0.30)"
+    assert contention.judge(0.103, 1.0, 0.0, None, seconds=100.0) != []  # a long run: the limit is 0.10
+
+
 def test_the_rule_names_every_threshold():
     for figure in ("0.10 of one core", "25%", "5%", "GPU"):
         assert figure in contention.RULE
