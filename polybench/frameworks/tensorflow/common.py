@@ -90,12 +90,6 @@ def load_lstm(
     )
 
 
-def supports_xla(model: keras.Model) -> bool:
-    """Whether every layer of ``model`` says it can be XLA-compiled (Keras' own test in fit:
-    an LSTM whose activations would let it use cuDNN says no)."""
-    return all(layer.supports_jit for layer in model._flatten_layers())
-
-
 class KerasImplementation(Implementation):
     """A Keras model trained with tf.GradientTape and Adam, eagerly or (graph mode) inside
     tf.function; subclasses only build the model. ``device`` is TensorFlow's device name."""
@@ -126,12 +120,13 @@ class KerasImplementation(Implementation):
             )
             self.optimizer.build(self.model.trainable_variables)  # its slots exist before any tracing
             self.loss_sum = tf.Variable(0.0, trainable=False)
-        # Graph mode: tf.function traces the step and the inference call into graphs. Where every
-        # layer supports it, the graphs are compiled with XLA (jit_compile=True), as Keras' fit
-        # does on a GPU (it leaves XLA off on CPU-only machines, and for LSTMs that could use
-        # cuDNN); elsewhere TensorFlow's grappler optimises them. Tracing and compiling happen on
+        # Graph mode: tf.function traces the step and the inference call into graphs, compiled with
+        # XLA (jit_compile=True) exactly where Keras' fit would do it: Keras resolves
+        # jit_compile="auto" (the model's jit_compile property) to XLA only on a machine with an
+        # accelerator and when every layer supports it (an LSTM that could use cuDNN does not).
+        # Elsewhere TensorFlow's grappler optimises the graphs. Tracing and compiling happen on
         # the first batches: first-epoch time.
-        self.xla = mode == "graph" and supports_xla(self.model)
+        self.xla = mode == "graph" and bool(self.model.jit_compile)
         graph = functools.partial(tf.function, jit_compile=self.xla, **self.graph_options)
         self.step = graph(self._step) if mode == "graph" else self._step
         self.infer = graph(self._infer) if mode == "graph" else self._infer
