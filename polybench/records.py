@@ -137,6 +137,9 @@ class Contention(_Part):
     busiest: list[str] = Field(default_factory=list)
     gpu_other_processes: list[str] | None = None
     gpu_throttle_reasons: list[str] | None = None
+    #: What the figures cover: "training" (the notebook's own sampler, the epochs' seconds) or
+    #: "run" (the runner's, over the kernel's whole life, for a run that did not finish).
+    span: Literal["training", "run"] = "training"
 
 
 class Record(_Part):

@@ -219,6 +219,10 @@ def test_time_limit_stops_the_kernel_and_what_it_started(torch_env, mnist_data_d
     assert time.monotonic() - start < 60
     assert record.status == "timeout" and "20 s time limit" in record.error
     assert all(gone(pid) for pid in kernel_pids(pid_file))
+    # The runner watched the machine over the kernel's life, so the timeout is judged too.
+    watched = record.contention
+    assert watched is not None and watched.span == "run" and watched.verdict in ("quiet", "busy")
+    assert watched.samples >= 2 and watched.seconds >= 15
 
 
 def test_a_killed_polybench_leaves_no_process_behind(torch_env, mnist_data_dir, tmp_path, monkeypatch):

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from polybench import PROJECT_ROOT, frameworks, records, threads
+from polybench import PROJECT_ROOT, contention, frameworks, records, threads
 from polybench.atomic import atomic_write
 from polybench.notebook import machine, templates
 from polybench.notebook.progress import epoch_line
@@ -226,7 +226,12 @@ class Runner:
                             env=env,
                             start_new_session=True,
                         )
-                    timed_out = self._follow(proc, key, limit)
+                    # What else used the machine while the kernel ran: a record the notebook writes
+                    # keeps its own figures over training; one the runner writes (a timeout, a
+                    # crash) keeps these, taken over the kernel's whole life.
+                    with contention.Sampler(root=proc.pid) as watch:
+                        timed_out = self._follow(proc, key, limit)
+                    watched = watch.summary() | {"span": "run"}
                 except BaseException:
                     if proc is not None:
                         processes.kill_tree(proc.pid)  # before its compile cache is removed under it
@@ -248,6 +253,7 @@ class Runner:
                 f"stopped after the {limit:.0f} s time limit ({len(progress)} epochs done)",
                 progress,
                 started,
+                watched,
             )
         elif proc.returncode != 0 and execute.death(kernel_exit):
             record = self.failure(
@@ -256,20 +262,23 @@ class Runner:
                 f"the kernel died: {execute.death(kernel_exit)}, after {len(progress)} epoch(s)",
                 progress,
                 started,
+                watched,
             )
         elif proc.returncode != 0:
             ename, evalue = notebook_error(key.notebook_path(self.run_dir)) or ("KernelError", _last_line(log))
             status = STATUS_BY_ERROR.get(ename, "failed")
-            record = self.failure(key, status, f"{ename}: {evalue}".strip(), progress, started)
+            record = self.failure(key, status, f"{ename}: {evalue}".strip(), progress, started, watched)
         elif key.record_path(self.run_dir).is_file():
             try:
                 return records.read_record(key.record_path(self.run_dir))
             except records.RecordError as exc:
                 record = self.failure(
-                    key, "failed", f"the notebook wrote an invalid record: {exc.reason}", progress, started
+                    key, "failed", f"the notebook wrote an invalid record: {exc.reason}", progress, started, watched
                 )
         else:
-            record = self.failure(key, "failed", "the notebook finished without writing its record", progress, started)
+            record = self.failure(
+                key, "failed", "the notebook finished without writing its record", progress, started, watched
+            )
         return self.save(key, record)
 
     def _wrote_valid_record(self, key: records.RunKey) -> bool:
@@ -309,9 +318,16 @@ class Runner:
             time.sleep(POLL_SECONDS)
 
     def failure(
-        self, key: records.RunKey, status: str, error: str, progress: list[dict], started: str
+        self,
+        key: records.RunKey,
+        status: str,
+        error: str,
+        progress: list[dict],
+        started: str,
+        watched: dict | None = None,
     ) -> records.Record:
-        """The record of a run that did not finish: what is known, plus its epochs so far."""
+        """The record of a run that did not finish: what is known, plus its epochs so far and,
+        where the runner watched the kernel, what else used the machine meanwhile."""
         spec = get_spec(key.model)
         return records.Record.new(
             key,
@@ -327,6 +343,7 @@ class Runner:
             environment=machine.capture(self.plan.threads, self.plan.command),
             started_at=started,
             finished_at=now(),
+            contention=watched,
         )
 
 
