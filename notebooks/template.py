@@ -27,6 +27,7 @@ data_dir = None         # None: the project's data/ folder
 record_path = None      # path of the record JSON to write (None: write none)
 progress_path = None    # path of the per-epoch progress log (None: none)
 command = None          # the command line that started the run (recorded)
+compiler_option = None  # a named compiler option of the mode (None: its default compilation)
 
 # %%
 from polybench.notebook import pictures
@@ -35,7 +36,8 @@ from polybench.notebook.settings import RunSettings
 
 exp = Experiment(RunSettings("<<model>>", framework, mode=mode, profile=profile, seed=seed, device=device,
                              threads=threads, epochs=epochs, batch_size=batch_size, data_dir=data_dir,
-                             record_path=record_path, progress_path=progress_path, command=command))
+                             record_path=record_path, progress_path=progress_path, command=command,
+                             compiler_option=compiler_option))
 task = pictures.for_model(exp.key.model)
 p = exp.profile
 print(f"{exp.key.framework} ({exp.key.mode} mode) on {exp.device} with {exp.threads} threads, profile {p.name}: "

@@ -45,6 +45,25 @@ def choose(value: str, valid: tuple[str, ...], what: str, every: tuple[str, ...]
     return names
 
 
+def compiler_options(value: str | None, plan) -> list[str | None]:
+    """``--compiler-option``: comma-separated names, "default" for the mode's own compilation;
+    every framework and mode of ``plan`` (a runner.Plan) must declare each named one."""
+    if value is None:
+        return [None]
+    names = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    if not names:
+        raise UsageError("no compiler option given (a name `polybench list` shows, or default)")
+    options = [None if name == "default" else name for name in names]
+    for fw in plan.frameworks:
+        for mode in frameworks.modes_for(fw, plan.modes):
+            for option in options:
+                try:
+                    frameworks.check_compiler_option(fw, mode, option)
+                except ValueError as exc:
+                    raise UsageError(f"--compiler-option: {exc}") from None
+    return options
+
+
 def seeds(value: str) -> list[int]:
     """``N`` means seeds 0..N-1; ``a,b,c`` lists them."""
     try:
@@ -125,6 +144,7 @@ def cmd_run(args) -> int:
         data_dir=Path(args.data_dir),
         command=args.command_line,
     )
+    plan.compiler_options = compiler_options(args.compiler_option, plan)
     if args.wait_quiet is not None and args.executor != "local":
         raise UsageError("--wait-quiet looks at this machine: leave it out with --executor ray")
     executor = executors.make_executor(args.executor, args.ray_address, plan.device)
@@ -249,6 +269,11 @@ def cmd_list(args) -> int:
     print(f"default:    {', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())}")
     print(f"profiles:   {', '.join(PROFILES)} (default full)")
     print(f"devices:    {', '.join(DEVICES)} (default auto)")
+    print("compiler options (--compiler-option NAME):")
+    for fw, declared in frameworks.DECLARED.items():
+        for mode, options in declared.compiler_options.items():
+            for name, what in options.items():
+                print(f"  {fw} {mode} {name}: {what}")
     return 0
 
 
@@ -288,6 +313,17 @@ def make_parser() -> Parser:
         default=frameworks.DEFAULT,
         help=f"{', '.join(frameworks.MODES)}, all, or default: each framework's own "
         f"({', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())})",
+    )
+    p.add_argument(
+        "--compiler-option",
+        metavar="NAME",
+        help="compile with a named option of the mode instead of its default (a comma list; default "
+        "names the default): "
+        + "; ".join(
+            f"{fw} {mode}: {', '.join(names)}"
+            for fw, declared in frameworks.DECLARED.items()
+            for mode, names in declared.compiler_options.items()
+        ),
     )
     p.add_argument("--profile", default="full", help="quick (small slice, one epoch) or full (default)")
     p.add_argument("--device", default="auto", help="auto (GPU if the framework sees one), cpu or gpu")

@@ -57,6 +57,11 @@ class RecordError(PolybenchError):
         self.reason = reason
 
 
+def mode_label(mode: str, compiler_option: str | None) -> str:
+    """How files and reports name a mode run with a compiler option: "graph+xla" ("graph" without)."""
+    return f"{mode}+{compiler_option}" if compiler_option else mode
+
+
 @dataclasses.dataclass(frozen=True)
 class RunKey:
     """Identifies one run inside a run folder."""
@@ -65,11 +70,13 @@ class RunKey:
     framework: str
     mode: str
     seed: int
+    #: A named compiler option of the mode (frameworks' ``compiler_options``), None for its default.
+    compiler_option: str | None = None
 
     @property
     def stem(self) -> str:
         """File name stem shared by the run's record, notebook and progress log."""
-        return f"{self.model}__{self.framework}__{self.mode}__seed{self.seed}"
+        return f"{self.model}__{self.framework}__{mode_label(self.mode, self.compiler_option)}__seed{self.seed}"
 
     def record_path(self, run_dir: Path) -> Path:
         return Path(run_dir) / "records" / f"{self.stem}.json"
@@ -157,6 +164,8 @@ class Record(_Part):
     framework: str
     mode: str
     seed: int
+    #: The named compiler option the run was asked for (None: the mode's default compilation).
+    compiler_option: str | None = None
     profile: str
     device: str | None = None
     status: Literal["ok", "failed", "timeout", "diverged", "unsupported"]
@@ -218,8 +227,13 @@ class Record(_Part):
         return cls(**dataclasses.asdict(key), profile=profile, status=status, **fields)
 
     @property
+    def mode_label(self) -> str:
+        """The mode as reports name the cell: "graph", or "graph+xla" with a compiler option."""
+        return mode_label(self.mode, self.compiler_option)
+
+    @property
     def key(self) -> RunKey:
-        return RunKey(self.model, self.framework, self.mode, self.seed)
+        return RunKey(self.model, self.framework, self.mode, self.seed, self.compiler_option)
 
     def to_dict(self) -> dict:
         """The record as its JSON file holds it (NaN and infinities as null)."""
@@ -352,13 +366,13 @@ def read_records(run_dirs: list[Path]) -> list[Record]:
 
 
 def latest(recs: list[Record]) -> tuple[list[Record], list[Record]]:
-    """Split records into the latest one per (model, framework, mode, seed, profile), by
+    """Split records into the latest one per (model, framework, mode and compiler option, seed, profile), by
     ``finished_at``, and the older ones it supersedes: a rerun of a cell in another run
     folder replaces the earlier result instead of counting as one more seed."""
     newest: dict[tuple, Record] = {}
     superseded = []
     for record in recs:
-        key = (record.model, record.framework, record.mode, record.seed, record.profile)
+        key = (record.model, record.framework, record.mode_label, record.seed, record.profile)
         if key in newest:
             older, newer = sorted((newest[key], record), key=lambda r: r.finished_at or "")
             superseded.append(older)

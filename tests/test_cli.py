@@ -58,6 +58,12 @@ RUN = ["run", "--framework", "torch"]
         (RUN + ["--model", "echo", "--mnist-from", "/no/mirror"], "MNIST mirror folder /no/mirror does not exist"),
         (RUN + ["--frobnicate"], "unrecognized arguments: --frobnicate"),
         (RUN + ["--threads"], "argument --threads: expected one argument"),
+        (
+            RUN + ["--mode", "graph", "--compiler-option", "xla"],
+            "--compiler-option: torch graph has no compiler option 'xla' (its options: max-autotune)",
+        ),
+        (RUN + ["--compiler-option", "max-autotune"], "torch eager has no compiler option 'max-autotune'"),
+        (RUN + ["--compiler-option", ","], "no compiler option given"),
         (["setup", "--framework", "theano"], "unknown framework 'theano'"),
         (["setup"], "the following arguments are required: --framework"),
         (["data", "--mnist-from", "/no/such/mirror"], "MNIST mirror folder /no/such/mirror does not exist"),

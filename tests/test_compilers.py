@@ -38,8 +38,9 @@ def test_a_compiler_outside_the_vocabulary_is_refused():
 
 
 #: Runs in a framework's environment: trains two steps of each model in each shared-loop mode
-#: and one epoch of the framework's own loop on a slice of random data, then prints what each
-#: reports as its compiler (and its old details, which must say the same).
+#: (and graph mode with each declared compiler option) and one epoch of the framework's own loop
+#: on a slice of random data, then prints what each reports as its compiler (and its old details,
+#: which must say the same).
 PROBE = textwrap.dedent("""
     import json, sys
     import numpy as np
@@ -59,9 +60,12 @@ PROBE = textwrap.dedent("""
         x = spec.parity_batch(64)
         y = np.argmax(spec.reference_forward(spec.parity_parameters(), x), axis=-1)
         splits = {"train": Split(x, y), "val": Split(x[:8], y[:8])}
-        for mode in frameworks.MODES:
+        options = [(mode, None) for mode in frameworks.MODES] + [
+            ("graph", name) for name in frameworks.DECLARED[framework].compiler_options.get("graph", {})
+        ]
+        for mode, option in options:
             try:
-                impl = runtime.implementation(model)(
+                impl = runtime.implementation(model).with_compiler_option(option)(
                     spec, spec.init_parameters(0), profile.optimizer, device,
                     mode="eager" if mode == "idiomatic" else mode,
                 )
@@ -76,7 +80,8 @@ PROBE = textwrap.dedent("""
                 for rows in (np.arange(32), np.arange(32, 64)):
                     impl.train_step(rows)
                 impl.take_train_loss()
-            results.append({"model": model, "mode": mode, "compiler": ran.compiler(), "details": ran.details()})
+            results.append({"model": model, "mode": mode, "option": option, "compiler": ran.compiler(),
+                            "details": ran.details()})
     print(json.dumps(results))
 """)
 
@@ -106,7 +111,13 @@ def test_each_mode_reports_the_compiler_it_ran_with(framework):
         assert name in declared[r["mode"]], r
         assert all(isinstance(v, str | int | float | bool | type(None)) for v in options.values()), r
         assert (name == "none") == (r["mode"] == "eager" or declared[r["mode"]] == ("none",)), r
-    by_cell = {(r["model"], r["mode"]): r for r in results}
+    by_cell = {(r["model"], r["mode"]): r for r in results if r["option"] is None}
+    # Each declared compiler option ran, and compiled otherwise than the default: its record says how.
+    for option in frameworks.DECLARED[framework].compiler_options.get("graph", {}):
+        ran = [r for r in results if r["option"] == option]
+        assert ran, option
+        for r in ran:
+            assert r["compiler"] != by_cell[r["model"], "graph"]["compiler"], r
     if framework == "tensorflow":  # the old details and the new compiler say the same
         for model in PROBE_MODELS:
             # Graph mode resolves XLA by Keras' own jit_compile="auto" rule, so as fit does.
@@ -121,8 +132,18 @@ def test_each_mode_reports_the_compiler_it_ran_with(framework):
             "static_alloc": False,
             "static_shape": False,
         }
+        tried = {r["option"]: r["compiler"]["options"] for r in results if r["model"] == "mnist_fcn" and r["option"]}
+        assert tried == {
+            "static-alloc": {"static_alloc": True, "static_shape": False},
+            "dynamic": {"static_alloc": False, "static_shape": False},
+        }
+    if framework == "tensorflow":
+        [xla] = [r for r in results if r["model"] == "mnist_fcn" and r["option"] == "xla"]
+        assert xla["compiler"]["name"] == "xla" and xla["details"]["xla"] is True  # every layer supports XLA
     if framework == "torch":
         assert by_cell["mnist_fcn", "graph"]["compiler"] == {"name": "inductor", "options": {"mode": "default"}}
+        [tuned] = [r for r in results if r["model"] == "mnist_fcn" and r["option"] == "max-autotune"]
+        assert tuned["compiler"]["name"] == "inductor" and tuned["compiler"]["options"]["max_autotune"] is True
         assert ("echo", "graph") not in by_cell  # nn.LSTM is unsupported in graph mode, not compiled as eager
     if framework == "jax":
         assert by_cell["echo", "graph"]["compiler"]["options"]["via"] == "nnx.jit"

@@ -123,6 +123,10 @@ def test_resume_into_another_plans_folder_is_refused(tmp_path, capsys):
         (["--profile", "quick", "--threads", "1"], "--threads 2 there, 1 here"),
         (["--profile", "quick", "--threads", "2", "--epochs", "3"], "--epochs default there, 3 here"),
         (["--profile", "quick", "--threads", "2", "--seeds", "2"], "--seeds 0 there, 0,1 here"),
+        (
+            ["--profile", "quick", "--threads", "2", "--mode", "graph", "--compiler-option", "default,max-autotune"],
+            "--compiler-option default there, default,max-autotune here",
+        ),
     ]:
         assert cli.main([*command, *options]) == 2
         err = capsys.readouterr().err

@@ -36,6 +36,18 @@ def modes_for(framework: str, modes: list[str]) -> list[str]:
     return list(dict.fromkeys(DEFAULT_MODES[framework] if m == DEFAULT else m for m in modes))
 
 
+def check_compiler_option(framework: str, mode: str, name: str | None) -> str | None:
+    """``name`` if ``framework`` declares it as a compiler option of ``mode`` (None: the mode's
+    default, always fine); a ValueError lists the options there are."""
+    if name is None:
+        return None
+    declared = DECLARED[framework].compiler_options.get(mode, {})
+    if name not in declared:
+        there = ", ".join(declared) or "none"
+        raise ValueError(f"{framework} {mode} has no compiler option {name!r} (its options: {there})")
+    return name
+
+
 def check_framework(name: str) -> str:
     """``name`` if it is a known framework; a ValueError lists the valid names."""
     if name not in FRAMEWORKS:

@@ -59,11 +59,17 @@ class Framework:
     #: Per mode ("eager", "graph", "idiomatic"), the COMPILERS names a run in that mode can record,
     #: the usual one first (which one a run takes is resolved at run time, e.g. XLA or not).
     compilers: dict[str, tuple[str, ...]]
+    #: Per mode, the named compiler options a user of the framework would try instead of the
+    #: mode's default compilation ("xla": "..."), each with what it changes; `polybench run
+    #: --compiler-option NAME` runs them, and the report compares them with the default.
+    compiler_options: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = {name for names in self.compilers.values() for name in names} - set(COMPILERS)
         if unknown:
             raise ValueError(f"{self.name}: unknown compiler(s) {', '.join(sorted(unknown))}")
+        if set(self.compiler_options) - set(self.compilers):
+            raise ValueError(f"{self.name}: compiler options for a mode it does not declare")
 
 
 #: Rows of a split per prediction batch (eval outputs of a whole split, off the clock).
@@ -94,6 +100,24 @@ class Implementation(abc.ABC):
 
     #: The framework's runtime (each framework's base class sets it).
     runtime: ClassVar[Runtime]
+    #: The named compiler option this class compiles with (None: the mode's default); see
+    #: ``with_compiler_option``.
+    compiler_option: ClassVar[str | None] = None
+
+    @classmethod
+    def compiler_option_settings(cls, name: str) -> dict[str, Any]:
+        """The class attributes that make this implementation compile with the named option (one
+        the framework declares in ``Framework.compiler_options``)."""
+        raise ValueError(f"{cls.__name__} has no compiler option {name!r}")
+
+    @classmethod
+    def with_compiler_option(cls, name: str | None) -> type[Implementation]:
+        """This implementation compiled with the named option (a subclass whose class attributes
+        say how), or itself for None."""
+        if name is None:
+            return cls
+        settings = {**cls.compiler_option_settings(name), "compiler_option": name, "__module__": cls.__module__}
+        return type(cls.__name__, (cls,), settings)
 
     def __init__(
         self,

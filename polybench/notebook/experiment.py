@@ -29,7 +29,9 @@ class Experiment:
         self.settings = settings
         self.started_at = records.now()
         self.spec = get_spec(settings.model)
-        self.key = records.RunKey(settings.model, settings.framework, settings.mode, int(settings.seed))
+        self.key = records.RunKey(
+            settings.model, settings.framework, settings.mode, int(settings.seed), settings.compiler_option
+        )
         base = self.spec.profile(settings.profile)
         self.profile = dataclasses.replace(
             base, epochs=settings.epochs or base.epochs, batch_size=settings.batch_size or base.batch_size
@@ -42,7 +44,9 @@ class Experiment:
         self.command = settings.command
         self.record_path = Path(settings.record_path) if settings.record_path else None
         self.progress_path = Path(settings.progress_path) if settings.progress_path else None
-        self.implementation_class = self.runtime.implementation(settings.model)
+        self.implementation_class = self.runtime.implementation(settings.model).with_compiler_option(
+            settings.compiler_option
+        )
         sizes = {"train": self.profile.train_size, "val": self.profile.val_size, "test": self.profile.test_size}
         self.splits: dict[str, Split] = {
             name: split.head(sizes[name]) for name, split in tables.load_splits(self.spec, self.data_dir).items()

@@ -36,6 +36,7 @@ class RunSettings:
     record_path: str | None = None
     progress_path: str | None = None
     command: str | None = None
+    compiler_option: str | None = None  # a named compiler option of the mode (None: its default)
 
     def __post_init__(self) -> None:
         frameworks.check_framework(self.framework)
@@ -46,6 +47,10 @@ class RunSettings:
         ):
             if value not in valid:
                 raise UsageError(f"unknown {what} {value!r} (choose from: {', '.join(valid)})")
+        try:
+            frameworks.check_compiler_option(self.framework, self.mode, self.compiler_option)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
     def parameters(self) -> dict:
         """The notebook's papermill parameters (the model is the notebook itself)."""

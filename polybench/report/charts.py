@@ -181,7 +181,7 @@ def chart_curves(recs: list[Record], model: str, path: Path) -> None:
             color=COLORS.get(r.framework, "grey"),
             marker="o",
             markersize=3,
-            label=f"{r.framework} {r.mode} s{r.seed}",
+            label=f"{r.framework} {r.mode_label} s{r.seed}",
             linestyle="-" if r.status == "ok" else ":",
         )
         left.plot(epochs, [np.nan if row.val_metric is None else row.val_metric for row in r.epochs], **style)

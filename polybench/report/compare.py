@@ -114,7 +114,7 @@ def cells(run_dir: Path) -> dict[tuple, list[records.Record]]:
     """A run folder's latest records grouped by cell."""
     grouped: dict[tuple, list[records.Record]] = {}
     for record in records.latest(records.read_records([Path(run_dir)]))[0]:
-        grouped.setdefault(tuple(getattr(record, k) for k in CELL), []).append(record)
+        grouped.setdefault(tuple(getattr(record, "mode_label" if k == "mode" else k) for k in CELL), []).append(record)
     return grouped
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from polybench import records
-from polybench.report import environments, modes, noise, overhead, placement
+from polybench.report import environments, modes, noise, options, overhead, placement
 from polybench.report.document import (
     Bullets,
     Failure,
@@ -45,10 +45,10 @@ def with_interval(row, measure: str, spec: str, scale: float = 1.0) -> str:
 
 
 def cells_of(recs: list[records.Record]) -> Cells:
-    """Records grouped by (model, framework, mode)."""
+    """Records grouped by (model, framework, mode and compiler option: "graph+NAME")."""
     grouped: Cells = {}
     for record in recs:
-        grouped.setdefault((record.model, record.framework, record.mode), []).append(record)
+        grouped.setdefault((record.model, record.framework, record.mode_label), []).append(record)
     return grouped
 
 
@@ -378,6 +378,26 @@ def modes_section(inputs: Inputs) -> Section | None:
     return Section("Imperative vs symbolic", blocks)
 
 
+def options_section(cells: Cells) -> Section | None:
+    """The compiler options a user of each framework would try, against the mode's default."""
+    rows, alone = options.option_rows(cells), options.unmatched(cells)
+    if not rows and not alone:
+        return None
+    blocks: list = [
+        Paragraph(
+            "Runs made with `--compiler-option NAME` against the same model, framework and mode compiled "
+            "the default way: steady epoch medians (seconds), their ratio (below 1: the option is faster) "
+            "and the noise rule's verdict; the first epochs hold the compilation. "
+            "`polybench list` names each framework's options."
+        )
+    ]
+    if rows:
+        blocks.append(Table(options.HEADER, options.table_rows(rows)))
+    if alone:
+        blocks.append(Bullets(alone, lead="Run with a compiler option but without their default cell here:"))
+    return Section("Compiler options", blocks)
+
+
 def memory_section(inputs: Inputs) -> Section:
     gpu = inputs.frame.gpu_peak_nvml_bytes.notna().any() or inputs.frame.gpu_peak_framework_bytes.notna().any()
     return Section(
@@ -419,7 +439,7 @@ def result_rows(inputs: Inputs) -> tuple[list[str], list[ResultRow]]:
         ]
         links = []
         for r in runs.itertuples():
-            stem = records.RunKey(r.model, r.framework, r.mode, int(r.seed)).stem
+            stem = f"{r.model}__{r.framework}__{r.mode}__seed{int(r.seed)}"  # the frame's mode is the label
             if stem in inputs.notebook_pages:
                 links.append(NotebookLink(f"seed {r.seed}", href=inputs.notebook_pages[stem]))
             elif stem in inputs.notebook_problems:
@@ -489,6 +509,7 @@ def build(inputs: Inputs, models: list) -> Report:
             ],
         ),
         modes_section(inputs),
+        options_section(cells),
         memory_section(inputs),
     ]
     fails = failures(frame)

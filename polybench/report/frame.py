@@ -55,7 +55,8 @@ def summary_frame(recs: list[Record]) -> pd.DataFrame:
             {
                 "model": r.model,
                 "framework": r.framework,
-                "mode": r.mode,
+                "mode": r.mode_label,  # a compiler option's runs are a cell of their own: "graph+NAME"
+                "compiler_option": r.compiler_option,
                 "seed": r.seed,
                 "profile": r.profile,
                 "device": r.device,

@@ -132,9 +132,9 @@ def parity_rows(model: str, recs: list[Record]) -> list[dict]:
     """Per (framework, mode) of ``model``: the latest record's parity figures (None: not recorded)."""
     rows = {}
     for r in _latest_first([r for r in recs if r.model == model and r.status == "ok"]):
-        key = (r.framework, r.mode)
+        key = (r.framework, r.mode_label)
         if key not in rows or (rows[key]["parity"] is None and r.parity):
-            rows[key] = {"framework": r.framework, "mode": r.mode, "parity": r.parity}
+            rows[key] = {"framework": r.framework, "mode": r.mode_label, "parity": r.parity}
     order = {fw: i for i, fw in enumerate(FRAMEWORKS)}
     return sorted(rows.values(), key=lambda row: (order.get(row["framework"], len(order)), row["mode"]))
 

@@ -22,7 +22,20 @@ PLAN_FILE = "plan.json"
 #: The plan fields a resumed folder must share: the matrix and everything that changes a
 #: measurement. The time limit, the data folder and the command line may differ (a rerun
 #: of timed-out cells with a longer --time-limit is a resume of the same plan).
-IDENTITY = ("frameworks", "models", "modes", "seeds", "profile", "device", "threads", "epochs", "batch_size")
+IDENTITY = (
+    "frameworks",
+    "models",
+    "modes",
+    "compiler_options",
+    "seeds",
+    "profile",
+    "device",
+    "threads",
+    "epochs",
+    "batch_size",
+)
+#: What a plan stored before a field existed meant by it.
+BEFORE = {"compiler_options": [None]}
 #: Statuses that end a cell: a resume keeps them. Diverged and unsupported are results of
 #: the plan (the same seed diverges again); failed and timeout are what a resume reruns.
 FINISHED = ("ok", "diverged", "unsupported")
@@ -31,6 +44,7 @@ OPTIONS = {
     "frameworks": "--framework",
     "models": "--model",
     "modes": "--mode",
+    "compiler_options": "--compiler-option",
     "seeds": "--seeds",
     "profile": "--profile",
     "device": "--device",
@@ -77,9 +91,9 @@ def check_same_plan(plan: Plan, run_dir: Path) -> None:
     """Refuse (one line, exit 2) when the folder was made by a plan that differs from ``plan``."""
     stored, asked = read_plan(run_dir), plan_dict(plan)
     differences = [
-        f"{OPTIONS[name]} {_shown(stored.get(name))} there, {_shown(asked[name])} here"
+        f"{OPTIONS[name]} {_shown(stored.get(name, BEFORE.get(name)))} there, {_shown(asked[name])} here"
         for name in IDENTITY
-        if stored.get(name) != asked[name]
+        if stored.get(name, BEFORE.get(name)) != asked[name]
     ]
     if differences:
         raise UsageError(
@@ -90,7 +104,7 @@ def check_same_plan(plan: Plan, run_dir: Path) -> None:
 
 def _shown(value) -> str:
     if isinstance(value, list):
-        return ",".join(str(v) for v in value)
+        return ",".join("default" if v is None else str(v) for v in value)
     return "default" if value is None else str(value)
 
 

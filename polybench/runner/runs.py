@@ -53,15 +53,18 @@ class Plan:
     time_limit_s: float | None = None  # None: each profile's own limit
     data_dir: Path = PROJECT_ROOT / "data"
     command: str | None = None  # the command line, recorded with every run
+    #: Named compiler options to run (None: the mode's default compilation).
+    compiler_options: list[str | None] = dataclasses.field(default_factory=lambda: [None])
 
     def keys(self) -> list[records.RunKey]:
-        """Every (model, framework, mode, seed) run, framework-major so each kernel's
-        environment is set up once."""
+        """Every (model, framework, mode, seed, compiler option) run, framework-major so each
+        kernel's environment is set up once."""
         return [
-            records.RunKey(model, fw, mode, seed)
+            records.RunKey(model, fw, mode, seed, option)
             for fw in self.frameworks
             for model in self.models
             for mode in frameworks.modes_for(fw, self.modes)
+            for option in self.compiler_options
             for seed in self.seeds
         ]
 
@@ -139,6 +142,7 @@ class Runner:
             str(key.record_path(self.run_dir)),
             str(key.progress_path(self.run_dir)),
             self.plan.command,
+            key.compiler_option,
         )
 
     def time_limit(self, key: records.RunKey) -> float:
@@ -358,7 +362,8 @@ def placed(record: records.Record, place: dict) -> records.Record:
 
 def run_label(key: records.RunKey, number: int, total: int) -> str:
     """ "[3/8] torch echo eager seed 0": how progress lines name a run."""
-    return f"[{number}/{total}] {key.framework} {key.model} {key.mode} seed {key.seed}"
+    mode = f"{key.mode} ({key.compiler_option})" if key.compiler_option else key.mode
+    return f"[{number}/{total}] {key.framework} {key.model} {mode} seed {key.seed}"
 
 
 def summarize(record: records.Record) -> str:

@@ -125,6 +125,14 @@ class GluonImplementation(Implementation):
     #: shapes (static_shape), the settings Gluon documents for speed.
     hybridize_options = {"static_alloc": True, "static_shape": True}
 
+    @classmethod
+    def compiler_option_settings(cls, name: str) -> dict:
+        if name == "static-alloc":
+            return {"hybridize_options": {"static_alloc": True, "static_shape": False}}
+        if name == "dynamic":
+            return {"hybridize_options": {"static_alloc": False, "static_shape": False}}
+        return super().compiler_option_settings(name)
+
     def __init__(
         self,
         spec: Spec,

@@ -98,6 +98,15 @@ class KerasImplementation(Implementation):
     #: tf.function's arguments in graph mode besides jit_compile: shapes are relaxed so the short
     #: last batch does not keep retracing.
     graph_options = {"reduce_retracing": True}
+    #: XLA in graph mode: None leaves it to Keras' own jit_compile="auto"; True asks for it (the
+    #: compiler option "xla"), which Keras' setter still refuses, with a warning, where a layer cannot.
+    jit_compile: bool | None = None
+
+    @classmethod
+    def compiler_option_settings(cls, name: str) -> dict:
+        if name == "xla":
+            return {"jit_compile": True}
+        return super().compiler_option_settings(name)
 
     def __init__(
         self,
@@ -126,6 +135,8 @@ class KerasImplementation(Implementation):
         # accelerator and when every layer supports it (an LSTM that could use cuDNN does not).
         # Elsewhere TensorFlow's grappler optimises the graphs. Tracing and compiling happen on
         # the first batches: first-epoch time.
+        if self.jit_compile is not None:
+            self.model.jit_compile = self.jit_compile
         self.xla = mode == "graph" and bool(self.model.jit_compile)
         graph = functools.partial(tf.function, jit_compile=self.xla, **self.graph_options)
         self.step = graph(self._step) if mode == "graph" else self._step

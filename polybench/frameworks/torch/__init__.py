@@ -11,4 +11,9 @@ FRAMEWORK = Framework(
     default_mode="eager",
     default_reason="torch.compile takes only the MNIST models (Dynamo does not compile nn.LSTM; see README)",
     compilers={"eager": ("none",), "graph": ("inductor",), "idiomatic": ("none",)},
+    compiler_options={
+        "graph": {
+            "max-autotune": 'torch.compile\'s mode="max-autotune": Inductor benchmarks kernel choices while compiling'
+        }
+    },
 )

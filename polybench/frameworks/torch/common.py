@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch._inductor
 import torch.nn.functional as F
 from torch import nn
 from torch._dynamo.utils import counters
@@ -79,6 +80,15 @@ class TorchImplementation(Implementation):
     #: torch.compile's arguments in graph mode: its defaults, written out (backend Inductor). A model
     #: may pass Inductor ``options`` instead (torch.compile refuses ``mode`` and ``options`` together).
     compile_options: dict = {"mode": "default"}
+
+    @classmethod
+    def compiler_option_settings(cls, name: str) -> dict:
+        if name == "max-autotune":
+            # mode="max-autotune" is these Inductor options; written as options so that a model's
+            # own Inductor options (torch.compile refuses mode and options together) still hold.
+            tuned = torch._inductor.list_mode_options("max-autotune")
+            return {"compile_options": {"options": {**cls.compile_options.get("options", {}), **tuned}}}
+        return super().compiler_option_settings(name)
 
     def __init__(
         self,
