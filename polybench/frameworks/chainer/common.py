@@ -164,13 +164,19 @@ def _zeros(xp, shape: tuple[int, ...], dtype) -> tuple:
     return (xp.zeros(shape, dtype=dtype),)
 
 
+def scheduled_zeros(xp, shape: tuple[int, ...], dtype) -> chainer.Variable:
+    """A zero state that a static schedule makes anew on every replay (a plain ``xp.zeros``
+    runs only while tracing, and its array is gone when an eval-mode schedule replays); in
+    eager mode, plain zeros."""
+    return chainer.Variable(_zeros(xp, shape, dtype)[0])
+
+
 def _scheduled_init_hx(link: L.NStepLSTM | L.NStepBiLSTM, xs) -> chainer.Variable:
     """NStepRNNBase.init_hx (the zero initial state when none is given), with the zeros made
-    by the static schedule: the link's own plain ``xp.zeros`` runs only while tracing, and
-    its array is gone when an eval-mode schedule replays, so F.separate would read None."""
+    by the static schedule (``scheduled_zeros``), else F.separate would read None on replay."""
     shape = (link.n_layers * link.direction, len(xs), link.out_size)
     with chainer.using_device(link.device):
-        return chainer.Variable(_zeros(link.xp, shape, xs[0].dtype)[0])
+        return scheduled_zeros(link.xp, shape, xs[0].dtype)
 
 
 class SpecEpsilon:
