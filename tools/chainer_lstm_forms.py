@@ -1,5 +1,5 @@
 """Chainer's LSTM models in two forms, timed back to back: the per-step form of this checkout
-(polybench/frameworks/chainer/lstm.py) against the same modules as a git revision holds them
+(StepLSTM in polybench/frameworks/chainer/common.py) against the same modules as a git revision holds them
 and its common.py (by default main's NStepLSTM / NStepBiLSTM form), per model and mode (eager,
 graph).
 

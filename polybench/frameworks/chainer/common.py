@@ -9,13 +9,18 @@ Canonical -> Chainer mapping, in one place:
 * Max-pooling: ``F.max_pooling_2d`` defaults to ``cover_all=True``, which adds a partial
   window at the edge (49x49 -> 25x25); the spec floors (49x49 -> 24x24), so every model
   passes ``cover_all=False``.
-* LSTM: written per step (``lstm.py``, whose docstring holds its mapping): one ``L.Linear``
-  projects every step's input at once with the one bias, a bias-free ``L.Linear`` takes the
-  previous hidden state, and ``F.lstm`` updates the cell. Their W rows are the canonical
-  kernels' gate blocks reordered to F.lstm's (a, i, f, o) and interleaved per unit. (Chainer's
-  ``L.NStepLSTM`` took 1.1-4x the per-step form's time per training step on the CPU here,
-  eager and graph mode alike; ``tools/chainer_lstm_forms.py`` measures both.) No initial
-  state given: zeros, made by ``scheduled_zeros``.
+* LSTM: written per step (``StepLSTM``), as Chainer's own examples write LSTMs: one
+  ``L.Linear`` (in -> 4H, with the one bias) projects every step's input at once, then a
+  Python loop adds a bias-free ``L.Linear`` (H -> 4H) of the previous hidden state and calls
+  ``F.lstm``. The canonical kernels (in, 4H) and (H, 4H) and the bias (4H,) hold four column
+  blocks in the gate order (input, forget, cell candidate, output). ``F.lstm`` reads its
+  (N, 4H) pre-activations as (N, H, 4), unit j's gates side by side at columns 4j..4j+3 in
+  the order (a, i, f, o), a the cell candidate (``chainer/functions/rnn/lstm.py::
+  _extract_gates``). So ``load_step_lstm`` reorders the blocks to (cell, input, forget,
+  output), interleaves them per unit and transposes them into L.Linear's (out, in) W.
+  No initial state given: zeros (``scheduled_zeros``). ``L.NStepLSTM`` took 1.1-4x this
+  form's time per training step on the CPU, eager and graph mode alike
+  (``tools/chainer_lstm_forms.py`` measures both forms).
 * Adam: the spec's epsilon is the one of Kingma & Ba's Algorithm 1, added to the
   bias-corrected sqrt(v_hat) (as torch.optim.Adam does). ``chainer.optimizers.Adam``
   uses the paper's faster form instead, ``alpha_t * m / (sqrt(v) + eps)`` with
@@ -115,6 +120,49 @@ def scheduled_zeros(xp, shape: tuple[int, ...], dtype) -> chainer.Variable:
     runs only while tracing, and its array is gone when an eval-mode schedule replays); in
     eager mode, plain zeros."""
     return chainer.Variable(_zeros(xp, shape, dtype)[0])
+
+
+#: Where each of F.lstm's (a, i, f, o) gates sits among the canonical (i, f, c, o) blocks.
+CANONICAL_BLOCK_OF_GATE = (2, 0, 1, 3)
+
+
+def interleave_gates(canonical: np.ndarray) -> np.ndarray:
+    """(..., 4H) canonical (i, f, c, o) blocks -> (..., 4H) in F.lstm's per-unit (a, i, f, o) order."""
+    blocks = np.split(canonical, 4, axis=-1)
+    return np.stack([blocks[k] for k in CANONICAL_BLOCK_OF_GATE], axis=-1).reshape(canonical.shape)
+
+
+class StepLSTM(chainer.Chain):
+    """One LSTM layer and direction: ``input`` (in -> 4H, with the bias) and ``recurrent``
+    (H -> 4H, no bias) in F.lstm's gate layout. Zero initial state."""
+
+    def __init__(self, in_size: int, out_size: int) -> None:
+        super().__init__()
+        self.out_size = out_size
+        with self.init_scope():
+            self.input = L.Linear(in_size, 4 * out_size)
+            self.recurrent = L.Linear(out_size, 4 * out_size, nobias=True)
+
+    def forward(self, x, reverse: bool = False) -> list[chainer.Variable]:
+        """x: (N, T, in) -> the T hidden states (N, H) in time order; ``reverse`` reads the
+        sequence from its last step to its first (the backward direction)."""
+        n, steps = x.shape[:2]
+        gates = F.separate(self.input(x, n_batch_axes=2), axis=1)  # every step's input projection at once
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        c = scheduled_zeros(self.xp, (n, self.out_size), x.dtype)
+        h = None
+        hs = [None] * steps
+        for t in order:
+            c, h = F.lstm(c, gates[t] if h is None else gates[t] + self.recurrent(h))
+            hs[t] = h
+        return hs
+
+
+def load_step_lstm(link: StepLSTM, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical LSTM ``name`` -> a StepLSTM (the mapping in the module docstring)."""
+    assign(link.input.W, interleave_gates(params[f"{name}.kernel"]).T)
+    assign(link.input.b, interleave_gates(params[f"{name}.bias"]))
+    assign(link.recurrent.W, interleave_gates(params[f"{name}.recurrent_kernel"]).T)
 
 
 class SpecEpsilon:

@@ -4,8 +4,7 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
-from polybench.frameworks.chainer.common import ChainerImplementation, load_linear
-from polybench.frameworks.chainer.lstm import StepLSTM, load_step_lstm
+from polybench.frameworks.chainer.common import ChainerImplementation, StepLSTM, load_linear, load_step_lstm
 
 
 class BiLSTM(chainer.Chain):

@@ -3,8 +3,7 @@
 import chainer
 import chainer.links as L
 
-from polybench.frameworks.chainer.common import ChainerImplementation, load_linear
-from polybench.frameworks.chainer.lstm import StepLSTM, load_step_lstm
+from polybench.frameworks.chainer.common import ChainerImplementation, StepLSTM, load_linear, load_step_lstm
 
 
 class Echo(chainer.Chain):
