@@ -28,7 +28,7 @@ from polybench.specs import SPECS, lstm_models
 pytestmark = pytest.mark.envs
 
 #: Cells whose graph mode is known to be wrong or not compiled, each with the words its reason
-#: must contain (UnsupportedError). Chainer's LSTM models would add themselves under cuDNN on a GPU.
+#: must contain (UnsupportedError).
 GRAPH_UNSUPPORTED = {
     **{("torch", model): "does not compile nn.LSTM" for model in lstm_models()},
 }

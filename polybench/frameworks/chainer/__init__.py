@@ -9,6 +9,6 @@ FRAMEWORK = Framework(
     name="chainer",
     display_name="Chainer",
     default_mode="graph",
-    default_reason="its define-by-run LSTMs take 3-5x the static graph's time per step (see README)",
+    default_reason="its define-by-run LSTMs take 1.5-3.5x the static graph's time per step (see README)",
     compilers={"eager": ("none",), "graph": ("chainer.static_graph",), "idiomatic": ("none",)},
 )

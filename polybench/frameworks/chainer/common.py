@@ -9,20 +9,18 @@ Canonical -> Chainer mapping, in one place:
 * Max-pooling: ``F.max_pooling_2d`` defaults to ``cover_all=True``, which adds a partial
   window at the edge (49x49 -> 25x25); the spec floors (49x49 -> 24x24), so every model
   passes ``cover_all=False``.
-* LSTM: ``L.NStepLSTM`` / ``L.NStepBiLSTM`` keep, per layer and direction, eight (H, in)
-  or (H, H) matrices ``w0..w7`` and eight (H,) biases ``b0..b7``. ``w0..w3`` act on the
-  input, ``w4..w7`` on the previous hidden state, and gate k of the input side pairs with
-  gate k + 4 of the recurrent side. The gate order is (input, forget, cell candidate,
-  output): ``chainer/functions/rnn/n_step_lstm.py::_lstm`` stacks ``[w2, w0, w1, w3]`` into
-  ``F.lstm``'s (a, i, f, o) order, so w2 is the cell candidate and w3 the output gate. (The
-  docstring of ``F.n_step_lstm`` names w2 the output gate and w3 the candidate; the code
-  wins, see chainer/chainer#8579, and the forward-parity test proves it.) That is the
-  canonical order, so gate k is column block k of the canonical kernels, transposed.
-  Chainer adds two biases per gate; the canonical bias goes to ``b0..b3`` and
-  ``b4..b7`` are zero and never updated (``freeze_recurrent_biases``), so training moves
-  one bias as the spec's model does. Chainer's own index of a layer's weights in the link:
-  ``layer * directions + d`` with d 0 for the forward direction and 1 for the backward one
-  (``DIRECTION_INDEX``). No initial state given: zeros.
+* LSTM: written per step (``StepLSTM``), as Chainer's own examples write LSTMs: one
+  ``L.Linear`` (in -> 4H, with the one bias) projects every step's input at once, then a
+  Python loop adds a bias-free ``L.Linear`` (H -> 4H) of the previous hidden state and calls
+  ``F.lstm``. The canonical kernels (in, 4H) and (H, 4H) and the bias (4H,) hold four column
+  blocks in the gate order (input, forget, cell candidate, output). ``F.lstm`` reads its
+  (N, 4H) pre-activations as (N, H, 4), unit j's gates side by side at columns 4j..4j+3 in
+  the order (a, i, f, o), a the cell candidate (``chainer/functions/rnn/lstm.py::
+  _extract_gates``). So ``load_step_lstm`` reorders the blocks to (cell, input, forget,
+  output), interleaves them per unit and transposes them into L.Linear's (out, in) W.
+  No initial state given: zeros (``scheduled_zeros``). ``L.NStepLSTM`` took 1.1-4x this
+  form's time per training step on the CPU, eager and graph mode alike
+  (``tools/chainer_lstm_forms.py`` measures both forms).
 * Adam: the spec's epsilon is the one of Kingma & Ba's Algorithm 1, added to the
   bias-corrected sqrt(v_hat) (as torch.optim.Adam does). ``chainer.optimizers.Adam``
   uses the paper's faster form instead, ``alpha_t * m / (sqrt(v) + eps)`` with
@@ -33,7 +31,6 @@ Canonical -> Chainer mapping, in one place:
 
 from __future__ import annotations
 
-import functools
 import math
 
 import chainer
@@ -41,9 +38,7 @@ import chainer.functions as F
 import chainer.links as L
 import numpy as np
 from chainer import static_code
-from chainer.links.rnn.n_step_rnn import NStepRNNBase
 
-from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation, Loaded, compiler
 from polybench.frameworks.chainer.runtime import RUNTIME
 from polybench.specs.base import Adam, Spec, Split
@@ -80,50 +75,6 @@ def load_conv(link: L.Convolution2D, params: dict[str, np.ndarray], name: str) -
     """Canonical (out, in, h, w) kernel is L.Convolution2D's own layout."""
     assign(link.W, params[f"{name}.kernel"])
     assign(link.b, params[f"{name}.bias"])
-
-
-#: Chainer's own index of each direction among a layer's weights in an NStep(Bi)LSTM.
-DIRECTION_INDEX = {"forward": 0, "backward": 1}
-
-
-def load_lstm(
-    link: L.NStepLSTM | L.NStepBiLSTM,
-    params: dict[str, np.ndarray],
-    name: str,
-    layer: int = 0,
-    direction: str = "forward",
-) -> None:
-    """Canonical LSTM -> one layer and direction ("forward" or "backward") of an NStep(Bi)LSTM
-    (the mapping in the module docstring): w{k} and w{k+4} from the k-th column blocks of the
-    kernels, transposed; the bias to b0..b3, zeros to b4..b7."""
-    weights = link[layer * link.direction + DIRECTION_INDEX[direction]]
-    gates = zip(
-        np.split(params[f"{name}.kernel"], 4, axis=1),
-        np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
-        np.split(params[f"{name}.bias"], 4),
-        strict=True,
-    )
-    for k, (kernel, recurrent, bias) in enumerate(gates):
-        assign(getattr(weights, f"w{k}"), kernel.T)
-        assign(getattr(weights, f"w{k + 4}"), recurrent.T)
-        assign(getattr(weights, f"b{k}"), bias)
-        assign(getattr(weights, f"b{k + 4}"), np.zeros_like(bias))
-
-
-def freeze_recurrent_biases(model: chainer.Chain) -> None:
-    """Keep every NStep(Bi)LSTM's recurrent-side biases b4..b7 at zero: the spec's LSTM has
-    one bias, and Adam would move two trainable ones twice as fast. Call after
-    ``optimizer.setup`` (which creates the update rules)."""
-    for link in model.links():
-        if isinstance(link, (L.NStepLSTM, L.NStepBiLSTM)):
-            for weights in link:
-                for k in range(4, 8):
-                    getattr(weights, f"b{k}").update_rule.enabled = False
-
-
-def sequences(x) -> list[chainer.Variable]:
-    """A (N, T, F) batch as the list of N (T, F) sequences that the NStep links take."""
-    return F.separate(x, axis=0)
 
 
 def dropout(x, rates: dict[str, float], name: str):
@@ -164,13 +115,54 @@ def _zeros(xp, shape: tuple[int, ...], dtype) -> tuple:
     return (xp.zeros(shape, dtype=dtype),)
 
 
-def _scheduled_init_hx(link: L.NStepLSTM | L.NStepBiLSTM, xs) -> chainer.Variable:
-    """NStepRNNBase.init_hx (the zero initial state when none is given), with the zeros made
-    by the static schedule: the link's own plain ``xp.zeros`` runs only while tracing, and
-    its array is gone when an eval-mode schedule replays, so F.separate would read None."""
-    shape = (link.n_layers * link.direction, len(xs), link.out_size)
-    with chainer.using_device(link.device):
-        return chainer.Variable(_zeros(link.xp, shape, xs[0].dtype)[0])
+def scheduled_zeros(xp, shape: tuple[int, ...], dtype) -> chainer.Variable:
+    """A zero state that a static schedule makes anew on every replay (a plain ``xp.zeros``
+    runs only while tracing, and its array is gone when an eval-mode schedule replays); in
+    eager mode, plain zeros."""
+    return chainer.Variable(_zeros(xp, shape, dtype)[0])
+
+
+#: Where each of F.lstm's (a, i, f, o) gates sits among the canonical (i, f, c, o) blocks.
+CANONICAL_BLOCK_OF_GATE = (2, 0, 1, 3)
+
+
+def interleave_gates(canonical: np.ndarray) -> np.ndarray:
+    """(..., 4H) canonical (i, f, c, o) blocks -> (..., 4H) in F.lstm's per-unit (a, i, f, o) order."""
+    blocks = np.split(canonical, 4, axis=-1)
+    return np.stack([blocks[k] for k in CANONICAL_BLOCK_OF_GATE], axis=-1).reshape(canonical.shape)
+
+
+class StepLSTM(chainer.Chain):
+    """One LSTM layer and direction: ``input`` (in -> 4H, with the bias) and ``recurrent``
+    (H -> 4H, no bias) in F.lstm's gate layout. Zero initial state."""
+
+    def __init__(self, in_size: int, out_size: int) -> None:
+        super().__init__()
+        self.out_size = out_size
+        with self.init_scope():
+            self.input = L.Linear(in_size, 4 * out_size)
+            self.recurrent = L.Linear(out_size, 4 * out_size, nobias=True)
+
+    def forward(self, x, reverse: bool = False) -> list[chainer.Variable]:
+        """x: (N, T, in) -> the T hidden states (N, H) in time order; ``reverse`` reads the
+        sequence from its last step to its first (the backward direction)."""
+        n, steps = x.shape[:2]
+        gates = F.separate(self.input(x, n_batch_axes=2), axis=1)  # every step's input projection at once
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        c = scheduled_zeros(self.xp, (n, self.out_size), x.dtype)
+        h = None
+        hs = [None] * steps
+        for t in order:
+            c, h = F.lstm(c, gates[t] if h is None else gates[t] + self.recurrent(h))
+            hs[t] = h
+        return hs
+
+
+def load_step_lstm(link: StepLSTM, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical LSTM ``name`` -> a StepLSTM (the mapping in the module docstring)."""
+    assign(link.input.W, interleave_gates(params[f"{name}.kernel"]).T)
+    assign(link.input.b, interleave_gates(params[f"{name}.bias"]))
+    assign(link.recurrent.W, interleave_gates(params[f"{name}.recurrent_kernel"]).T)
 
 
 class SpecEpsilon:
@@ -197,15 +189,12 @@ class StaticGraph(chainer.Chain):
     replays the schedules without building a graph in Python. So the tracing lands in the
     first epoch: its first step, its shorter last batch, and each eval batch shape.
     Two things the plain trace would get wrong are scheduled instead: dropout masks
-    (``scheduled_dropout``) and the NStep LSTMs' zero initial states (``_scheduled_init_hx``)."""
+    (``scheduled_dropout``) and the LSTMs' zero initial states (``scheduled_zeros``)."""
 
     def __init__(self, model: chainer.Chain) -> None:
         super().__init__()
         with self.init_scope():
             self.model = model
-        for link in model.links():
-            if isinstance(link, NStepRNNBase):
-                link.init_hx = functools.partial(_scheduled_init_hx, link)
 
     @chainer.static_graph
     def forward(self, x):
@@ -232,20 +221,12 @@ class ChainerImplementation(Implementation):
         self.model.to_device(self.device)
         # Graph mode: the model runs as one chainer.static_graph subgraph (StaticGraph), traced on
         # its first calls and replayed after; the tracing lands in the first epoch's time.
-        on_cudnn = self.device.xp is not np and chainer.should_use_cudnn(">=auto", 5000)
-        if mode == "graph" and on_cudnn and any(isinstance(link, NStepRNNBase) for link in self.model.links()):
-            raise UnsupportedError(
-                "Chainer's static_graph cannot replay the cuDNN NStepLSTM used on a GPU: "
-                "it is an old-style chainer.Function, whose backward runs outside the "
-                "static schedule"
-            )
         self.network = StaticGraph(self.model) if mode == "graph" else self.model
         self.optimizer = chainer.optimizers.Adam(
             alpha=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2, eps=optimizer.epsilon
         )
         self.optimizer.setup(self.model)
         self.optimizer.add_hook(SpecEpsilon(optimizer.epsilon))
-        freeze_recurrent_biases(self.model)
         self.loss_fn = LOSSES[spec.loss]
         self.target_dtype = TARGET_DTYPES[spec.loss]
         self.loss_sum = self.device.xp.zeros((), dtype=np.float32)

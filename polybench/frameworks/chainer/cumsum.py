@@ -4,26 +4,28 @@ import chainer
 import chainer.functions as F
 import chainer.links as L
 
-from polybench.frameworks.chainer.common import ChainerImplementation, load_linear, load_lstm, sequences
+from polybench.frameworks.chainer.common import ChainerImplementation, StepLSTM, load_linear, load_step_lstm
 
 
 class BiLSTM(chainer.Chain):
     def __init__(self):
         super().__init__()
         with self.init_scope():
-            self.lstm = L.NStepBiLSTM(1, 1, 50, dropout=0.0)
+            self.forward_lstm = StepLSTM(1, 50)
+            self.backward_lstm = StepLSTM(1, 50)
             self.output = L.Linear(100, 1)
 
     def forward(self, x):  # x: (N, 10, 1)
-        _, _, both = self.lstm(None, None, sequences(x))  # N sequences of (10, 100): forward then backward
-        logits = self.output(F.stack(both), n_batch_axes=2)  # (N, 10, 1)
+        forward = F.stack(self.forward_lstm(x), axis=1)  # (N, 10, 50)
+        backward = F.stack(self.backward_lstm(x, reverse=True), axis=1)  # read from the last step back
+        logits = self.output(F.concat((forward, backward), axis=2), n_batch_axes=2)  # (N, 10, 1)
         return logits.reshape(logits.shape[:2])  # (N, 10) logits
 
 
 class Implementation(ChainerImplementation):
     def build(self, params):
         model = BiLSTM()
-        load_lstm(model.lstm, params, "forward", direction="forward")
-        load_lstm(model.lstm, params, "backward", direction="backward")
+        load_step_lstm(model.forward_lstm, params, "forward")
+        load_step_lstm(model.backward_lstm, params, "backward")
         load_linear(model.output, params, "output")
         return model

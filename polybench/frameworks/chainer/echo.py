@@ -3,24 +3,24 @@
 import chainer
 import chainer.links as L
 
-from polybench.frameworks.chainer.common import ChainerImplementation, load_linear, load_lstm, sequences
+from polybench.frameworks.chainer.common import ChainerImplementation, StepLSTM, load_linear, load_step_lstm
 
 
 class Echo(chainer.Chain):
     def __init__(self):
         super().__init__()
         with self.init_scope():
-            self.lstm = L.NStepLSTM(1, 10, 25, dropout=0.0)
+            self.lstm = StepLSTM(10, 25)
             self.output = L.Linear(25, 10)
 
     def forward(self, x):  # x: (N, 5, 10)
-        h, _, _ = self.lstm(None, None, sequences(x))  # no initial state given: zeros
-        return self.output(h[-1])
+        hs = self.lstm(x)  # no initial state given: zeros
+        return self.output(hs[-1])
 
 
 class Implementation(ChainerImplementation):
     def build(self, params):
         model = Echo()
-        load_lstm(model.lstm, params, "lstm")
+        load_step_lstm(model.lstm, params, "lstm")
         load_linear(model.output, params, "output")
         return model
