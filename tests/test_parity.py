@@ -23,16 +23,12 @@ import pytest
 from polybench.frameworks import FRAMEWORKS
 from polybench.parity import run_in_environment
 from polybench.runner import kernels
-from polybench.specs import SPECS, lstm_models
+from polybench.specs import SPECS
 
 pytestmark = pytest.mark.envs
 
-#: Cells whose graph mode is known to be wrong or not compiled, each with the words its reason
-#: must contain (UnsupportedError).
-GRAPH_UNSUPPORTED = {
-    **{("torch", model): "does not compile nn.LSTM" for model in lstm_models()},
-}
-GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS if (fw, model) not in GRAPH_UNSUPPORTED]
+#: Every model has a graph mode in every framework (torch's LSTMs as CellLSTM step loops).
+GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS]
 #: Frameworks whose own loop prepares the model it trains differently from the eager mode, so that
 #: mode idiomatic has a forward pass of its own to check: Keras compile(), Gluon hybridize(). The
 #: other loops leave it as eager mode built it (PyTorch's, Chainer's), or, JAX's, switch its LSTMs
@@ -134,13 +130,6 @@ def test_one_idiomatic_epoch_trains(framework, model, toy_data_dir):
         assert isinstance(result["jit_compile"], bool)  # what Keras' "auto" resolved to, for the record
     if framework == "mxnet":
         assert result["hybridized"] is True
-
-
-@pytest.mark.parametrize("framework, model", list(GRAPH_UNSUPPORTED))
-def test_graph_mode_parity_unsupported_says_why(framework, model, toy_data_dir):
-    for check in ("forward", "train"):
-        result = figures(framework, "graph", model, check, toy_data_dir)
-        assert set(result) == {"unsupported"} and GRAPH_UNSUPPORTED[framework, model] in result["unsupported"]
 
 
 def test_torch_graph_mode_refuses_a_model_that_compiles_to_nothing():

@@ -6,10 +6,10 @@ from polybench.frameworks.torch.common import TorchImplementation, load_linear, 
 
 
 class EncoderDecoder(nn.Module):
-    def __init__(self):
+    def __init__(self, lstm=nn.LSTM):  # graph mode passes CellLSTM
         super().__init__()
-        self.encoder = nn.LSTM(12, 75, batch_first=True)
-        self.decoder = nn.LSTM(75, 50, batch_first=True)
+        self.encoder = lstm(12, 75, batch_first=True)
+        self.decoder = lstm(75, 50, batch_first=True)
         self.output = nn.Linear(50, 12)
 
     def forward(self, x):  # x: (N, 8, 12) one-hot characters
@@ -21,7 +21,7 @@ class EncoderDecoder(nn.Module):
 
 class Implementation(TorchImplementation):
     def build(self, params):
-        model = EncoderDecoder()
+        model = EncoderDecoder(self.lstm_layer)
         load_lstm(model.encoder, params, "encoder")
         load_lstm(model.decoder, params, "decoder")
         load_linear(model.output, params, "output")

@@ -65,12 +65,50 @@ def load_lstm(layer: nn.LSTM, params: dict[str, np.ndarray], name: str, directio
     getattr(layer, f"bias_hh_l0{suffix}").requires_grad_(False)
 
 
-#: Why the LSTM models have no torch graph mode. Checked with torch 2.13.0 on the CPU.
-RNN_UNSUPPORTED = (
-    f"torch.compile (torch {torch.__version__}) does not compile nn.LSTM: Dynamo leaves RNN modules to eager "
-    "(torch._dynamo.config.allow_rnn is off), so nothing of these models would be compiled and graph mode "
-    "would silently be eager; with allow_rnn on, Inductor's CPU code fails on aten.mkldnn_rnn_layer"
-)
+class CellLSTM(nn.Module):
+    """A one-layer, batch-first ``nn.LSTM`` (same constructor, parameters, layouts and outputs)
+    computed one step at a time in Python, the form PyTorch users write for torch.compile: Dynamo
+    leaves ``nn.LSTM`` to eager (``allow_rnn`` off; with it on, Inductor's CPU code fails on
+    ``aten.mkldnn_rnn_layer``), while it unrolls this loop into one graph. The input projection of
+    every step is one product before the loop; gates (i, f, g, o) as in ``nn.LSTM``, so
+    ``load_lstm`` fills both the same way."""
+
+    def __init__(self, input_size: int, hidden_size: int, batch_first: bool = True, bidirectional: bool = False):
+        super().__init__()
+        if not batch_first:
+            raise ValueError("CellLSTM reads batch-first input only")
+        self.hidden_size = hidden_size
+        self.suffixes = tuple(DIRECTION_SUFFIXES.values()) if bidirectional else (DIRECTION_SUFFIXES["forward"],)
+        gates = 4 * hidden_size
+        for suffix in self.suffixes:
+            self.register_parameter(f"weight_ih_l0{suffix}", nn.Parameter(torch.empty(gates, input_size)))
+            self.register_parameter(f"weight_hh_l0{suffix}", nn.Parameter(torch.empty(gates, hidden_size)))
+            self.register_parameter(f"bias_ih_l0{suffix}", nn.Parameter(torch.empty(gates)))
+            self.register_parameter(f"bias_hh_l0{suffix}", nn.Parameter(torch.empty(gates)))
+
+    def _direction(self, x: torch.Tensor, suffix: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Every step's hidden state (N, T, H) and the last h and c of one direction."""
+        bias = getattr(self, f"bias_ih_l0{suffix}") + getattr(self, f"bias_hh_l0{suffix}")
+        projected = F.linear(x, getattr(self, f"weight_ih_l0{suffix}"), bias)  # (N, T, 4H): every step at once
+        recurrent = getattr(self, f"weight_hh_l0{suffix}")
+        h = c = x.new_zeros(x.shape[0], self.hidden_size)
+        steps = range(x.shape[1])
+        outputs = []
+        for t in reversed(steps) if suffix else steps:
+            i, f, g, o = (projected[:, t] + F.linear(h, recurrent)).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        if suffix:
+            outputs.reverse()  # outputs stay aligned with the input steps, as nn.LSTM's
+        return torch.stack(outputs, dim=1), h, c
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """As ``nn.LSTM``: every step's output (N, T, directions × H) and (h_n, c_n), each
+        (directions, N, H)."""
+        runs = [self._direction(x, suffix) for suffix in self.suffixes]
+        output = torch.cat([run[0] for run in runs], dim=-1)
+        return output, (torch.stack([run[1] for run in runs]), torch.stack([run[2] for run in runs]))
 
 
 class TorchImplementation(Implementation):
@@ -79,7 +117,13 @@ class TorchImplementation(Implementation):
     runtime = RUNTIME
     #: torch.compile's arguments in graph mode: its defaults, written out (backend Inductor). A model
     #: may pass Inductor ``options`` instead (torch.compile refuses ``mode`` and ``options`` together).
-    compile_options: dict = {"mode": "default"}
+    compile_options: dict = {"mode": "default", "fullgraph": True}
+
+    @property
+    def lstm_layer(self) -> type[nn.Module]:
+        """The LSTM layer models are built with: ``nn.LSTM`` eagerly; in graph mode the same layer
+        as a step loop torch.compile compiles (CellLSTM)."""
+        return CellLSTM if self.mode == "graph" else nn.LSTM
 
     @classmethod
     def compiler_option_settings(cls, name: str) -> dict:
@@ -87,7 +131,8 @@ class TorchImplementation(Implementation):
             # mode="max-autotune" is these Inductor options; written as options so that a model's
             # own Inductor options (torch.compile refuses mode and options together) still hold.
             tuned = torch._inductor.list_mode_options("max-autotune")
-            return {"compile_options": {"options": {**cls.compile_options.get("options", {}), **tuned}}}
+            arguments = {name: value for name, value in cls.compile_options.items() if name != "mode"}
+            return {"compile_options": {**arguments, "options": {**arguments.get("options", {}), **tuned}}}
         return super().compiler_option_settings(name)
 
     def __init__(
@@ -101,11 +146,10 @@ class TorchImplementation(Implementation):
     ) -> None:
         super().__init__(spec, params, optimizer, device, dropout, mode)
         self.model = self.build(params).to(self.device)
-        if mode == "graph" and any(isinstance(m, nn.RNNBase) for m in self.model.modules()):
-            raise UnsupportedError(RNN_UNSUPPORTED)
-        # Graph mode: torch.compile traces the module (TorchDynamo) and compiles forward and
-        # backward (Inductor); the optimizer step stays eager. Compilation happens on the
-        # first batches, so it lands in the first epoch's time.
+        # Graph mode: torch.compile traces the module (TorchDynamo) as one graph (fullgraph: a
+        # graph break is an error, never a silent return to eager) and compiles forward and
+        # backward (Inductor); the optimizer step stays eager. Compilation happens on the first
+        # batches, so it lands in the first epoch's time.
         if mode == "graph":
             # A fresh compile cache: a second model of the same code in this process (the parity
             # figures after training) would otherwise reuse the first one's graphs, and the check

@@ -6,9 +6,9 @@ from polybench.frameworks.torch.common import TorchImplementation, load_linear, 
 
 
 class BiLSTM(nn.Module):
-    def __init__(self):
+    def __init__(self, lstm=nn.LSTM):  # graph mode passes CellLSTM
         super().__init__()
-        self.lstm = nn.LSTM(1, 50, batch_first=True, bidirectional=True)
+        self.lstm = lstm(1, 50, batch_first=True, bidirectional=True)
         self.output = nn.Linear(100, 1)
 
     def forward(self, x):  # x: (N, 10, 1)
@@ -18,7 +18,7 @@ class BiLSTM(nn.Module):
 
 class Implementation(TorchImplementation):
     def build(self, params):
-        model = BiLSTM()
+        model = BiLSTM(self.lstm_layer)
         load_lstm(model.lstm, params, "forward", direction="forward")
         load_lstm(model.lstm, params, "backward", direction="backward")
         load_linear(model.output, params, "output")

@@ -6,10 +6,10 @@ from polybench.frameworks.torch.common import TorchImplementation, load_linear, 
 
 
 class StackedLSTM(nn.Module):
-    def __init__(self):
+    def __init__(self, lstm=nn.LSTM):  # graph mode passes CellLSTM
         super().__init__()
-        self.lstm1 = nn.LSTM(1, 20, batch_first=True)
-        self.lstm2 = nn.LSTM(20, 20, batch_first=True)
+        self.lstm1 = lstm(1, 20, batch_first=True)
+        self.lstm2 = lstm(20, 20, batch_first=True)
         self.output = nn.Linear(20, 5)
 
     def forward(self, x):  # x: (N, 50, 1)
@@ -20,7 +20,7 @@ class StackedLSTM(nn.Module):
 
 class Implementation(TorchImplementation):
     def build(self, params):
-        model = StackedLSTM()
+        model = StackedLSTM(self.lstm_layer)
         load_lstm(model.lstm1, params, "lstm1")
         load_lstm(model.lstm2, params, "lstm2")
         load_linear(model.output, params, "output")

@@ -28,7 +28,7 @@ class Implementation(TorchImplementation):
     # convolution on the CPU) returns all-zero convolution gradients for this model at batch 128
     # (torch 2.13.0; batches of 8 to 88 come out right). With it off the gradients equal eager's
     # within 5e-7 of their scale; tools/repro_inductor_conv_grad.py shows both settings side by side.
-    compile_options = {"options": {"layout_optimization": False}}
+    compile_options = {"fullgraph": True, "options": {"layout_optimization": False}}
 
     def build(self, params):
         model = CNN(self.dropout_rates)

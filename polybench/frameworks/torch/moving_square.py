@@ -7,10 +7,10 @@ from polybench.frameworks.torch.common import TorchImplementation, load_conv, lo
 
 
 class CNNLSTM(nn.Module):
-    def __init__(self):
+    def __init__(self, lstm=nn.LSTM):  # graph mode passes CellLSTM
         super().__init__()
         self.conv = nn.Conv2d(1, 2, kernel_size=2)  # 'valid': 50x50 -> 49x49
-        self.lstm = nn.LSTM(2 * 24 * 24, 50, batch_first=True)
+        self.lstm = lstm(2 * 24 * 24, 50, batch_first=True)
         self.output = nn.Linear(50, 2)
 
     def forward(self, x):  # x: (N, frames, 1, 50, 50)
@@ -23,7 +23,7 @@ class CNNLSTM(nn.Module):
 
 class Implementation(TorchImplementation):
     def build(self, params):
-        model = CNNLSTM()
+        model = CNNLSTM(self.lstm_layer)
         load_conv(model.conv, params, "conv")
         load_lstm(model.lstm, params, "lstm")
         load_linear(model.output, params, "output")

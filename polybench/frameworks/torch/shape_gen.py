@@ -6,9 +6,9 @@ from polybench.frameworks.torch.common import TorchImplementation, load_linear, 
 
 
 class CornerLSTM(nn.Module):
-    def __init__(self):
+    def __init__(self, lstm=nn.LSTM):  # graph mode passes CellLSTM
         super().__init__()
-        self.lstm = nn.LSTM(2, 10, batch_first=True)
+        self.lstm = lstm(2, 10, batch_first=True)
         self.output = nn.Linear(10, 2)
 
     def forward(self, x):  # x: (N, 1, 2), one corner as a one-step sequence
@@ -18,7 +18,7 @@ class CornerLSTM(nn.Module):
 
 class Implementation(TorchImplementation):
     def build(self, params):
-        model = CornerLSTM()
+        model = CornerLSTM(self.lstm_layer)
         load_lstm(model.lstm, params, "lstm")
         load_linear(model.output, params, "output")
         return model
