@@ -21,7 +21,7 @@ class Entry:
 
     model: str
     framework: str
-    mode: str  # the best cell's mode label ("graph", "graph+xla", "idiomatic")
+    mode: str  # the best cell's mode label ("graph", "graph+NAME" with a compiler option, "idiomatic")
     seconds: float
     measure: str  # noise.STEADY or noise.FIRST
     rank: int
