@@ -458,7 +458,7 @@ def result_rows(inputs: Inputs) -> tuple[list[str], list[ResultRow]]:
         ]
         links = []
         for r in runs.itertuples():
-            stem = f"{r.model}__{r.framework}__{r.mode}__seed{int(r.seed)}"  # the frame's mode is the label
+            stem = records.RunKey(r.model, r.framework, r.mode, int(r.seed)).stem  # r.mode: the label, "graph+NAME"
             if stem in inputs.notebook_pages:
                 links.append(NotebookLink(f"seed {r.seed}", href=inputs.notebook_pages[stem]))
             elif stem in inputs.notebook_problems:
