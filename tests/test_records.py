@@ -16,7 +16,7 @@ from polybench import PROJECT_ROOT, records
 KEY = records.RunKey("mnist_fcn", "torch", "eager", 0)
 #: Records written by earlier schemas: the committed report fixture (schema 1) and the H100 reference run (2).
 OLD_RECORDS = sorted((Path(__file__).parent / "fixtures" / "report_run" / "records").glob("*.json")) + sorted(
-    (PROJECT_ROOT / "results" / "reference").glob("*/records/*.json")
+    (PROJECT_ROOT / "results" / "reference" / "nvidia-h100-80gb-hbm3").glob("records/*.json")
 )
 CONTENTION = {
     "verdict": "busy",

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from polybench import records
-from polybench.report import environments, modes, noise, options, overhead, placement
+from polybench.report import best, environments, modes, noise, options, overhead, placement
 from polybench.report.document import (
     Bullets,
     Failure,
@@ -309,6 +309,25 @@ def results_section(inputs: Inputs) -> Section:
     return Section("Results", untrusted_blocks(inputs.frame), key="results")
 
 
+def best_section(inputs: Inputs, cells: Cells) -> Section:
+    """The first comparison: every framework at its best on each model, ranked."""
+    found, missing = best.entries(inputs.table, cells)
+    blocks: list = [
+        Paragraph(
+            "Per model, each framework in the fastest of its cells that met the target (any mode; epoch s is "
+            "the median steady epoch, or the first epoch where runs had one), ranked, and set against the "
+            "fastest by the noise rule below; the last column gives the framework's default mode beside its best."
+        )
+    ]
+    if found:
+        blocks.append(Table(best.HEADER, best.rows(found)))
+    else:
+        blocks.append(Paragraph("No cell met its target: nothing to rank."))
+    if missing:
+        blocks.append(Bullets(missing, lead="Not ranked:"))
+    return Section("Each framework at its best", blocks)
+
+
 def differences_section(inputs: Inputs, cells: Cells) -> Section:
     lines = difference_lines(inputs.table, cells)
     blocks: list = [Paragraph(noise.RULE)]
@@ -439,7 +458,7 @@ def result_rows(inputs: Inputs) -> tuple[list[str], list[ResultRow]]:
         ]
         links = []
         for r in runs.itertuples():
-            stem = f"{r.model}__{r.framework}__{r.mode}__seed{int(r.seed)}"  # the frame's mode is the label
+            stem = records.RunKey(r.model, r.framework, r.mode, int(r.seed)).stem  # r.mode: the label, "graph+NAME"
             if stem in inputs.notebook_pages:
                 links.append(NotebookLink(f"seed {r.seed}", href=inputs.notebook_pages[stem]))
             elif stem in inputs.notebook_problems:
@@ -465,6 +484,7 @@ def build(inputs: Inputs, models: list) -> Report:
     table, frame = inputs.table, inputs.frame
     sections = [
         results_section(inputs),
+        best_section(inputs, cells),
         differences_section(inputs, cells),
         Section(
             "Time to target",
