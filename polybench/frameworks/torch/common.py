@@ -181,9 +181,16 @@ class TorchImplementation(Implementation):
         return inputs, y[index]
 
     def _network(self, x: torch.Tensor) -> torch.Tensor:
-        """The model's output; in graph mode, the first call also proves that Dynamo compiled a
-        graph, so a model it skips is unsupported instead of silently running eagerly."""
-        out = self.network(x)
+        """The model's output; in graph mode, a graph break (fullgraph) and a first call that
+        compiled no graph make the model unsupported instead of silently running eagerly."""
+        try:
+            out = self.network(x)
+        except torch._dynamo.exc.Unsupported as e:
+            reason = str(e).strip().splitlines()[0]
+            raise UnsupportedError(
+                f"torch.compile could not capture this model as one graph ({reason}), "
+                "so graph mode would run part of it eagerly"
+            ) from None
         if self._graphs_before is not None:
             if counters["stats"]["unique_graphs"] == self._graphs_before:
                 raise UnsupportedError(
