@@ -1,0 +1,182 @@
+"""Where an idiomatic loop's step goes: the idiomatic mode's own pieces against a plain loop
+on the same model, timed back to back, for Keras (TensorFlow) and Chainer.
+
+Keras (``--framework tensorflow``, default model addition): ``fit`` for two epochs on the
+first ``--rows`` training rows, the second epoch's time per step, in four forms:
+
+- ``polybench``: the idiomatic mode as it runs: the spec's Adam (``SpecAdam``), the training
+  arrays as tensors on the device, the epoch clock callback;
+- ``keras-adam``: the same with ``keras.optimizers.Adam`` (its epsilon-hat step);
+- ``numpy``: the same as ``polybench`` but fed the NumPy arrays;
+- ``plain``: what a new Keras user writes: ``keras.optimizers.Adam`` and NumPy arrays.
+
+Chainer (``--framework chainer``, default model mnist_cnn): ms per training step over
+``--steps`` steps after a warm-up, in three forms:
+
+- ``tutorial``: the idiomatic mode's loop: ``SerialIterator`` over a ``TupleDataset``,
+  ``concat_examples``, ``optimizer.update(lossfun, x, t)``;
+- ``slices``: NumPy slices of a permutation and ``optimizer.update(lossfun, x, t)``;
+- ``shared``: the shared loop's eager ``train_step``.
+For Chainer the fetch (iterator and converter, or slicing) is timed apart from the update.
+
+Forms alternate within each repeat, so a busy spell hits all of them; the figures are the
+median over the repeats with their range. Every core, as a run has them. Run it with the
+framework environment's Python, the data folder holding the model's CSVs:
+
+    .venvs/tensorflow/bin/python tools/loop_forms.py --framework tensorflow --data-dir data
+    .venvs/chainer/bin/python tools/loop_forms.py --framework chainer --data-dir data
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from polybench import frameworks
+from polybench.data import tables
+from polybench.specs import get_spec
+from polybench.threads import default_threads
+
+
+def implementation(framework: str, model: str, device, rows: int):
+    """A fresh eager Implementation of ``model`` from the canonical weights, its first ``rows``
+    training rows loaded."""
+    spec = get_spec(model)
+    profile = spec.profile("full")
+    impl = frameworks.runtime(framework).implementation(model)(
+        spec, spec.init_parameters(0), profile.optimizer, device, mode="eager"
+    )
+    impl.load_data({"train": tables.load_splits(spec, ARGS.data_dir)["train"].head(rows)})
+    return impl, profile
+
+
+def keras_form(form: str, model: str, device) -> float:
+    """ms per step of the second of two ``fit`` epochs in ``form``."""
+    import keras
+    import tensorflow as tf
+
+    from polybench.frameworks.tensorflow.idiomatic import _EpochClock
+
+    impl, profile = implementation("tensorflow", model, device, ARGS.rows)
+    split, x, y = impl.data["train"]
+    adam = profile.optimizer
+    optimizer = impl.optimizer
+    if form in ("keras-adam", "plain"):
+        optimizer = keras.optimizers.Adam(adam.learning_rate, adam.beta_1, adam.beta_2, adam.epsilon)
+    if form in ("numpy", "plain"):
+        x, y = split.x, split.y
+    impl.model.compile(optimizer=optimizer, loss=impl.loss_fn)
+    epochs = []
+    callbacks = [_EpochClock(impl.sync, lambda epoch, loss, seconds: epochs.append(seconds))]
+    with tf.device(impl.device):
+        impl.model.fit(x, y, batch_size=profile.batch_size, epochs=2, verbose=0, callbacks=callbacks)
+    steps = -(-ARGS.rows // profile.batch_size)
+    return 1000 * epochs[-1] / steps
+
+
+def chainer_form(form: str, model: str, device) -> tuple[float, float]:
+    """ms per step of ``form``: (fetch, update), medians over ``--steps`` steps after a warm-up."""
+    import chainer
+    from chainer.dataset import concat_examples
+
+    impl, profile = implementation("chainer", model, device, ARGS.rows)
+    split, x, y = impl.data["train"]
+    batch_size = profile.batch_size
+
+    def lossfun(x, t):
+        return impl.loss_fn(impl.model(x), t)
+
+    if form == "tutorial":
+        iterator = chainer.iterators.SerialIterator(chainer.datasets.TupleDataset(x, y), batch_size, shuffle=True)
+
+        def fetch():
+            return concat_examples(iterator.next())
+    elif form in ("slices", "shared"):
+        state = {"order": np.random.default_rng(0).permutation(len(split)), "at": 0}
+
+        def fetch():
+            if state["at"] + batch_size > len(split):
+                state["order"], state["at"] = np.random.default_rng(state["at"]).permutation(len(split)), 0
+            rows = state["order"][state["at"] : state["at"] + batch_size]
+            state["at"] += batch_size
+            return rows if form == "shared" else (x[rows], y[rows])
+    else:
+        raise ValueError(f"unknown form {form!r}")
+
+    def update(batch):
+        if form == "shared":
+            impl.train_step(batch)
+        else:
+            with chainer.using_config("train", True):
+                impl.optimizer.update(lossfun, *batch)
+
+    fetches, updates = [], []
+    for step in range(ARGS.warmup + ARGS.steps):
+        started = time.perf_counter()
+        batch = fetch()
+        fetched = time.perf_counter()
+        update(batch)
+        impl.sync()
+        if step >= ARGS.warmup:
+            fetches.append(fetched - started)
+            updates.append(time.perf_counter() - fetched)
+    return 1000 * statistics.median(fetches), 1000 * statistics.median(updates)
+
+
+FORMS = {"tensorflow": "polybench,keras-adam,numpy,plain", "chainer": "tutorial,slices,shared"}
+MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn"}
+ARGS: argparse.Namespace
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--framework", choices=sorted(FORMS), required=True)
+    parser.add_argument("--model", help="model (default: addition for tensorflow, mnist_cnn for chainer)")
+    parser.add_argument("--forms", help="forms, joined by commas (default: all of the framework's)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--rows", type=int, default=16_000, help="training rows (default 16000)")
+    parser.add_argument("--warmup", type=int, default=3, help="Chainer: untimed steps first")
+    parser.add_argument("--steps", type=int, default=30, help="Chainer: timed steps")
+    parser.add_argument("--data-dir", type=Path, default=Path("data"), help="folder with the model's CSVs")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    global ARGS
+    ARGS = parse_args(argv)
+    framework = ARGS.framework
+    model = ARGS.model or MODELS[framework]
+    forms = (ARGS.forms or FORMS[framework]).split(",")
+    device = frameworks.runtime(framework).configure(threads=default_threads(), device="cpu")
+    measure = keras_form if framework == "tensorflow" else chainer_form
+    figures = {form: [] for form in forms}
+    for _ in range(ARGS.repeats):
+        for form in forms:
+            figures[form].append(measure(form, model, device))
+    print(f"{framework} {model}: ms per step, median over {ARGS.repeats} repeats (range)")
+    base = None
+    for form, runs in figures.items():
+        if framework == "tensorflow":
+            middle = statistics.median(runs)
+            base = base or middle
+            print(
+                f"  {form:11} {middle:8.3f} ms ({middle / base:.2f}x {forms[0]}; range {min(runs):.3f}-{max(runs):.3f})"
+            )
+        else:
+            fetch = statistics.median(f for f, _ in runs)
+            update = statistics.median(u for _, u in runs)
+            base = base or fetch + update
+            low, high = min(u for _, u in runs), max(u for _, u in runs)
+            print(
+                f"  {form:11} fetch {fetch:8.3f} ms  update {update:8.3f} ms  total {fetch + update:8.3f} ms "
+                f"({(fetch + update) / base:.2f}x {forms[0]}; updates {low:.3f}-{high:.3f})"
+            )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
