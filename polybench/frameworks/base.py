@@ -63,6 +63,10 @@ class Framework:
     #: mode's default compilation ("xla": "..."), each with what it changes; `polybench run
     #: --compiler-option NAME` runs them, and the report compares them with the default.
     compiler_options: dict[str, dict[str, str]] = dataclasses.field(default_factory=dict)
+    #: Environment variables that name the framework's on-disk compile cache; the runner points
+    #: each at an empty folder per run, so a first graph epoch shows the cold compile a new user
+    #: pays, not what an earlier run left behind.
+    compile_cache_env: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = {name for names in self.compilers.values() for name in names} - set(COMPILERS)

@@ -215,11 +215,10 @@ class Runner:
         try:
             with atomic_write(params_file, "w") as f:
                 f.write(yaml.safe_dump(self.settings(key).parameters()))
-            # Compilers that keep a cache across processes (torch.compile's Inductor) get an empty
-            # one per run: the first graph epoch then shows the cold compile a new user pays, not
-            # whatever an earlier run left behind.
+            # Compilers that keep a cache across processes get an empty one per run (see
+            # Framework.compile_cache_env).
             with open(log, "w") as log_file, tempfile.TemporaryDirectory(prefix="polybench-compile-cache-") as cache:
-                env["TORCHINDUCTOR_CACHE_DIR"] = cache
+                env.update(dict.fromkeys(frameworks.DECLARED[key.framework].compile_cache_env, cache))
                 try:
                     with _interrupt_after():  # never a started child whose pid we do not know
                         proc = subprocess.Popen(

@@ -16,4 +16,5 @@ FRAMEWORK = Framework(
             "max-autotune": 'torch.compile\'s mode="max-autotune": Inductor benchmarks kernel choices while compiling'
         }
     },
+    compile_cache_env=("TORCHINDUCTOR_CACHE_DIR",),  # Inductor's cache of compiled kernels and graphs
 )
