@@ -34,4 +34,11 @@ python3 -m venv .venv
 .venv/bin/ruff format --check .
 .venv/bin/polybench setup --framework all
 .venv/bin/polybench list
-.venv/bin/python -m pytest -ra "$@"
+# Given arguments: one pytest run of them. Otherwise every test but the quiet-machine one on both
+# cores (pytest-xdist), then that one alone: it needs a machine doing nothing else.
+if [ $# -gt 0 ]; then
+  .venv/bin/python -m pytest -ra "$@"
+else
+  .venv/bin/python -m pytest -ra --durations=20 -n 2 -m "not quiet"
+  .venv/bin/python -m pytest -ra -m quiet
+fi
