@@ -1,5 +1,5 @@
 """Where an idiomatic loop's step goes: the idiomatic mode's own pieces against a plain loop
-on the same model, timed back to back, for Keras (TensorFlow) and Chainer.
+on the same model, timed back to back, for Keras (TensorFlow), Chainer and PyTorch.
 
 Keras (``--framework tensorflow``, default model addition): ``fit`` for two epochs on the
 first ``--rows`` training rows, the second epoch's time per step, in four forms:
@@ -19,12 +19,22 @@ Chainer (``--framework chainer``, default model mnist_cnn): ms per training step
 - ``shared``: the shared loop's eager ``train_step``.
 For Chainer the fetch (iterator and converter, or slicing) is timed apart from the update.
 
+PyTorch (``--framework torch``, default model echo): ms per training step over ``--steps``
+steps after a warm-up, in three forms:
+
+- ``idiomatic``: the idiomatic mode's loop body: rows from ``torch.randperm(...).split``,
+  ``zero_grad`` / forward / loss / ``backward`` / ``step``, the loss summed on the device;
+- ``shared``: the shared loop's ``train_step`` on NumPy rows (``loop.batch_indices``);
+- ``shared+tensor-rows``: the same ``train_step`` given the rows as a tensor, as the
+  idiomatic loop has them.
+
 Forms alternate within each repeat, so a busy spell hits all of them; the figures are the
 median over the repeats with their range. Every core, as a run has them. Run it with the
 framework environment's Python, the data folder holding the model's CSVs:
 
     .venvs/tensorflow/bin/python tools/loop_forms.py --framework tensorflow --data-dir data
     .venvs/chainer/bin/python tools/loop_forms.py --framework chainer --data-dir data
+    .venvs/torch/bin/python tools/loop_forms.py --framework torch --data-dir data --steps 500
 """
 
 from __future__ import annotations
@@ -128,20 +138,63 @@ def chainer_form(form: str, model: str, device) -> tuple[float, float]:
     return 1000 * statistics.median(fetches), 1000 * statistics.median(updates)
 
 
-FORMS = {"tensorflow": "polybench,keras-adam,numpy,plain", "chainer": "tutorial,slices,shared"}
-MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn"}
+def torch_form(form: str, model: str, device) -> tuple[float, float]:
+    """ms per step of ``form``: (0, step), the median over ``--steps`` steps after a warm-up."""
+    import torch
+
+    impl, profile = implementation("torch", model, device, ARGS.rows)
+    n = len(impl.data["train"].split)
+    model_, optimizer, loss_fn = impl.model, impl.optimizer, impl.loss_fn
+    total = torch.zeros((), device=impl.device)
+    generator = torch.Generator().manual_seed(0)
+
+    def batches():
+        while True:
+            yield from torch.randperm(n, generator=generator).split(profile.batch_size)
+
+    def idiomatic(rows):
+        nonlocal total
+        x, y = impl.batch("train", rows)
+        optimizer.zero_grad()
+        loss = loss_fn(model_(x), y)
+        loss.backward()
+        optimizer.step()
+        total += loss.detach() * len(rows)
+
+    step = {
+        "idiomatic": idiomatic,
+        "shared": lambda rows: impl.train_step(rows.numpy()),
+        "shared+tensor-rows": impl.train_step,
+    }[form]
+    model_.train()
+    times = []
+    for number, rows in zip(range(ARGS.warmup + ARGS.steps), batches(), strict=False):
+        started = time.perf_counter()
+        step(rows)
+        if number >= ARGS.warmup:
+            times.append(time.perf_counter() - started)
+    impl.sync()
+    return 0.0, 1000 * statistics.median(times)
+
+
+FORMS = {
+    "tensorflow": "polybench,keras-adam,numpy,plain",
+    "chainer": "tutorial,slices,shared",
+    "torch": "idiomatic,shared,shared+tensor-rows",
+}
+MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn", "torch": "echo"}
 ARGS: argparse.Namespace
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", choices=sorted(FORMS), required=True)
-    parser.add_argument("--model", help="model (default: addition for tensorflow, mnist_cnn for chainer)")
+    parser.add_argument("--model", help="model (default: tensorflow addition, chainer mnist_cnn, torch echo)")
     parser.add_argument("--forms", help="forms, joined by commas (default: all of the framework's)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=16_000, help="training rows (default 16000)")
-    parser.add_argument("--warmup", type=int, default=3, help="Chainer: untimed steps first")
-    parser.add_argument("--steps", type=int, default=30, help="Chainer: timed steps")
+    parser.add_argument("--warmup", type=int, default=3, help="Chainer, PyTorch: untimed steps first")
+    parser.add_argument("--steps", type=int, default=30, help="Chainer, PyTorch: timed steps")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="folder with the model's CSVs")
     return parser.parse_args(argv)
 
@@ -153,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     model = ARGS.model or MODELS[framework]
     forms = (ARGS.forms or FORMS[framework]).split(",")
     device = frameworks.runtime(framework).configure(threads=default_threads(), device="cpu")
-    measure = keras_form if framework == "tensorflow" else chainer_form
+    measure = {"tensorflow": keras_form, "chainer": chainer_form, "torch": torch_form}[framework]
     figures = {form: [] for form in forms}
     for _ in range(ARGS.repeats):
         for form in forms:
