@@ -44,23 +44,25 @@ class SpecAdam(keras.optimizers.Adam):
     """keras.optimizers.Adam updating as the spec's Adam says (Kingma & Ba, Algorithm 1):
     ``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``.
 
-    Keras' own step is the "epsilon hat" form ``w -= lr_t * m / (sqrt(v) + epsilon)``, which is
-    the same only with epsilon * sqrt(1 - beta_2**t) in its place; the two part where gradients
-    are about epsilon in size (MNIST CNN's third parity loss moves by 1.3e-3). The moments live
-    in the slots Keras' Adam builds (``_momentums``, ``_velocities``).
+    Keras' own step is the "epsilon hat" form ``w -= lr_t * m / (sqrt(v) + epsilon)`` with
+    ``lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, which is the spec's step exactly when
+    epsilon * sqrt(1 - beta_2**t) stands in its epsilon's place; without it the two part where
+    gradients are about epsilon in size (MNIST CNN's third parity loss moves by 1.3e-3). So this
+    is Keras' update_step, op for op, with that epsilon (as Chainer's SpecEpsilon hook does). The
+    moments live in the slots Keras' Adam builds (``_momentums``, ``_velocities``).
     """
 
     def update_step(self, gradient, variable, learning_rate):
         ops, dtype = keras.ops, variable.dtype
         step = ops.cast(self.iterations + 1, dtype)
+        correction = ops.sqrt(1 - ops.power(ops.cast(self.beta_2, dtype), step))
+        alpha = ops.cast(learning_rate, dtype) * correction / (1 - ops.power(ops.cast(self.beta_1, dtype), step))
         m = self._momentums[self._get_variable_index(variable)]
         v = self._velocities[self._get_variable_index(variable)]
         gradient = ops.cast(gradient, dtype)
-        self.assign_add(m, (gradient - m) * (1 - self.beta_1))
-        self.assign_add(v, (ops.square(gradient) - v) * (1 - self.beta_2))
-        m_hat = m / (1 - ops.power(ops.cast(self.beta_1, dtype), step))
-        v_hat = v / (1 - ops.power(ops.cast(self.beta_2, dtype), step))
-        self.assign_sub(variable, ops.cast(learning_rate, dtype) * m_hat / (ops.sqrt(v_hat) + self.epsilon))
+        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
+        self.assign_sub(variable, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon * correction)))
 
 
 def load_dense(
