@@ -139,7 +139,7 @@ def train_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: 
 def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
     """The ``idiomatic-epoch`` check of one model: the training split's loss before and after one
     epoch of the framework's own loop on the quick profile's slice (canonical weights of seed 0,
-    dropout as in a run), the epochs the loop reported and what it resolved (``details``)."""
+    dropout as in a run), the epochs the loop reported and the compiler it ran with."""
     runtime.seed(0)
     profile = spec.profile("quick")
     splits = {
@@ -156,7 +156,7 @@ def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, 
     before = train_loss()
     reported = []
     trainer.fit(1, lambda epoch, loss, seconds: reported.append([epoch, loss, seconds]))
-    return {"before": before, "after": train_loss(), "reported": reported, **trainer.details()}
+    return {"before": before, "after": train_loss(), "reported": reported, "compiler": trainer.compiler()}
 
 
 CHECK_FUNCTIONS: dict[str, Callable[[Runtime, str, Spec, str, Path | None], dict]] = {

@@ -39,8 +39,7 @@ def test_a_compiler_outside_the_vocabulary_is_refused():
 
 #: Runs in a framework's environment: trains two steps of each model in each shared-loop mode
 #: (and graph mode with each declared compiler option) and one epoch of the framework's own loop
-#: on a slice of random data, then prints what each reports as its compiler (and its old details,
-#: which must say the same).
+#: on a slice of random data, then prints what each reports as its compiler.
 PROBE = textwrap.dedent("""
     import json, sys
     import numpy as np
@@ -80,8 +79,7 @@ PROBE = textwrap.dedent("""
                 for rows in (np.arange(32), np.arange(32, 64)):
                     impl.train_step(rows)
                 impl.take_train_loss()
-            results.append({"model": model, "mode": mode, "option": option, "compiler": ran.compiler(),
-                            "details": ran.details()})
+            results.append({"model": model, "mode": mode, "option": option, "compiler": ran.compiler()})
     print(json.dumps(results))
 """)
 
@@ -118,14 +116,13 @@ def test_each_mode_reports_the_compiler_it_ran_with(framework):
         assert ran, option
         for r in ran:
             assert r["compiler"] != by_cell[r["model"], "graph"]["compiler"], r
-    if framework == "tensorflow":  # the old details and the new compiler say the same
+    if framework == "tensorflow":
         for model in PROBE_MODELS:
             # Graph mode resolves XLA by Keras' own jit_compile="auto" rule, so as fit does.
             assert by_cell[model, "graph"]["compiler"]["name"] == by_cell[model, "idiomatic"]["compiler"]["name"]
-            assert by_cell[model, "graph"]["details"]["xla"] == (by_cell[model, "graph"]["compiler"]["name"] == "xla")
-            fit = by_cell[model, "idiomatic"]
-            assert fit["details"]["jit_compile"] == (fit["compiler"]["name"] == "xla")
-            assert fit["compiler"]["options"]["via"] == "keras.Model.fit"
+            fit = by_cell[model, "idiomatic"]["compiler"]
+            assert fit["options"]["jit_compile"] == (fit["name"] == "xla")
+            assert fit["options"]["via"] == "keras.Model.fit"
     if framework == "mxnet":
         assert by_cell["mnist_fcn", "graph"]["compiler"]["options"] == {"static_alloc": True, "static_shape": True}
         assert by_cell["mnist_fcn", "idiomatic"]["compiler"]["options"] == {
@@ -139,7 +136,7 @@ def test_each_mode_reports_the_compiler_it_ran_with(framework):
         }
     if framework == "tensorflow":
         [xla] = [r for r in results if r["model"] == "mnist_fcn" and r["option"] == "xla"]
-        assert xla["compiler"]["name"] == "xla" and xla["details"]["xla"] is True  # every layer supports XLA
+        assert xla["compiler"]["name"] == "xla"  # every layer supports XLA
     if framework == "torch":
         default = {"name": "inductor", "options": {"mode": "default", "fullgraph": True}}
         assert by_cell["mnist_fcn", "graph"]["compiler"] == by_cell["echo", "graph"]["compiler"] == default

@@ -81,6 +81,3 @@ class Trainer(IdiomaticTrainer):
 
     def compiler(self) -> dict:
         return compiler("xla", via="jax.jit", form="functional (nnx.split/merge)", donate_argnums="2")
-
-    def details(self) -> dict:
-        return {"jit": "jax.jit over nnx.split state (Flax's functional training loop)"}

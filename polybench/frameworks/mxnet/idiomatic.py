@@ -50,6 +50,3 @@ class Trainer(IdiomaticTrainer):
     def compiler(self) -> dict:
         """Gluon's defaults: hybridize() without static_alloc or static_shape."""
         return compiler("hybridize", static_alloc=False, static_shape=False) if self.hybridized else compiler("none")
-
-    def details(self) -> dict:
-        return {"hybridized": self.hybridized}

@@ -204,9 +204,6 @@ class KerasImplementation(Implementation):
             "xla" if self.xla else "tf.function", via="tf.function", jit_compile=self.xla, **self.graph_options
         )
 
-    def details(self) -> dict:
-        return {"xla": self.xla}
-
     def sync(self) -> None:
         tf.test.experimental.sync_devices()
 

@@ -84,6 +84,3 @@ class Trainer(IdiomaticTrainer):
         """What Keras resolved ``jit_compile="auto"`` to: XLA, or a tf.function graph without it."""
         xla = bool(self.impl.model.jit_compile)
         return compiler("xla" if xla else "tf.function", via="keras.Model.fit", jit_compile=xla)
-
-    def details(self) -> dict:
-        return {"jit_compile": bool(self.impl.model.jit_compile)}
