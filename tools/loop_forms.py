@@ -1,5 +1,5 @@
 """Where an idiomatic loop's step goes: the idiomatic mode's own pieces against a plain loop
-on the same model, timed back to back, for Keras (TensorFlow), Chainer and PyTorch.
+on the same model, timed back to back, for Keras (TensorFlow), Chainer, PyTorch and MXNet.
 
 Keras (``--framework tensorflow``, default model addition): ``fit`` for two epochs on the
 first ``--rows`` training rows, the second epoch's time per step, in four forms:
@@ -28,6 +28,16 @@ steps after a warm-up, in three forms:
 - ``shared+tensor-rows``: the same ``train_step`` given the rows as a tensor, as the
   idiomatic loop has them.
 
+MXNet (``--framework mxnet``, default model damped_sine): ms per training step likewise, in
+four forms:
+
+- ``idiomatic``: the idiomatic mode's loop body on the block hybridized with Gluon's defaults
+  (``hybridize()``), rows an NDArray slice of ``nd.random.shuffle``;
+- ``shared``: graph mode's ``train_step`` (``hybridize(static_alloc=True, static_shape=True)``)
+  on NumPy rows;
+- ``shared+static-alloc``, ``shared+dynamic``: the same with graph mode's compiler options
+  (static_alloc only; Gluon's defaults, as the idiomatic loop).
+
 Forms alternate within each repeat, so a busy spell hits all of them; the figures are the
 median over the repeats with their range. Every core, as a run has them. Run it with the
 framework environment's Python, the data folder holding the model's CSVs:
@@ -35,6 +45,7 @@ framework environment's Python, the data folder holding the model's CSVs:
     .venvs/tensorflow/bin/python tools/loop_forms.py --framework tensorflow --data-dir data
     .venvs/chainer/bin/python tools/loop_forms.py --framework chainer --data-dir data
     .venvs/torch/bin/python tools/loop_forms.py --framework torch --data-dir data --steps 500
+    .venvs/mxnet/bin/python tools/loop_forms.py --framework mxnet --data-dir data --steps 100
 """
 
 from __future__ import annotations
@@ -177,24 +188,73 @@ def torch_form(form: str, model: str, device) -> tuple[float, float]:
     return 0.0, 1000 * statistics.median(times)
 
 
+def mxnet_form(form: str, model: str, device) -> tuple[float, float]:
+    """ms per step of ``form``: (0, step), the median over ``--steps`` steps after a warm-up."""
+    from mxnet import autograd, nd
+
+    shared, _, option = form.partition("+")
+    spec = get_spec(model)
+    profile = spec.profile("full")
+    implementation_class = frameworks.runtime("mxnet").implementation(model)
+    if shared == "shared":
+        implementation_class = implementation_class.with_compiler_option(option or None)
+    impl = implementation_class(
+        spec, spec.init_parameters(0), profile.optimizer, device, mode="graph" if shared == "shared" else "eager"
+    )
+    impl.load_data({"train": tables.load_splits(spec, ARGS.data_dir)["train"].head(ARGS.rows)})
+    n = len(impl.data["train"].split)
+    model_, trainer, loss_fn = impl.model, impl.trainer, impl.loss_fn
+    if shared == "idiomatic":
+        model_.hybridize()
+    total = nd.zeros((1,), ctx=impl.device)
+
+    def batches():
+        while True:
+            order = nd.random.shuffle(nd.arange(n, ctx=impl.device))
+            for begin in range(0, n - profile.batch_size + 1, profile.batch_size):
+                yield order[begin : begin + profile.batch_size]
+
+    def idiomatic(rows):
+        nonlocal total
+        x, y = impl.batch("train", rows)
+        with autograd.record():
+            loss = loss_fn(model_(x), y)
+        loss.backward()
+        trainer.step(x.shape[0])
+        total += loss.sum()
+
+    step = idiomatic if shared == "idiomatic" else (lambda rows: impl.train_step(rows.asnumpy().astype("int64")))
+    times = []
+    for number, rows in zip(range(ARGS.warmup + ARGS.steps), batches(), strict=False):
+        started = time.perf_counter()
+        step(rows)
+        nd.waitall()
+        if number >= ARGS.warmup:
+            times.append(time.perf_counter() - started)
+    return 0.0, 1000 * statistics.median(times)
+
+
 FORMS = {
     "tensorflow": "polybench,keras-adam,numpy,plain",
     "chainer": "tutorial,slices,shared",
     "torch": "idiomatic,shared,shared+tensor-rows",
+    "mxnet": "idiomatic,shared,shared+static-alloc,shared+dynamic",
 }
-MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn", "torch": "echo"}
+MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn", "torch": "echo", "mxnet": "damped_sine"}
 ARGS: argparse.Namespace
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--framework", choices=sorted(FORMS), required=True)
-    parser.add_argument("--model", help="model (default: tensorflow addition, chainer mnist_cnn, torch echo)")
+    parser.add_argument(
+        "--model", help="model (default: tensorflow addition, chainer mnist_cnn, torch echo, mxnet damped_sine)"
+    )
     parser.add_argument("--forms", help="forms, joined by commas (default: all of the framework's)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=16_000, help="training rows (default 16000)")
-    parser.add_argument("--warmup", type=int, default=3, help="Chainer, PyTorch: untimed steps first")
-    parser.add_argument("--steps", type=int, default=30, help="Chainer, PyTorch: timed steps")
+    parser.add_argument("--warmup", type=int, default=3, help="Chainer, PyTorch, MXNet: untimed steps first")
+    parser.add_argument("--steps", type=int, default=30, help="Chainer, PyTorch, MXNet: timed steps")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="folder with the model's CSVs")
     return parser.parse_args(argv)
 
@@ -206,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     model = ARGS.model or MODELS[framework]
     forms = (ARGS.forms or FORMS[framework]).split(",")
     device = frameworks.runtime(framework).configure(threads=default_threads(), device="cpu")
-    measure = {"tensorflow": keras_form, "chainer": chainer_form, "torch": torch_form}[framework]
+    measure = {"tensorflow": keras_form, "chainer": chainer_form, "torch": torch_form, "mxnet": mxnet_form}[framework]
     figures = {form: [] for form in forms}
     for _ in range(ARGS.repeats):
         for form in forms:
