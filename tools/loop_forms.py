@@ -11,13 +11,16 @@ first ``--rows`` training rows, the second epoch's time per step, in four forms:
 - ``plain``: what a new Keras user writes: ``keras.optimizers.Adam`` and NumPy arrays.
 
 Chainer (``--framework chainer``, default model mnist_cnn): ms per training step over
-``--steps`` steps after a warm-up, in three forms:
+``--steps`` steps after a warm-up, in four forms:
 
-- ``tutorial``: the idiomatic mode's loop: ``SerialIterator`` over a ``TupleDataset``,
-  ``concat_examples``, ``optimizer.update(lossfun, x, t)``;
+- ``lossfun``: ``SerialIterator`` over a ``TupleDataset``, ``concat_examples``, then
+  ``optimizer.update(lossfun, x, t)`` (which frees the graph before it updates);
+- ``tutorial``: the same batches, then the "Write a training loop" tutorial's step:
+  ``model.cleargrads()``, ``loss.backward()``, ``optimizer.update()``;
 - ``slices``: NumPy slices of a permutation and ``optimizer.update(lossfun, x, t)``;
 - ``shared``: the shared loop's eager ``train_step``.
-For Chainer the fetch (iterator and converter, or slicing) is timed apart from the update.
+For Chainer the fetch (iterator and converter, or slicing) is timed apart from the update, and
+the minor page faults of each step are counted (memory the allocator gave back and took again).
 
 PyTorch (``--framework torch``, default model echo): ms per training step over ``--steps``
 steps after a warm-up, in three forms:
@@ -51,6 +54,7 @@ framework environment's Python, the data folder holding the model's CSVs:
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -112,7 +116,7 @@ def chainer_form(form: str, model: str, device) -> tuple[float, float]:
     def lossfun(x, t):
         return impl.loss_fn(impl.model(x), t)
 
-    if form == "tutorial":
+    if form in ("lossfun", "tutorial"):
         iterator = chainer.iterators.SerialIterator(chainer.datasets.TupleDataset(x, y), batch_size, shuffle=True)
 
         def fetch():
@@ -132,12 +136,19 @@ def chainer_form(form: str, model: str, device) -> tuple[float, float]:
     def update(batch):
         if form == "shared":
             impl.train_step(batch)
+        elif form == "tutorial":
+            with chainer.using_config("train", True):
+                loss = lossfun(*batch)
+            impl.model.cleargrads()
+            loss.backward()
+            impl.optimizer.update()
         else:
             with chainer.using_config("train", True):
                 impl.optimizer.update(lossfun, *batch)
 
-    fetches, updates = [], []
+    fetches, updates, faults = [], [], []
     for step in range(ARGS.warmup + ARGS.steps):
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
         started = time.perf_counter()
         batch = fetch()
         fetched = time.perf_counter()
@@ -146,7 +157,8 @@ def chainer_form(form: str, model: str, device) -> tuple[float, float]:
         if step >= ARGS.warmup:
             fetches.append(fetched - started)
             updates.append(time.perf_counter() - fetched)
-    return 1000 * statistics.median(fetches), 1000 * statistics.median(updates)
+            faults.append(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+    return 1000 * statistics.median(fetches), 1000 * statistics.median(updates), statistics.median(faults)
 
 
 def torch_form(form: str, model: str, device) -> tuple[float, float]:
@@ -236,7 +248,7 @@ def mxnet_form(form: str, model: str, device) -> tuple[float, float]:
 
 FORMS = {
     "tensorflow": "polybench,keras-adam,numpy,plain",
-    "chainer": "tutorial,slices,shared",
+    "chainer": "lossfun,tutorial,slices,shared",
     "torch": "idiomatic,shared,shared+tensor-rows",
     "mxnet": "idiomatic,shared,shared+static-alloc,shared+dynamic",
 }
@@ -281,13 +293,16 @@ def main(argv: list[str] | None = None) -> None:
                 f"  {form:11} {middle:8.3f} ms ({middle / base:.2f}x {forms[0]}; range {min(runs):.3f}-{max(runs):.3f})"
             )
         else:
-            fetch = statistics.median(f for f, _ in runs)
-            update = statistics.median(u for _, u in runs)
+            fetch = statistics.median(run[0] for run in runs)
+            update = statistics.median(run[1] for run in runs)
             base = base or fetch + update
-            low, high = min(u for _, u in runs), max(u for _, u in runs)
+            low, high = min(run[1] for run in runs), max(run[1] for run in runs)
+            faults = ""
+            if len(runs[0]) > 2:
+                faults = f"; {statistics.median(run[2] for run in runs):.0f} page faults per step"
             print(
                 f"  {form:11} fetch {fetch:8.3f} ms  update {update:8.3f} ms  total {fetch + update:8.3f} ms "
-                f"({(fetch + update) / base:.2f}x {forms[0]}; updates {low:.3f}-{high:.3f})"
+                f"({(fetch + update) / base:.2f}x {forms[0]}; updates {low:.3f}-{high:.3f}{faults})"
             )
 
 
