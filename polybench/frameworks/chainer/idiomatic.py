@@ -2,10 +2,14 @@
 
 The loop of Chainer's tutorial ("Write a training loop"): a ``TupleDataset`` over the
 loaded arrays, ``chainer.iterators.SerialIterator(shuffle=True)``, ``concat_examples`` to
-make each batch, and ``optimizer.update(lossfun, x, t)``, which clears the gradients, runs
-backward and steps. The model (canonical weights), the Adam with its SpecEpsilon hook and
-the loss are the eager Implementation's. The iterator repeats: an epoch's last batch is
-filled up with the first samples of the next epoch's order, as Chainer does.
+make each batch, then the forward pass and the loss, ``model.cleargrads()``,
+``loss.backward()`` and ``optimizer.update()``. The model (canonical weights), the Adam with
+its SpecEpsilon hook and the loss are the eager Implementation's. The iterator repeats: an
+epoch's last batch is filled up with the first samples of the next epoch's order, as Chainer
+does.
+
+``optimizer.update(lossfun, x, t)`` does the same steps in one call but frees the graph
+before it updates the parameters; tools/loop_forms.py times the two forms.
 """
 
 from __future__ import annotations
@@ -40,24 +44,23 @@ class Trainer(IdiomaticTrainer):
             x = self.impl.device_inputs(split.render(x))
         return x, t
 
-    def _loss(self, x, t) -> chainer.Variable:
-        loss = self.impl.loss_fn(self.impl.model(x), t)
-        self.total += loss.array * len(t)  # stays an array on the device
-        return loss
-
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         split, x, y = self.impl.data["train"]
         # Compact splits (the moving-square videos) keep their compact rows; _convert renders them.
         dataset = chainer.datasets.TupleDataset(split.x if x is None else x, y)
         iterator = chainer.iterators.SerialIterator(dataset, self.batch_size, repeat=True, shuffle=True)
-        optimizer = self.impl.optimizer
+        model, optimizer, loss_fn = self.impl.model, self.impl.optimizer, self.impl.loss_fn
         while iterator.epoch < epochs:
             self.impl.sync()
             start, samples = time.perf_counter(), 0
             self.total.fill(0)
             while True:
                 x, t = self._convert(iterator.next())
-                optimizer.update(self._loss, x, t)
+                loss = loss_fn(model(x), t)  # chainer.config.train is on outside evaluation
+                model.cleargrads()
+                loss.backward()
+                optimizer.update()
+                self.total += loss.array * len(t)  # stays an array on the device
                 samples += len(t)
                 if iterator.is_new_epoch:
                     break
