@@ -7,8 +7,9 @@ training loop: ``nnx.split`` the model and optimizer once, ``jax.jit`` a step th
 steps and splits inside the trace, ``nnx.update`` them back when the loop stops. Batches are
 NumPy slices of the training rows (a fresh ``jax.random.permutation`` each epoch), as the Flax
 examples feed them; the batch loss is summed on the device and read back once per epoch. On
-addition (batch 32, quick sizes, 2-core CPU, ``tools/jax_step_forms.py``) this took 0.88 ms per
-step against 2.79 ms for ``nnx.jit`` called with the module and the batch gathered on the device.
+addition (batch 32, quick sizes, quiet 2-core CPU, ``tools/jax_step_forms.py``, median of five
+repeats) this took 0.85 ms per step against 1.91 ms for ``nnx.jit`` called with the module and
+the batch gathered on the device.
 
 The model, its canonical weights, the nnx.Optimizer (Optax Adam) and the loss are the eager
 Implementation's; its LSTM layers run as ``nnx.RNN`` (a scan over time), as a Flax model is
