@@ -25,6 +25,9 @@ pytestmark = pytest.mark.slow
 
 MODELS = ["mnist_fcn", "echo"]
 RUN_FILES = ("records", "notebooks", "logs", "progress")
+#: The process id of the Ray head at each address the fixture started: a run's processes are
+#: looked for among its descendants only, never among another test's runs of the same notebook.
+HEADS: dict[str, int] = {}
 
 
 def free_port() -> int:
@@ -76,8 +79,10 @@ def ray_cluster():
             return "Ray runtime started" in (Path(temp) / "head.log").read_text()
 
         wait_until(started, 120, "the Ray head starting")
+        HEADS[f"127.0.0.1:{port}"] = head.pid
         yield f"127.0.0.1:{port}"
     finally:
+        HEADS.pop(f"127.0.0.1:{port}", None)
         head.send_signal(signal.SIGTERM)  # `ray start --block` stops every process it started
         try:
             head.wait(timeout=60)
@@ -136,10 +141,16 @@ def test_ray_runs_give_the_records_a_local_run_gives(torch_env, data_dir, tmp_pa
     assert any(line.strip().startswith("[2/2] epoch 1/1") for line in said)
 
 
-def run_processes(model: str) -> list[psutil.Process]:
-    """The papermill process of ``model``'s run and what it started, once its kernel runs; [] before."""
+def run_processes(model: str, cluster: str) -> list[psutil.Process]:
+    """The papermill process of ``model``'s run on the Ray head at ``cluster`` and what it
+    started, once its kernel runs; [] before. Only the head's descendants count: a test beside
+    this one (another pytest worker) may be running the same notebook outside Ray."""
     notebook = str(templates.notebook_path(model))
-    for proc in psutil.process_iter():
+    try:
+        on_cluster = psutil.Process(HEADS[cluster]).children(recursive=True)
+    except psutil.Error:
+        return []
+    for proc in on_cluster:
         try:
             if notebook in proc.cmdline() and proc.children():
                 return [proc, *proc.children(recursive=True)]
@@ -148,13 +159,13 @@ def run_processes(model: str) -> list[psutil.Process]:
     return []
 
 
-def kill_worker_when_running(model: str, killed: list) -> threading.Thread:
+def kill_worker_when_running(model: str, cluster: str, killed: list) -> threading.Thread:
     """Watch for the papermill process of ``model``'s run; once its kernel runs, SIGKILL the
     Ray worker that started it (its parent)."""
 
     def watch():
         found = []
-        wait_until(lambda: found.extend(run_processes(model)) or found, 180, f"{model}'s kernel starting")
+        wait_until(lambda: found.extend(run_processes(model, cluster)) or found, 180, f"{model}'s kernel starting")
         papermill, *started = found
         worker = papermill.parent()
         killed.append((worker.pid, papermill.pid, [p.pid for p in started]))
@@ -168,7 +179,7 @@ def kill_worker_when_running(model: str, killed: list) -> threading.Thread:
 def test_a_killed_worker_gives_a_failed_record_and_resume_reruns_it(torch_env, data_dir, tmp_path, ray_cluster, capsys):
     run_dir = tmp_path / "run"
     killed = []
-    watcher = kill_worker_when_running("mnist_fcn", killed)
+    watcher = kill_worker_when_running("mnist_fcn", ray_cluster, killed)
     command = [
         "run",
         "--framework",
@@ -249,7 +260,7 @@ def test_ctrl_c_ends_the_running_task_and_keeps_the_finished_records(torch_env, 
     running = []
     try:
         # One slot: mnist_fcn runs first and finishes, then echo starts.
-        wait_until(lambda: running.extend(run_processes("echo")) or running, 300, "the second run's kernel starting")
+        wait_until(lambda: running.extend(run_processes("echo", ray_cluster)) or running, 300, "the second run's kernel starting")
         polybench.send_signal(signal.SIGINT)
         out, err = polybench.communicate(timeout=120)
     finally:
