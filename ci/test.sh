@@ -35,10 +35,11 @@ python3 -m venv .venv
 .venv/bin/polybench setup --framework all
 .venv/bin/polybench list
 # Given arguments: one pytest run of them. Otherwise every test but the quiet-machine one on both
-# cores (pytest-xdist), then that one alone: it needs a machine doing nothing else.
+# cores (pytest-xdist; loadgroup keeps each framework's parity tests on one worker, see
+# tests/conftest.py), then that one alone: it needs a machine doing nothing else.
 if [ $# -gt 0 ]; then
   .venv/bin/python -m pytest -ra "$@"
 else
-  .venv/bin/python -m pytest -ra --durations=20 -n 2 -m "not quiet"
+  .venv/bin/python -m pytest -ra --durations=20 -n 2 --dist loadgroup -m "not quiet"
   .venv/bin/python -m pytest -ra -m quiet
 fi

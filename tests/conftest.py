@@ -65,10 +65,16 @@ ENVIRONMENT_FIXTURES = {"torch_env"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark `envs` every test that uses an environment fixture (modules that build
-    environments themselves mark their tests explicitly)."""
+    environments themselves mark their tests explicitly). Group each framework's parity tests
+    for pytest-xdist (`--dist loadgroup`): their figures come from one process per framework and
+    mode, cached in the pytest worker that ran it, so spreading a framework's tests over both
+    workers would compute its figures twice."""
     for item in items:
         if ENVIRONMENT_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.envs)
+        framework = getattr(getattr(item, "callspec", None), "params", {}).get("framework")
+        if item.module.__name__ == "test_parity" and framework is not None:
+            item.add_marker(pytest.mark.xdist_group(f"parity-{framework}"))
 
 
 @pytest.fixture(autouse=True)
