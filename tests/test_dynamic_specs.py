@@ -1,13 +1,153 @@
-"""The padded form of the dynamic specs' variable-length samples."""
+"""The dynamic specs: variable-length sums in the padded form, their generators, CSVs, and
+reference forward passes at exact lengths."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from polybench.specs.addition import ALPHABET
+from polybench.data import tables
+from polybench.specs import DYNAMIC_SPECS, SPECS
+from polybench.specs.addition import ALPHABET, decode
 from polybench.specs.base import Split, step_lengths
-from polybench.specs.dynamic import one_hot_padded
+from polybench.specs.dynamic import DynamicSpec, one_hot_padded
+from polybench.specs.var_addition import PROBLEM_CHARS, VarAddition
+
+NAMES = list(DYNAMIC_SPECS)
+
+
+def small(name: str) -> DynamicSpec:
+    """The named spec with small splits, so that writing and reading its CSVs takes a moment."""
+    spec = DYNAMIC_SPECS[name]()
+    spec.sizes = {"train": 300, "val": 120, "test": 80}
+    return spec
+
+
+def sigmoid(v: np.ndarray) -> np.ndarray:
+    return 1 / (1 + np.exp(-v))
+
+
+def test_dynamic_specs_stay_out_of_the_registry_every_framework_runs():
+    assert set(DYNAMIC_SPECS) == {"var_addition"} and set(DYNAMIC_SPECS).isdisjoint(SPECS)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generator_is_deterministic_per_seed(name):
+    spec = DYNAMIC_SPECS[name]()
+    first, again, other = (spec.generate(200, np.random.default_rng(seed)) for seed in (3, 3, 4))
+    assert all(np.array_equal(first[column], again[column]) for column in spec.schema)
+    text = next(column for column, group in spec.schema.items() if group.dtype == "str")
+    assert (first[text] != other[text]).mean() > 0.5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_splits_come_from_the_spec_seed_only(name):
+    spec = small(name)
+    first, again = spec.generate_splits(), spec.generate_splits()
+    for split, columns in first.items():
+        assert all(len(column) == spec.sizes[split] for column in columns.values())
+        assert all(np.array_equal(columns[c], again[split][c]) for c in columns)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_csv_round_trip_renders_the_same_padded_inputs_and_lengths(name, tmp_path):
+    spec = small(name)
+    written = tables.write_generated(spec, tmp_path)
+    assert sorted(p.name for p in written) == sorted(f"{name}_{s}.csv" for s in ("train", "val", "test"))
+    loaded = tables.load_splits(spec, tmp_path)
+    for split, columns in spec.generate_splits().items():
+        direct = spec.render(columns)
+        assert loaded[split].x.shape == (spec.sizes[split], *spec.input_shape)
+        assert np.array_equal(loaded[split].x, direct.x) and np.array_equal(loaded[split].y, direct.y)
+        assert np.array_equal(loaded[split].lengths, direct.lengths)
+
+
+def test_var_addition_lengths_spread_about_fourfold_within_a_batch():
+    spec = VarAddition()
+    split = spec.render(spec.generate(3200, np.random.default_rng(0)))
+    batch = spec.profile("full").batch_size
+    per_batch = split.lengths.reshape(-1, batch)
+    spread = per_batch.max(axis=1) / per_batch.min(axis=1)
+    assert np.median(spread) >= 3.5 and spread.min() >= 2
+    assert split.lengths.min() == 3 and 20 <= split.lengths.max() <= PROBLEM_CHARS  # 23 is one sample in 3645
+
+
+def test_var_addition_answers_are_the_sums_right_aligned():
+    spec = VarAddition()
+    columns = spec.generate(500, np.random.default_rng(1))
+    split = spec.render(columns)
+    problems = [decode(row[:n].argmax(axis=1)[None])[0] for row, n in zip(split.x, split.lengths, strict=True)]
+    assert problems == list(columns["problem"])
+    for problem, answer in zip(problems, decode(split.y), strict=True):
+        terms = problem.split("+")
+        assert 2 <= len(terms) <= 6 and all(1 <= len(t) <= 3 and (len(t) == 1 or t[0] != "0") for t in terms)
+        assert answer == str(sum(map(int, terms))).rjust(4)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mean_steps_is_the_generators_mean_length(name):
+    spec = DYNAMIC_SPECS[name]()
+    lengths = spec.render(spec.generate(4000, np.random.default_rng(5))).lengths
+    assert lengths.mean() == pytest.approx(spec.mean_steps(), rel=0.05)
+    assert spec.forward_flops() > 0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_canonical_weights_are_seeded_float32(name):
+    spec = DYNAMIC_SPECS[name]()
+    a, b, c = spec.init_parameters(0), spec.init_parameters(0), spec.init_parameters(1)
+    for parameter in spec.parameters:
+        assert a[parameter.name].shape == parameter.shape and a[parameter.name].dtype == np.float32
+        assert np.array_equal(a[parameter.name], b[parameter.name])
+        assert parameter.init == "zeros" or not np.array_equal(a[parameter.name], c[parameter.name])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_forward_is_finite_and_follows_each_input(name):
+    spec = DYNAMIC_SPECS[name]()
+    params = spec.parity_parameters()
+    x = spec.parity_batch(8)
+    assert len(set(step_lengths(x).tolist())) > 2  # the parity batch mixes lengths
+    out = spec.reference_forward(params, x)
+    assert out.shape == (8, *spec.output_shape) and out.dtype == np.float64 and np.isfinite(out).all()
+    distinct = [(i, j) for i in range(8) for j in range(i) if not np.array_equal(x[i], x[j])]
+    assert len(distinct) >= 20 and all(np.abs(out[i] - out[j]).max() > 1e-6 for i, j in distinct)
+    alone = np.concatenate([spec.reference_forward(params, x[i : i + 1]) for i in range(8)])
+    assert np.allclose(out, alone, rtol=0, atol=1e-12)  # a sample's result ignores its batch and its padding
+
+
+def test_var_addition_reference_is_the_lstm_run_over_exactly_the_problems_characters():
+    spec = VarAddition()
+    params = spec.parity_parameters()
+    p = {name: value.astype(np.float64) for name, value in params.items()}
+
+    def lstm(inputs: list[np.ndarray], layer: str) -> list[np.ndarray]:
+        h = c = np.zeros(p[f"{layer}.recurrent_kernel"].shape[0])
+        outputs = []
+        for step in inputs:
+            z = step @ p[f"{layer}.kernel"] + h @ p[f"{layer}.recurrent_kernel"] + p[f"{layer}.bias"]
+            i, f, g, o = np.split(z, 4)
+            c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+            h = sigmoid(o) * np.tanh(c)
+            outputs.append(h)
+        return outputs
+
+    encoded = lstm([np.eye(len(ALPHABET))[ALPHABET.index(ch)] for ch in "1+2"], "encoder")[-1]
+    expected = np.stack([h @ p["output.kernel"] + p["output.bias"] for h in lstm([encoded] * 4, "decoder")])
+    x, _ = one_hot_padded(["1+2", "999+999+999+999+999+999"], ALPHABET, PROBLEM_CHARS)
+    assert np.allclose(spec.reference_forward(params, x)[0], expected, rtol=0, atol=1e-12)
+    assert not np.allclose(spec.reference_forward(params, x[:, :4])[0], spec.reference_forward(params, x)[1])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_metric_on_perfect_predictions_is_the_best_value(name):
+    spec = DYNAMIC_SPECS[name]()
+    y = spec.render(spec.generate(50, np.random.default_rng(6))).y
+    perfect = 10.0 * np.eye(spec.output_shape[-1])[y]
+    assert spec.compute_metric(perfect, y) == 1.0 and spec.metric.met(1.0) and spec.metric.higher_is_better
+    wrong = perfect.copy()
+    wrong[0] = np.roll(wrong[0], 1, axis=-1)
+    assert spec.compute_metric(wrong, y) == pytest.approx(49 / 50) and spec.compute_loss(perfect, y) < 1e-3
 
 
 def test_split_lengths_follow_their_rows_and_must_match_the_padding():
