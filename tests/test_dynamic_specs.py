@@ -1,5 +1,5 @@
-"""The dynamic specs: variable-length sums in the padded form, their generators, CSVs, and
-reference forward passes at exact lengths."""
+"""The dynamic specs: variable-length sums and expression trees in the padded form, their
+generators, CSVs, and reference forward passes at exact lengths and over each tree."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from polybench.data import tables
-from polybench.specs import DYNAMIC_SPECS, SPECS
+from polybench.specs import DYNAMIC_SPECS, SPECS, tree_eval
 from polybench.specs.addition import ALPHABET, decode
 from polybench.specs.base import Split, step_lengths
 from polybench.specs.dynamic import DynamicSpec, one_hot_padded
+from polybench.specs.tree_eval import TOKENS, TreeEval, parse, token_ids
 from polybench.specs.var_addition import PROBLEM_CHARS, VarAddition
 
 NAMES = list(DYNAMIC_SPECS)
@@ -28,7 +29,7 @@ def sigmoid(v: np.ndarray) -> np.ndarray:
 
 
 def test_dynamic_specs_stay_out_of_the_registry_every_framework_runs():
-    assert set(DYNAMIC_SPECS) == {"var_addition"} and set(DYNAMIC_SPECS).isdisjoint(SPECS)
+    assert set(DYNAMIC_SPECS) == {"var_addition", "tree_eval"} and set(DYNAMIC_SPECS).isdisjoint(SPECS)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -84,6 +85,39 @@ def test_var_addition_answers_are_the_sums_right_aligned():
         assert answer == str(sum(map(int, terms))).rjust(4)
 
 
+def infix(postfix: str) -> str:
+    """The fully parenthesised infix form of a postfix expression."""
+    stack: list[str] = []
+    for token in postfix:
+        if token.isdigit():
+            stack.append(token)
+        else:
+            right, left = stack.pop(), stack.pop()
+            stack.append(f"({left}{token}{right})")
+    return stack.pop()
+
+
+def test_tree_depths_one_to_five_all_present_and_values_are_mod_ten():
+    spec = TreeEval()
+    columns = spec.generate(1000, np.random.default_rng(2))
+    depths = np.array([parse(token_ids(p)).depth for p in columns["postfix"]])
+    assert sorted(set(depths)) == [1, 2, 3, 4, 5]
+    assert np.bincount(depths, minlength=6)[1:].min() >= 150  # about a fifth each
+    assert [eval(infix(p)) % 10 for p in columns["postfix"]] == columns["value"].tolist()  # Python's own arithmetic
+    assert max(len(p) for p in columns["postfix"]) <= spec.input_shape[0]
+    assert len(set(columns["value"].tolist())) == 10
+
+
+def test_parse_gives_children_and_heights_in_postfix_order():
+    tree = parse(token_ids("34+5-"))
+    assert tree.left.tolist() == [-1, -1, 0, -1, 2] and tree.right.tolist() == [-1, -1, 1, -1, 3]
+    assert tree.height.tolist() == [0, 0, 1, 0, 2] and tree.depth == 2
+    assert tree_eval.evaluate("34+5-") == 2 and tree_eval.evaluate("37-") == 6
+    for bad, problem in [("3+", "fewer than two operands"), ("345+", "leave 2 values"), ("3*4", "not in")]:
+        with pytest.raises(ValueError, match=problem):
+            parse(token_ids(bad))
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_mean_steps_is_the_generators_mean_length(name):
     spec = DYNAMIC_SPECS[name]()
@@ -137,6 +171,29 @@ def test_var_addition_reference_is_the_lstm_run_over_exactly_the_problems_charac
     x, _ = one_hot_padded(["1+2", "999+999+999+999+999+999"], ALPHABET, PROBLEM_CHARS)
     assert np.allclose(spec.reference_forward(params, x)[0], expected, rtol=0, atol=1e-12)
     assert not np.allclose(spec.reference_forward(params, x[:, :4])[0], spec.reference_forward(params, x)[1])
+
+
+def test_tree_reference_is_the_cell_applied_at_each_node():
+    spec = TreeEval()
+    params = spec.parity_parameters()
+    p = {name: value.astype(np.float64) for name, value in params.items()}
+    units = p["tree.child_kernel"].shape[0] // 2
+
+    def node(token: str, left=None, right=None) -> tuple[np.ndarray, np.ndarray]:
+        (h_l, c_l), (h_r, c_r) = left or (np.zeros(units),) * 2, right or (np.zeros(units),) * 2
+        z = p["tree.kernel"][TOKENS.index(token)] + np.concatenate([h_l, h_r]) @ p["tree.child_kernel"] + p["tree.bias"]
+        i, f_l, f_r, g, o = np.split(z, 5)
+        c = sigmoid(i) * np.tanh(g) + sigmoid(f_l) * c_l + sigmoid(f_r) * c_r
+        return sigmoid(o) * np.tanh(c), c
+
+    def logits(state: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        return state[0] @ p["output.kernel"] + p["output.bias"]
+
+    x, _ = one_hot_padded(["7", "34-", "43-"], TOKENS, spec.input_shape[0])
+    out = spec.reference_forward(params, x)
+    assert np.allclose(out[0], logits(node("7")), rtol=0, atol=1e-12)  # one node: the cell with zero children
+    assert np.allclose(out[1], logits(node("-", node("3"), node("4"))), rtol=0, atol=1e-12)
+    assert not np.allclose(out[1], out[2])  # the children's order matters
 
 
 @pytest.mark.parametrize("name", NAMES)

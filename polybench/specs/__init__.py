@@ -11,6 +11,7 @@ from polybench.specs.echo import Echo
 from polybench.specs.mnist import MnistCNN, MnistFCN
 from polybench.specs.moving_square import MovingSquare
 from polybench.specs.shape_gen import ShapeGen
+from polybench.specs.tree_eval import TreeEval
 from polybench.specs.var_addition import VarAddition
 
 SPECS: dict[str, type[Spec]] = {
@@ -19,7 +20,7 @@ SPECS: dict[str, type[Spec]] = {
 
 #: The dynamic family (shapes that change from sample to sample, polybench.specs.dynamic): kept
 #: out of SPECS, which every framework implements, until the frameworks implement these too.
-DYNAMIC_SPECS: dict[str, type[DynamicSpec]] = {cls.name: cls for cls in (VarAddition,)}
+DYNAMIC_SPECS: dict[str, type[DynamicSpec]] = {cls.name: cls for cls in (VarAddition, TreeEval)}
 
 
 def get_spec(name: str) -> Spec:
