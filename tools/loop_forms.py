@@ -62,8 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
-from polybench import frameworks
+from polybench import contention, frameworks, probes
 from polybench.data import tables
+from polybench.notebook.machine import cpu_model
 from polybench.specs import get_spec
 from polybench.threads import default_threads
 
@@ -246,12 +247,34 @@ def mxnet_form(form: str, model: str, device) -> tuple[float, float]:
     return 0.0, 1000 * statistics.median(times)
 
 
-FORMS = {
-    "tensorflow": "polybench,keras-adam,numpy,plain",
-    "chainer": "lossfun,tutorial,slices,shared",
-    "torch": "idiomatic,shared,shared+tensor-rows",
-    "mxnet": "idiomatic,shared,shared+static-alloc,shared+dynamic",
+#: Each framework's forms: which loop a form is (shared, idiomatic, or None for a variant) and
+#: what it does, as a probe file (polybench.probes) states them.
+FORM_TEXT = {
+    "tensorflow": {
+        "polybench": ("idiomatic", "the idiomatic mode's fit(): the spec's Adam, tensors on the device, epoch clock"),
+        "keras-adam": (None, "the same fit() with keras.optimizers.Adam"),
+        "numpy": (None, "the same fit() fed the NumPy arrays"),
+        "plain": (None, "a new Keras user's fit(): keras.optimizers.Adam and NumPy arrays"),
+    },
+    "chainer": {
+        "lossfun": (None, "SerialIterator, concat_examples, optimizer.update(lossfun, x, t)"),
+        "tutorial": ("idiomatic", "the idiomatic mode's step: cleargrads, backward, update"),
+        "slices": (None, "NumPy slices of a permutation, optimizer.update(lossfun, x, t)"),
+        "shared": ("shared", "the shared loop's eager train_step"),
+    },
+    "torch": {
+        "idiomatic": ("idiomatic", "the idiomatic mode's loop body, rows from torch.randperm"),
+        "shared": ("shared", "the shared loop's eager train_step on NumPy rows"),
+        "shared+tensor-rows": (None, "the shared train_step given the rows as a tensor"),
+    },
+    "mxnet": {
+        "idiomatic": ("idiomatic", "the idiomatic mode's loop body, hybridize() with Gluon's defaults"),
+        "shared": ("shared", "graph mode's train_step, hybridize(static_alloc, static_shape)"),
+        "shared+static-alloc": (None, "graph mode's train_step, hybridize(static_alloc) only"),
+        "shared+dynamic": (None, "graph mode's train_step, hybridize() with Gluon's defaults"),
+    },
 }
+FORMS = {framework: ",".join(forms) for framework, forms in FORM_TEXT.items()}
 MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn", "torch": "echo", "mxnet": "damped_sine"}
 ARGS: argparse.Namespace
 
@@ -268,6 +291,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="Chainer, PyTorch, MXNet: untimed steps first")
     parser.add_argument("--steps", type=int, default=30, help="Chainer, PyTorch, MXNet: timed steps")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="folder with the model's CSVs")
+    parser.add_argument("--out", type=Path, help="a run folder: write the figures into its probes/ as a report input")
     return parser.parse_args(argv)
 
 
@@ -280,9 +304,29 @@ def main(argv: list[str] | None = None) -> None:
     device = frameworks.runtime(framework).configure(threads=default_threads(), device="cpu")
     measure = {"tensorflow": keras_form, "chainer": chainer_form, "torch": torch_form, "mxnet": mxnet_form}[framework]
     figures = {form: [] for form in forms}
-    for _ in range(ARGS.repeats):
-        for form in forms:
-            figures[form].append(measure(form, model, device))
+    with contention.Sampler() as machine:
+        for _ in range(ARGS.repeats):
+            for form in forms:
+                figures[form].append(measure(form, model, device))
+    if ARGS.out is not None:
+        totals = {
+            form: [run if framework == "tensorflow" else run[0] + run[1] for run in runs]
+            for form, runs in figures.items()
+        }
+        steps = (
+            f"ms per step of fit()'s second epoch on {ARGS.rows} rows"
+            if framework == "tensorflow"
+            else (f"ms per step, median of {ARGS.steps} steps after {ARGS.warmup} warm-up")
+        )
+        written = probes.write(
+            probes.Probe(
+                framework, model, "tools/loop_forms.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                probes.now(), cpu_model(), f"{ARGS.repeats} repeats, {steps}", machine.summary(),
+                tuple(probes.Form(form, *FORM_TEXT[framework][form], tuple(ms)) for form, ms in totals.items()),
+            ),
+            ARGS.out,
+        )  # fmt: skip
+        print(f"probe written to {written}")
     print(f"{framework} {model}: ms per step, median over {ARGS.repeats} repeats (range)")
     base = None
     for form, runs in figures.items():
