@@ -17,6 +17,10 @@ models and checks go on, so one broken model fails only its own tests. The check
   seed 0 with dropout off, takes the first three batches of the shared loop's seed-0 order over
   the quick profile's training rows and reports the loss of each optimizer step. Run in two
   environments, the two sequences must agree: same weights, same batches, same optimizer settings.
+- ``rate`` (modes eager and graph): four optimizer steps on one batch, dropout off, the first
+  two at learning rate 0 and the next two at the spec's, each set through ``set_learning_rate``
+  as the spec's schedule sets it: the weights must not move at rate 0 (equal losses), then
+  move (a compiled step must read the rate, not keep the one it was traced with).
 - ``idiomatic-epoch`` (mode idiomatic): trains one epoch of the quick profile through the
   framework's own loop and reports the training split's loss before and after it.
 
@@ -47,7 +51,12 @@ from polybench.specs.base import Spec, Split
 
 #: Which checks each mode runs: training goes through the shared loop's step in eager and graph
 #: modes, through the framework's own loop in mode idiomatic.
-CHECKS = {"forward": frameworks.MODES, "train": ("eager", "graph"), "idiomatic-epoch": ("idiomatic",)}
+CHECKS = {
+    "forward": frameworks.MODES,
+    "train": ("eager", "graph"),
+    "rate": ("eager", "graph"),
+    "idiomatic-epoch": ("idiomatic",),
+}
 #: The most characters of a check's traceback a result keeps.
 ERROR_CHARS = 3000
 
@@ -136,6 +145,24 @@ def train_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: 
     return {"losses": first_losses(runtime.implementation(spec.name), spec, splits, device, mode=mode)}
 
 
+def rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
+    """The ``rate`` check of one model: the losses of four steps on the first batch of the
+    loop's seed-0 order, dropout off, at learning rates 0, 0, then the spec's twice."""
+    profile = spec.profile("quick")
+    splits = {name: split.head(profile.train_size) for name, split in tables.load_splits(spec, data_dir).items()}
+    impl = runtime.implementation(spec.name)(
+        spec, spec.init_parameters(0), profile.optimizer, device, dropout=False, mode=mode
+    )
+    impl.load_data(splits)
+    index = loop.batch_indices(loop.epoch_orders(len(splits["train"]), 1, seed=0)[0], profile.batch_size)[0]
+    losses = []
+    for rate in (0.0, 0.0, profile.optimizer.learning_rate, profile.optimizer.learning_rate):
+        impl.set_learning_rate(rate)
+        impl.train_step(index)
+        losses.append(impl.take_train_loss())
+    return {"losses": losses}
+
+
 def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
     """The ``idiomatic-epoch`` check of one model: the training split's loss before and after one
     epoch of the framework's own loop on the quick profile's slice (canonical weights of seed 0,
@@ -162,6 +189,7 @@ def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, 
 CHECK_FUNCTIONS: dict[str, Callable[[Runtime, str, Spec, str, Path | None], dict]] = {
     "forward": forward_check,
     "train": train_check,
+    "rate": rate_check,
     "idiomatic-epoch": idiomatic_epoch_check,
 }
 
