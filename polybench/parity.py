@@ -23,6 +23,9 @@ models and checks go on, so one broken model fails only its own tests. The check
   move (a compiled step must read the rate, not keep the one it was traced with).
 - ``idiomatic-epoch`` (mode idiomatic): trains one epoch of the quick profile through the
   framework's own loop and reports the training split's loss before and after it.
+- ``idiomatic-rate`` (mode idiomatic): two epochs of the framework's own loop under a schedule
+  whose rate is 0 from the second epoch; reports the training split's loss before and after
+  each epoch (the second epoch must leave it as the first left it).
 
 A mode the implementation does not support reports ``{"unsupported": reason}``. Tests run this
 module once per (framework, mode) with each framework's Python (``run_in_environment``) and
@@ -32,6 +35,7 @@ assert on each model's figures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -56,6 +60,7 @@ CHECKS = {
     "train": ("eager", "graph"),
     "rate": ("eager", "graph"),
     "idiomatic-epoch": ("idiomatic",),
+    "idiomatic-rate": ("idiomatic",),
 }
 #: The most characters of a check's traceback a result keeps.
 ERROR_CHARS = 3000
@@ -163,27 +168,44 @@ def rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: P
     return {"losses": losses}
 
 
-def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
-    """The ``idiomatic-epoch`` check of one model: the training split's loss before and after one
-    epoch of the framework's own loop on the quick profile's slice (canonical weights of seed 0,
-    dropout as in a run), the epochs the loop reported and the compiler it ran with."""
+def _own_loop(runtime: Runtime, device: str, spec: Spec, data_dir: Path, **adam: float):
+    """The framework's own loop on the quick profile's slice (canonical weights of seed 0, dropout
+    as in a run, the profile's Adam with ``adam`` changed), and the training split's loss now."""
     runtime.seed(0)
     profile = spec.profile("quick")
     splits = {
         name: split.head(profile.train_size if name == "train" else profile.val_size)
         for name, split in tables.load_splits(spec, data_dir).items()
     }
-    impl = runtime.implementation(spec.name)(spec, spec.init_parameters(0), profile.optimizer, device)
+    optimizer = dataclasses.replace(profile.optimizer, **adam)
+    impl = runtime.implementation(spec.name)(spec, spec.init_parameters(0), optimizer, device)
     impl.load_data(splits)
     trainer = runtime.idiomatic_trainer()(impl, profile.batch_size, 0)
 
     def train_loss() -> float:
         return float(spec.compute_loss(impl.predict("train"), splits["train"].y))
 
+    return trainer, train_loss
+
+
+def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
+    """The ``idiomatic-epoch`` check of one model: the training split's loss before and after one
+    epoch of the framework's own loop, the epochs the loop reported and the compiler it ran with."""
+    trainer, train_loss = _own_loop(runtime, device, spec, data_dir)
     before = train_loss()
     reported = []
     trainer.fit(1, lambda epoch, loss, seconds: reported.append([epoch, loss, seconds]))
     return {"before": before, "after": train_loss(), "reported": reported, "compiler": trainer.compiler()}
+
+
+def idiomatic_rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
+    """The ``idiomatic-rate`` check of one model: two epochs of the framework's own loop with a
+    schedule that stops learning after the first (decay 0: rate 0 from epoch 2), the training
+    split's loss before and after each epoch. Equal after both epochs if the loop set the rate."""
+    trainer, train_loss = _own_loop(runtime, device, spec, data_dir, decay=0.0)
+    losses = [train_loss()]
+    trainer.fit(2, lambda epoch, loss, seconds: losses.append(train_loss()))
+    return {"losses": losses}
 
 
 CHECK_FUNCTIONS: dict[str, Callable[[Runtime, str, Spec, str, Path | None], dict]] = {
@@ -191,6 +213,7 @@ CHECK_FUNCTIONS: dict[str, Callable[[Runtime, str, Spec, str, Path | None], dict
     "train": train_check,
     "rate": rate_check,
     "idiomatic-epoch": idiomatic_epoch_check,
+    "idiomatic-rate": idiomatic_rate_check,
 }
 
 

@@ -46,7 +46,7 @@ def checks_of(framework: str, mode: str) -> dict[str, tuple[str, ...]]:
     if mode != "idiomatic":
         return {"forward": tuple(SPECS), "train": tuple(SPECS), "rate": RATE_MODELS}
     forward = {"forward": tuple(SPECS)} if framework in IDIOMATIC_FORWARD else {}
-    return {**forward, "idiomatic-epoch": IDIOMATIC_MODELS}
+    return {**forward, "idiomatic-epoch": IDIOMATIC_MODELS, "idiomatic-rate": ("echo",)}
 
 
 @functools.cache
@@ -128,6 +128,13 @@ def test_the_learning_rate_set_between_steps_is_the_one_they_use(framework, mode
     assert math.isclose(still_again, still, rel_tol=1e-6)  # rate 0: the weights did not move
     assert math.isclose(moved, still, rel_tol=1e-6)  # the same weights still
     assert moved_again < moved * (1 - 1e-4)  # the spec's rate: the step lowered the batch's loss
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_frameworks_own_loop_follows_the_learning_rate_schedule(framework, toy_data_dir):
+    before, first, second = figures(framework, "idiomatic", "echo", "idiomatic-rate", toy_data_dir)["losses"]
+    assert first < before * (1 - 1e-3)  # epoch 1 at the spec's rate trained
+    assert math.isclose(second, first, rel_tol=1e-6)  # epoch 2 at rate 0: the weights stayed
 
 
 @pytest.mark.parametrize("model", IDIOMATIC_MODELS)
