@@ -8,7 +8,10 @@ first ``--rows`` training rows, the second epoch's time per step, in four forms:
   arrays as tensors on the device, the epoch clock callback;
 - ``keras-adam``: the same with ``keras.optimizers.Adam`` (its epsilon-hat step);
 - ``numpy``: the same as ``polybench`` but fed the NumPy arrays;
-- ``plain``: what a new Keras user writes: ``keras.optimizers.Adam`` and NumPy arrays.
+- ``plain``: what a new Keras user writes: ``keras.optimizers.Adam`` and NumPy arrays;
+- ``shared``: graph mode's ``train_step`` through the shared loop, its second epoch's time per step.
+A compact split (moving_square's videos) is fed as the idiomatic loop feeds it (rendered per
+batch); only ``polybench`` and ``shared`` apply to it.
 
 Chainer (``--framework chainer``, default model mnist_cnn): ms per training step over
 ``--steps`` steps after a warm-up, in four forms:
@@ -62,20 +65,20 @@ from pathlib import Path
 
 import numpy as np
 
-from polybench import contention, frameworks, probes
+from polybench import contention, frameworks, loop, probes
 from polybench.data import tables
 from polybench.notebook.machine import cpu_model
 from polybench.specs import get_spec
 from polybench.threads import default_threads
 
 
-def implementation(framework: str, model: str, device, rows: int):
-    """A fresh eager Implementation of ``model`` from the canonical weights, its first ``rows``
-    training rows loaded."""
+def implementation(framework: str, model: str, device, rows: int, mode: str = "eager"):
+    """A fresh Implementation of ``model`` in ``mode`` from the canonical weights, its first
+    ``rows`` training rows loaded."""
     spec = get_spec(model)
     profile = spec.profile("full")
     impl = frameworks.runtime(framework).implementation(model)(
-        spec, spec.init_parameters(0), profile.optimizer, device, mode="eager"
+        spec, spec.init_parameters(0), profile.optimizer, device, mode=mode
     )
     impl.load_data({"train": tables.load_splits(spec, ARGS.data_dir)["train"].head(rows)})
     return impl, profile
@@ -86,8 +89,14 @@ def keras_form(form: str, model: str, device) -> float:
     import keras
     import tensorflow as tf
 
-    from polybench.frameworks.tensorflow.idiomatic import _EpochClock
+    from polybench.frameworks.tensorflow.idiomatic import _EpochClock, _Rendered
 
+    if form == "shared":  # graph mode's step through the shared loop, timed as fit's second epoch is
+        impl, profile = implementation("tensorflow", model, device, ARGS.rows, mode="graph")
+        n = len(impl.data["train"].split)
+        orders = loop.epoch_orders(n, 2, seed=0)
+        seconds = [loop.timed_epoch(impl, loop.batch_indices(order, profile.batch_size))[1] for order in orders]
+        return 1000 * seconds[-1] / -(-n // profile.batch_size)
     impl, profile = implementation("tensorflow", model, device, ARGS.rows)
     split, x, y = impl.data["train"]
     adam = profile.optimizer
@@ -100,7 +109,10 @@ def keras_form(form: str, model: str, device) -> float:
     epochs = []
     callbacks = [_EpochClock(impl.sync, lambda epoch, loss, seconds: epochs.append(seconds))]
     with tf.device(impl.device):
-        impl.model.fit(x, y, batch_size=profile.batch_size, epochs=2, verbose=0, callbacks=callbacks)
+        if x is None:  # a compact split (the moving-square videos), rendered per batch as the idiomatic loop does
+            impl.model.fit(_Rendered(impl, profile.batch_size, 0), epochs=2, verbose=0, callbacks=callbacks)
+        else:
+            impl.model.fit(x, y, batch_size=profile.batch_size, epochs=2, verbose=0, callbacks=callbacks)
     steps = -(-ARGS.rows // profile.batch_size)
     return 1000 * epochs[-1] / steps
 
@@ -255,6 +267,7 @@ FORM_TEXT = {
         "keras-adam": (None, "the same fit() with keras.optimizers.Adam"),
         "numpy": (None, "the same fit() fed the NumPy arrays"),
         "plain": (None, "a new Keras user's fit(): keras.optimizers.Adam and NumPy arrays"),
+        "shared": ("shared", "graph mode's train_step through the shared loop, its second epoch"),
     },
     "chainer": {
         "lossfun": (None, "SerialIterator, concat_examples, optimizer.update(lossfun, x, t)"),
