@@ -46,6 +46,7 @@ class Probe:
     steps: str  # how many steps one figure covers, in words
     contention: dict  # contention.Sampler.summary() over the whole probe
     forms: tuple[Form, ...]
+    commit: str | None = None  # the checkout's commit the probe timed
 
     def loop(self, name: str) -> Form | None:
         """The form that is the shared or the idiomatic loop's step, if the probe has one."""
@@ -68,8 +69,8 @@ class Probe:
                 raise ValueError(f"form {form.name}: loop {form.loop!r} is none of {', '.join(LOOPS)}")
             if not form.ms:
                 raise ValueError(f"form {form.name} has no figures")
-        fields = {f.name for f in dataclasses.fields(cls)} - {"forms"}
-        return cls(**{name: data[name] for name in fields}, forms=forms)
+        fields = {f.name for f in dataclasses.fields(cls)} - {"forms", "commit"}
+        return cls(**{name: data[name] for name in fields}, forms=forms, commit=data.get("commit"))
 
 
 def write(probe: Probe, run_dir: Path) -> Path:

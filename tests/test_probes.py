@@ -37,4 +37,4 @@ def test_the_loop_forms_tool_writes_a_probe_the_report_reads(torch_env, toy_data
     assert not left_out and (probe.framework, probe.model) == ("torch", "echo")
     assert probe.loop("shared").name == "shared" and probe.loop("idiomatic").name == "idiomatic"
     assert all(len(form.ms) == 3 and min(form.ms) > 0 for form in probe.forms)
-    assert probe.contention["verdict"] in ("quiet", "busy")
+    assert probe.contention["verdict"] in ("quiet", "busy") and len(probe.commit) == 40  # the checkout it timed

@@ -38,7 +38,7 @@ import numpy as np
 
 from polybench import contention, frameworks, probes
 from polybench.data import tables
-from polybench.notebook.machine import cpu_model
+from polybench.notebook.machine import cpu_model, git_commit
 from polybench.specs import get_spec
 
 
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
                 probes.now(), cpu_model(),
                 f"{ARGS.repeats} repeats, ms per step, median of one pass over the quick training split",
                 machine.summary(), tuple(probes.Form(f, *FORM_TEXT[f], tuple(ms)) for f, ms in figures.items()),
+                git_commit(),
             )  # fmt: skip
             print(f"probe written to {probes.write(probe, ARGS.out)}")
         base = statistics.median(figures[forms[0]])

@@ -67,7 +67,7 @@ import numpy as np
 
 from polybench import contention, frameworks, loop, probes
 from polybench.data import tables
-from polybench.notebook.machine import cpu_model
+from polybench.notebook.machine import cpu_model, git_commit
 from polybench.specs import get_spec
 from polybench.threads import default_threads
 
@@ -336,6 +336,7 @@ def main(argv: list[str] | None = None) -> None:
                 framework, model, "tools/loop_forms.py " + " ".join(sys.argv[1:] if argv is None else argv),
                 probes.now(), cpu_model(), f"{ARGS.repeats} repeats, {steps}", machine.summary(),
                 tuple(probes.Form(form, *FORM_TEXT[framework][form], tuple(ms)) for form, ms in totals.items()),
+                git_commit(),
             ),
             ARGS.out,
         )  # fmt: skip

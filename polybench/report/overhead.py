@@ -123,7 +123,8 @@ def probe_finding(probe: Probe) -> str:
     noise of the own loop where the shared step does not (what closes the gap)."""
     shared, own = probe.loop("shared"), probe.loop("idiomatic")
     head = (
-        f"per-step probe of {probe.framework}/{probe.model} ({probe.tool}, {probe.taken_at}, {probe.steps}, "
+        f"per-step probe of {probe.framework}/{probe.model} ({probe.tool}, {probe.taken_at}"
+        f"{f', commit {probe.commit[:7]}' if probe.commit else ''}, {probe.steps}, "
         f"machine {'busy' if probe.busy else 'quiet'}): "
     )
     if shared is None or own is None:
