@@ -49,7 +49,7 @@ import numpy as np
 from polybench import frameworks, loop
 from polybench.data import tables
 from polybench.errors import UnsupportedError
-from polybench.frameworks.base import Runtime
+from polybench.frameworks.base import Implementation, Runtime
 from polybench.specs import SPECS, get_spec
 from polybench.specs.base import Spec, Split
 
@@ -102,16 +102,25 @@ def first_losses(
     """The loss of each of the first ``steps`` optimizer steps from the canonical weights of
     seed 0, dropout off, on the first batches of the loop's seed-0 order over the quick
     profile's training rows (``splits`` may be longer: they are cut here)."""
+    impl, batches = _fresh_training(implementation_class, spec, splits, device, mode)
+    losses = []
+    for index in batches[:steps]:
+        impl.train_step(index)
+        losses.append(impl.take_train_loss())
+    return losses
+
+
+def _fresh_training(
+    implementation_class: type, spec: Spec, splits: dict[str, Split], device: str, mode: str
+) -> tuple[Implementation, list[np.ndarray]]:
+    """An implementation built from the canonical weights of seed 0, dropout off, the quick
+    profile's training rows loaded, and the loop's seed-0 batches over them."""
     profile = spec.profile("quick")
     splits = {name: split.head(profile.train_size if name == "train" else 1) for name, split in splits.items()}
     impl = implementation_class(spec, spec.init_parameters(0), profile.optimizer, device, dropout=False, mode=mode)
     impl.load_data(splits)
     order = loop.epoch_orders(len(splits["train"]), 1, seed=0)[0]
-    losses = []
-    for index in loop.batch_indices(order, profile.batch_size)[:steps]:
-        impl.train_step(index)
-        losses.append(impl.take_train_loss())
-    return losses
+    return impl, loop.batch_indices(order, profile.batch_size)
 
 
 def run_record_figures(
@@ -153,15 +162,11 @@ def train_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: 
 def rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
     """The ``rate`` check of one model: the losses of four steps on the first batch of the
     loop's seed-0 order, dropout off, at learning rates 0, 0, then the spec's twice."""
-    profile = spec.profile("quick")
-    splits = {name: split.head(profile.train_size) for name, split in tables.load_splits(spec, data_dir).items()}
-    impl = runtime.implementation(spec.name)(
-        spec, spec.init_parameters(0), profile.optimizer, device, dropout=False, mode=mode
-    )
-    impl.load_data(splits)
-    index = loop.batch_indices(loop.epoch_orders(len(splits["train"]), 1, seed=0)[0], profile.batch_size)[0]
+    splits = tables.load_splits(spec, data_dir)
+    impl, batches = _fresh_training(runtime.implementation(spec.name), spec, splits, device, mode)
+    index, spec_rate = batches[0], spec.profile("quick").optimizer.learning_rate
     losses = []
-    for rate in (0.0, 0.0, profile.optimizer.learning_rate, profile.optimizer.learning_rate):
+    for rate in (0.0, 0.0, spec_rate, spec_rate):
         impl.set_learning_rate(rate)
         impl.train_step(index)
         losses.append(impl.take_train_loss())

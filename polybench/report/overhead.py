@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from polybench.probes import Probe  # noqa: E402
+from polybench.probes import Form, Probe  # noqa: E402
 from polybench.records import Record  # noqa: E402
 from polybench.report import noise  # noqa: E402
 from polybench.report.charts import COLORS  # noqa: E402
@@ -112,7 +112,7 @@ def rows(overhead: pd.DataFrame) -> list[list[str]]:
     ]
 
 
-def _ms(form) -> str:
+def _ms(form: Form) -> str:
     low, high = min(form.ms), max(form.ms)
     return f"{np.median(form.ms):.3g} ms [{low:.3g}–{high:.3g}]"
 
