@@ -155,6 +155,8 @@ def train(
     """
     rows = []
     for epoch, order in enumerate(epoch_orders(len(splits["train"]), epochs, seed), start=1):
+        if epoch > 1 and impl.adam.decay != 1:  # the spec's schedule, off the clock
+            impl.set_learning_rate(impl.adam.rate(epoch))
         train_loss, seconds = timed_epoch(impl, batch_indices(order, batch_size))
         rows.append(_validated_row(impl, spec, splits, epoch, train_loss, seconds))
         if on_epoch is not None:

@@ -17,8 +17,15 @@ models and checks go on, so one broken model fails only its own tests. The check
   seed 0 with dropout off, takes the first three batches of the shared loop's seed-0 order over
   the quick profile's training rows and reports the loss of each optimizer step. Run in two
   environments, the two sequences must agree: same weights, same batches, same optimizer settings.
+- ``rate`` (modes eager and graph): four optimizer steps on one batch, dropout off, the first
+  two at learning rate 0 and the next two at the spec's, each set through ``set_learning_rate``
+  as the spec's schedule sets it: the weights must not move at rate 0 (equal losses), then
+  move (a compiled step must read the rate, not keep the one it was traced with).
 - ``idiomatic-epoch`` (mode idiomatic): trains one epoch of the quick profile through the
   framework's own loop and reports the training split's loss before and after it.
+- ``idiomatic-rate`` (mode idiomatic): two epochs of the framework's own loop under a schedule
+  whose rate is 0 from the second epoch; reports the training split's loss before and after
+  each epoch (the second epoch must leave it as the first left it).
 
 A mode the implementation does not support reports ``{"unsupported": reason}``. Tests run this
 module once per (framework, mode) with each framework's Python (``run_in_environment``) and
@@ -28,6 +35,7 @@ assert on each model's figures.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import subprocess
 import sys
@@ -41,13 +49,19 @@ import numpy as np
 from polybench import frameworks, loop
 from polybench.data import tables
 from polybench.errors import UnsupportedError
-from polybench.frameworks.base import Runtime
+from polybench.frameworks.base import Implementation, Runtime
 from polybench.specs import SPECS, get_spec
 from polybench.specs.base import Spec, Split
 
 #: Which checks each mode runs: training goes through the shared loop's step in eager and graph
 #: modes, through the framework's own loop in mode idiomatic.
-CHECKS = {"forward": frameworks.MODES, "train": ("eager", "graph"), "idiomatic-epoch": ("idiomatic",)}
+CHECKS = {
+    "forward": frameworks.MODES,
+    "train": ("eager", "graph"),
+    "rate": ("eager", "graph"),
+    "idiomatic-epoch": ("idiomatic",),
+    "idiomatic-rate": ("idiomatic",),
+}
 #: The most characters of a check's traceback a result keeps.
 ERROR_CHARS = 3000
 
@@ -88,16 +102,25 @@ def first_losses(
     """The loss of each of the first ``steps`` optimizer steps from the canonical weights of
     seed 0, dropout off, on the first batches of the loop's seed-0 order over the quick
     profile's training rows (``splits`` may be longer: they are cut here)."""
+    impl, batches = _fresh_training(implementation_class, spec, splits, device, mode)
+    losses = []
+    for index in batches[:steps]:
+        impl.train_step(index)
+        losses.append(impl.take_train_loss())
+    return losses
+
+
+def _fresh_training(
+    implementation_class: type, spec: Spec, splits: dict[str, Split], device: str, mode: str
+) -> tuple[Implementation, list[np.ndarray]]:
+    """An implementation built from the canonical weights of seed 0, dropout off, the quick
+    profile's training rows loaded, and the loop's seed-0 batches over them."""
     profile = spec.profile("quick")
     splits = {name: split.head(profile.train_size if name == "train" else 1) for name, split in splits.items()}
     impl = implementation_class(spec, spec.init_parameters(0), profile.optimizer, device, dropout=False, mode=mode)
     impl.load_data(splits)
     order = loop.epoch_orders(len(splits["train"]), 1, seed=0)[0]
-    losses = []
-    for index in loop.batch_indices(order, profile.batch_size)[:steps]:
-        impl.train_step(index)
-        losses.append(impl.take_train_loss())
-    return losses
+    return impl, loop.batch_indices(order, profile.batch_size)
 
 
 def run_record_figures(
@@ -136,33 +159,66 @@ def train_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: 
     return {"losses": first_losses(runtime.implementation(spec.name), spec, splits, device, mode=mode)}
 
 
-def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
-    """The ``idiomatic-epoch`` check of one model: the training split's loss before and after one
-    epoch of the framework's own loop on the quick profile's slice (canonical weights of seed 0,
-    dropout as in a run), the epochs the loop reported and the compiler it ran with."""
+def rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
+    """The ``rate`` check of one model: the losses of four steps on the first batch of the
+    loop's seed-0 order, dropout off, at learning rates 0, 0, then the spec's twice."""
+    splits = tables.load_splits(spec, data_dir)
+    impl, batches = _fresh_training(runtime.implementation(spec.name), spec, splits, device, mode)
+    index, spec_rate = batches[0], spec.profile("quick").optimizer.learning_rate
+    losses = []
+    for rate in (0.0, 0.0, spec_rate, spec_rate):
+        impl.set_learning_rate(rate)
+        impl.train_step(index)
+        losses.append(impl.take_train_loss())
+    return {"losses": losses}
+
+
+def _own_loop(runtime: Runtime, device: str, spec: Spec, data_dir: Path, **adam: float):
+    """The framework's own loop on the quick profile's slice (canonical weights of seed 0, dropout
+    as in a run, the profile's Adam with ``adam`` changed), and the training split's loss now."""
     runtime.seed(0)
     profile = spec.profile("quick")
     splits = {
         name: split.head(profile.train_size if name == "train" else profile.val_size)
         for name, split in tables.load_splits(spec, data_dir).items()
     }
-    impl = runtime.implementation(spec.name)(spec, spec.init_parameters(0), profile.optimizer, device)
+    optimizer = dataclasses.replace(profile.optimizer, **adam)
+    impl = runtime.implementation(spec.name)(spec, spec.init_parameters(0), optimizer, device)
     impl.load_data(splits)
     trainer = runtime.idiomatic_trainer()(impl, profile.batch_size, 0)
 
     def train_loss() -> float:
         return float(spec.compute_loss(impl.predict("train"), splits["train"].y))
 
+    return trainer, train_loss
+
+
+def idiomatic_epoch_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
+    """The ``idiomatic-epoch`` check of one model: the training split's loss before and after one
+    epoch of the framework's own loop, the epochs the loop reported and the compiler it ran with."""
+    trainer, train_loss = _own_loop(runtime, device, spec, data_dir)
     before = train_loss()
     reported = []
     trainer.fit(1, lambda epoch, loss, seconds: reported.append([epoch, loss, seconds]))
     return {"before": before, "after": train_loss(), "reported": reported, "compiler": trainer.compiler()}
 
 
+def idiomatic_rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
+    """The ``idiomatic-rate`` check of one model: two epochs of the framework's own loop with a
+    schedule that stops learning after the first (decay 0: rate 0 from epoch 2), the training
+    split's loss before and after each epoch. Equal after both epochs if the loop set the rate."""
+    trainer, train_loss = _own_loop(runtime, device, spec, data_dir, decay=0.0)
+    losses = [train_loss()]
+    trainer.fit(2, lambda epoch, loss, seconds: losses.append(train_loss()))
+    return {"losses": losses}
+
+
 CHECK_FUNCTIONS: dict[str, Callable[[Runtime, str, Spec, str, Path | None], dict]] = {
     "forward": forward_check,
     "train": train_check,
+    "rate": rate_check,
     "idiomatic-epoch": idiomatic_epoch_check,
+    "idiomatic-rate": idiomatic_rate_check,
 }
 
 

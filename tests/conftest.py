@@ -63,6 +63,7 @@ def torch_env() -> Path:
 ENVIRONMENT_FIXTURES = {"torch_env"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark `envs` every test that uses an environment fixture (modules that build
     environments themselves mark their tests explicitly). Group each framework's parity tests

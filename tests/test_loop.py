@@ -10,7 +10,7 @@ import pytest
 from polybench import loop
 from polybench.frameworks.base import IdiomaticTrainer, Implementation, Loaded, compiler
 from polybench.specs import get_spec
-from polybench.specs.base import Split
+from polybench.specs.base import Adam, Split
 
 
 class RecordingFramework(Implementation):
@@ -39,6 +39,9 @@ class RecordingFramework(Implementation):
         self.batches.append(index.copy())
         self.events.append("step")
         self.loss_samples += len(index)
+
+    def set_learning_rate(self, rate):
+        self.events.append(f"rate {rate:g}")
 
     def take_loss_sum(self):
         return 0.5 * self.loss_samples
@@ -105,6 +108,17 @@ def test_each_timed_epoch_starts_and_ends_with_a_sync():
     impl, _ = _train(RecordingFramework, _splits(), epochs=1)
     assert impl.events[0] == "sync" and impl.events[-1] == "sync"
     assert impl.events[1:-1] == ["step"] * 3
+
+
+def test_a_decaying_rate_is_set_before_each_later_epoch_off_the_clock():
+    spec, splits = get_spec("mnist_fcn"), _splits()
+    impl = RecordingFramework(spec, {}, Adam(learning_rate=1e-3, decay=0.5), "cpu")
+    impl.load_data(splits)
+    loop.train(impl, spec, splits, epochs=3, batch_size=128, seed=0)
+    epoch = ["sync", "step", "step", "step", "sync"]
+    assert impl.events == [*epoch, "rate 0.0005", *epoch, "rate 0.00025", *epoch]
+    constant, _ = _train(RecordingFramework, splits)  # decay 1: the rate is never touched
+    assert not any(event.startswith("rate") for event in constant.events)
 
 
 def test_result_rows_metrics_and_timing():

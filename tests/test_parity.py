@@ -34,6 +34,9 @@ GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS]
 #: other loops leave it as eager mode built it (PyTorch's, Chainer's), or, JAX's, switch its LSTMs
 #: to nnx.RNN's scan, the layers graph mode builds and checks.
 IDIOMATIC_FORWARD = ("tensorflow", "mxnet")
+#: Models the learning-rate setter is checked on: one is enough, the setter and the optimizer step
+#: it must reach are the framework's, the same for every model.
+RATE_MODELS = ("mnist_fcn",)
 #: Models one idiomatic epoch is checked on: a CNN, an encoder-decoder LSTM, and videos rendered per batch.
 IDIOMATIC_MODELS = ("mnist_cnn", "addition", "moving_square")
 
@@ -41,9 +44,9 @@ IDIOMATIC_MODELS = ("mnist_cnn", "addition", "moving_square")
 def checks_of(framework: str, mode: str) -> dict[str, tuple[str, ...]]:
     """The checks the tests read from one (framework, mode), each with its models."""
     if mode != "idiomatic":
-        return {"forward": tuple(SPECS), "train": tuple(SPECS)}
+        return {"forward": tuple(SPECS), "train": tuple(SPECS), "rate": RATE_MODELS}
     forward = {"forward": tuple(SPECS)} if framework in IDIOMATIC_FORWARD else {}
-    return {**forward, "idiomatic-epoch": IDIOMATIC_MODELS}
+    return {**forward, "idiomatic-epoch": IDIOMATIC_MODELS, "idiomatic-rate": ("echo",)}
 
 
 @functools.cache
@@ -115,6 +118,23 @@ def test_graph_mode_training_parity(framework, model, toy_data_dir):
     eager = training_losses(framework, model, toy_data_dir, "eager")
     for step, (compiled, imperative) in enumerate(zip(graph, eager, strict=True), start=1):
         assert abs(compiled - imperative) <= 1e-4 * abs(imperative), f"step {step}: {compiled} vs {imperative}"
+
+
+@pytest.mark.parametrize("model", RATE_MODELS)
+@pytest.mark.parametrize("mode", ["eager", "graph"])
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_learning_rate_set_between_steps_is_the_one_they_use(framework, mode, model, toy_data_dir):
+    still, still_again, moved, moved_again = figures(framework, mode, model, "rate", toy_data_dir)["losses"]
+    assert math.isclose(still_again, still, rel_tol=1e-6)  # rate 0: the weights did not move
+    assert math.isclose(moved, still, rel_tol=1e-6)  # the same weights still
+    assert moved_again < moved * (1 - 1e-4)  # the spec's rate: the step lowered the batch's loss
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS)
+def test_the_frameworks_own_loop_follows_the_learning_rate_schedule(framework, toy_data_dir):
+    before, first, second = figures(framework, "idiomatic", "echo", "idiomatic-rate", toy_data_dir)["losses"]
+    assert first < before * (1 - 1e-3)  # epoch 1 at the spec's rate trained
+    assert math.isclose(second, first, rel_tol=1e-6)  # epoch 2 at rate 0: the weights stayed
 
 
 @pytest.mark.parametrize("model", IDIOMATIC_MODELS)

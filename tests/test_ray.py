@@ -260,7 +260,10 @@ def test_ctrl_c_ends_the_running_task_and_keeps_the_finished_records(torch_env, 
     running = []
     try:
         # One slot: mnist_fcn runs first and finishes, then echo starts.
-        wait_until(lambda: running.extend(run_processes("echo", ray_cluster)) or running, 300, "the second run's kernel starting")
+        def second_started():
+            return running.extend(run_processes("echo", ray_cluster)) or running
+
+        wait_until(second_started, 300, "the second run's kernel starting")
         polybench.send_signal(signal.SIGINT)
         out, err = polybench.communicate(timeout=120)
     finally:

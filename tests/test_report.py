@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from report_run import contention
 
-from polybench import records, report
+from polybench import probes, records, report
 from polybench.errors import PolybenchError
 from polybench.report import charts, noise
 
@@ -498,3 +498,45 @@ def test_a_compiler_option_difference_is_named_too(tmp_path):
         "inductor (mode=max-autotune)",
         "inductor (mode=default)",
     ]
+
+
+def _probe(model, framework, own_ms, shared_ms, variants=(), verdict="quiet"):
+    forms = [
+        probes.Form("idiomatic", "idiomatic", "the own loop's step", own_ms),
+        probes.Form("shared", "shared", "the shared step", shared_ms),
+        *(probes.Form(name, None, what, ms) for name, what, ms in variants),
+    ]
+    return probes.Probe(
+        framework, model, "tools/loop_forms.py", "2026-12-02T00:44:40Z", "AMD EPYC", "100 steps a figure",
+        {"verdict": verdict}, tuple(forms),
+    )  # fmt: skip
+
+
+def test_a_per_step_probe_in_the_run_folder_is_named_as_the_measured_cause(tmp_path):
+    # Two cells above 1.05 with no compiler difference: mxnet's probe finds the same step time
+    # in both loops (noise), chainer's a slower shared step that one variant brings level.
+    for framework in ("mxnet", "chainer"):
+        _write_mode_record(tmp_path, "damped_sine", framework, "graph", (3.0, 2.4, 2.41, 2.4))
+        _write_mode_record(tmp_path, "damped_sine", framework, "idiomatic", (2.5, 2.0, 2.01, 2.0))
+    probes.write(_probe("damped_sine", "mxnet", (2.25, 2.03, 2.4), (2.3, 2.1, 2.2)), tmp_path)
+    variant = ("shared+tensor-rows", "the shared step given tensor rows", (2.0, 2.01, 2.02))
+    probes.write(_probe("damped_sine", "chainer", (2.0, 2.01, 1.99), (2.4, 2.41, 2.42), [variant]), tmp_path)
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert "per-step probe of mxnet/damped_sine (tools/loop_forms.py, 2026-12-02T00:44:40Z" in text
+    assert "own loop 2.25 ms [2.03–2.4], shared step 2.2 ms [2.1–2.3]: 0.98× (inside the noise" in text
+    assert "per step the two loops do not differ, so the epoch gap is the machine's noise" in text
+    assert "own loop 2 ms [1.99–2.01], shared step 2.41 ms [2.4–2.42]: 1.21× (shared loop slower; Welch t-test" in text
+    assert "the gap closes with shared+tensor-rows (the shared step given tensor rows, 2.01 ms [2–2.02])" in text
+    assert "No cause is recorded" not in text
+
+
+def test_an_unreadable_probe_is_left_out_with_its_reason(tmp_path):
+    _write_mode_record(tmp_path, "echo", "torch", "eager", (3.0, 2.4, 2.41, 2.4))
+    _write_mode_record(tmp_path, "echo", "torch", "idiomatic", (2.5, 2.0, 2.01, 2.0))
+    (tmp_path / "probes").mkdir()
+    (tmp_path / "probes" / "bad.json").write_text('{"schema": 0}')
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    assert f"{tmp_path / 'probes' / 'bad.json'}: schema 0, expected 1" in text
+    assert "No cause is recorded for torch/echo (eager)" in text

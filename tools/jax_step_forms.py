@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 
-from polybench import frameworks
+from polybench import contention, frameworks, probes
 from polybench.data import tables
+from polybench.notebook.machine import cpu_model, git_commit
 from polybench.specs import get_spec
 
 
@@ -76,16 +77,15 @@ def run_form(form: str, model: str, device, seed: int) -> float:
     from polybench.frameworks.jax.common import adam_step
 
     impl, batch_size = build(model, device)
-    split, x_all, y_all = impl.data["train"]
-    host_x, host_y = split.x, split.y
+    split = impl.data["train"].split
     loss_fn = impl.loss_fn
     model_, optimizer = impl.model, impl.optimizer
 
     def device_batch(rows):
         return impl.batch("train", rows)
 
-    def host_batch(rows):
-        return jnp.asarray(host_x[rows]), jnp.asarray(host_y[rows])
+    def host_batch(rows):  # split.inputs renders a compact split's rows (moving_square's videos)
+        return jnp.asarray(split.inputs(rows)), jnp.asarray(split.y[rows])
 
     call, _, where = form.partition("+")
     fetch = {"": device_batch, "host": host_batch}[where]
@@ -150,7 +150,23 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=0, help="threads (default: every core)")
     parser.add_argument("--data-dir", type=Path, help="folder with the models' CSVs (default: generated)")
+    parser.add_argument("--out", type=Path, help="a run folder: write the figures into its probes/ as a report input")
     return parser.parse_args(argv)
+
+
+#: Which loop a form is (graph mode's shared step, the idiomatic mode's functional loop, or None
+#: for a variant) and what it does, as a probe file (polybench.probes) states them.
+FORM_TEXT = {
+    "nnx.jit": ("shared", "graph mode's step: nnx.jit per call, the batch gathered on the device"),
+    "nnx.jit+host": (None, "nnx.jit per call, the batch sliced on the host"),
+    "cached_partial": (None, "nnx.cached_partial of the jitted step, the batch gathered on the device"),
+    "cached_partial+host": (None, "nnx.cached_partial, the batch sliced on the host"),
+    "functional": (None, "jax.jit over (graphdef, state), the batch gathered on the device"),
+    "functional+host": (
+        "idiomatic",
+        "the idiomatic mode's functional loop: jax.jit over (graphdef, state), NumPy batches",
+    ),
+}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -172,9 +188,19 @@ def main(argv: list[str] | None = None) -> None:
     )
     for model in models:
         figures = {form: [] for form in forms}
-        for repeat in range(ARGS.repeats):  # the forms alternate, so a busy spell hits all of them
-            for form in forms:
-                figures[form].append(run_form(form, model, device, seed=2 * repeat))
+        with contention.Sampler() as machine:
+            for repeat in range(ARGS.repeats):  # the forms alternate, so a busy spell hits all of them
+                for form in forms:
+                    figures[form].append(run_form(form, model, device, seed=2 * repeat))
+        if ARGS.out is not None:
+            probe = probes.Probe(
+                "jax", model, "tools/jax_step_forms.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                probes.now(), cpu_model(),
+                f"{ARGS.repeats} repeats, ms per step, median of one pass over the quick training split",
+                machine.summary(), tuple(probes.Form(f, *FORM_TEXT[f], tuple(ms)) for f, ms in figures.items()),
+                git_commit(),
+            )  # fmt: skip
+            print(f"probe written to {probes.write(probe, ARGS.out)}")
         base = statistics.median(figures[forms[0]])
         for form, ms in figures.items():
             runs = " ".join(f"{value:.3f}" for value in ms)

@@ -8,7 +8,10 @@ first ``--rows`` training rows, the second epoch's time per step, in four forms:
   arrays as tensors on the device, the epoch clock callback;
 - ``keras-adam``: the same with ``keras.optimizers.Adam`` (its epsilon-hat step);
 - ``numpy``: the same as ``polybench`` but fed the NumPy arrays;
-- ``plain``: what a new Keras user writes: ``keras.optimizers.Adam`` and NumPy arrays.
+- ``plain``: what a new Keras user writes: ``keras.optimizers.Adam`` and NumPy arrays;
+- ``shared``: graph mode's ``train_step`` through the shared loop, its second epoch's time per step.
+A compact split (moving_square's videos) is fed as the idiomatic loop feeds it (rendered per
+batch); only ``polybench`` and ``shared`` apply to it.
 
 Chainer (``--framework chainer``, default model mnist_cnn): ms per training step over
 ``--steps`` steps after a warm-up, in four forms:
@@ -62,19 +65,20 @@ from pathlib import Path
 
 import numpy as np
 
-from polybench import frameworks
+from polybench import contention, frameworks, loop, probes
 from polybench.data import tables
+from polybench.notebook.machine import cpu_model, git_commit
 from polybench.specs import get_spec
 from polybench.threads import default_threads
 
 
-def implementation(framework: str, model: str, device, rows: int):
-    """A fresh eager Implementation of ``model`` from the canonical weights, its first ``rows``
-    training rows loaded."""
+def implementation(framework: str, model: str, device, rows: int, mode: str = "eager"):
+    """A fresh Implementation of ``model`` in ``mode`` from the canonical weights, its first
+    ``rows`` training rows loaded."""
     spec = get_spec(model)
     profile = spec.profile("full")
     impl = frameworks.runtime(framework).implementation(model)(
-        spec, spec.init_parameters(0), profile.optimizer, device, mode="eager"
+        spec, spec.init_parameters(0), profile.optimizer, device, mode=mode
     )
     impl.load_data({"train": tables.load_splits(spec, ARGS.data_dir)["train"].head(rows)})
     return impl, profile
@@ -85,8 +89,14 @@ def keras_form(form: str, model: str, device) -> float:
     import keras
     import tensorflow as tf
 
-    from polybench.frameworks.tensorflow.idiomatic import _EpochClock
+    from polybench.frameworks.tensorflow.idiomatic import _EpochClock, _Rendered
 
+    if form == "shared":  # graph mode's step through the shared loop, timed as fit's second epoch is
+        impl, profile = implementation("tensorflow", model, device, ARGS.rows, mode="graph")
+        n = len(impl.data["train"].split)
+        orders = loop.epoch_orders(n, 2, seed=0)
+        seconds = [loop.timed_epoch(impl, loop.batch_indices(order, profile.batch_size))[1] for order in orders]
+        return 1000 * seconds[-1] / -(-n // profile.batch_size)
     impl, profile = implementation("tensorflow", model, device, ARGS.rows)
     split, x, y = impl.data["train"]
     adam = profile.optimizer
@@ -99,7 +109,10 @@ def keras_form(form: str, model: str, device) -> float:
     epochs = []
     callbacks = [_EpochClock(impl.sync, lambda epoch, loss, seconds: epochs.append(seconds))]
     with tf.device(impl.device):
-        impl.model.fit(x, y, batch_size=profile.batch_size, epochs=2, verbose=0, callbacks=callbacks)
+        if x is None:  # a compact split (the moving-square videos), rendered per batch as the idiomatic loop does
+            impl.model.fit(_Rendered(impl, profile.batch_size, 0), epochs=2, verbose=0, callbacks=callbacks)
+        else:
+            impl.model.fit(x, y, batch_size=profile.batch_size, epochs=2, verbose=0, callbacks=callbacks)
     steps = -(-ARGS.rows // profile.batch_size)
     return 1000 * epochs[-1] / steps
 
@@ -246,12 +259,35 @@ def mxnet_form(form: str, model: str, device) -> tuple[float, float]:
     return 0.0, 1000 * statistics.median(times)
 
 
-FORMS = {
-    "tensorflow": "polybench,keras-adam,numpy,plain",
-    "chainer": "lossfun,tutorial,slices,shared",
-    "torch": "idiomatic,shared,shared+tensor-rows",
-    "mxnet": "idiomatic,shared,shared+static-alloc,shared+dynamic",
+#: Each framework's forms: which loop a form is (shared, idiomatic, or None for a variant) and
+#: what it does, as a probe file (polybench.probes) states them.
+FORM_TEXT = {
+    "tensorflow": {
+        "polybench": ("idiomatic", "the idiomatic mode's fit(): the spec's Adam, tensors on the device, epoch clock"),
+        "keras-adam": (None, "the same fit() with keras.optimizers.Adam"),
+        "numpy": (None, "the same fit() fed the NumPy arrays"),
+        "plain": (None, "a new Keras user's fit(): keras.optimizers.Adam and NumPy arrays"),
+        "shared": ("shared", "graph mode's train_step through the shared loop, its second epoch"),
+    },
+    "chainer": {
+        "lossfun": (None, "SerialIterator, concat_examples, optimizer.update(lossfun, x, t)"),
+        "tutorial": ("idiomatic", "the idiomatic mode's step: cleargrads, backward, update"),
+        "slices": (None, "NumPy slices of a permutation, optimizer.update(lossfun, x, t)"),
+        "shared": ("shared", "the shared loop's eager train_step"),
+    },
+    "torch": {
+        "idiomatic": ("idiomatic", "the idiomatic mode's loop body, rows from torch.randperm"),
+        "shared": ("shared", "the shared loop's eager train_step on NumPy rows"),
+        "shared+tensor-rows": (None, "the shared train_step given the rows as a tensor"),
+    },
+    "mxnet": {
+        "idiomatic": ("idiomatic", "the idiomatic mode's loop body, hybridize() with Gluon's defaults"),
+        "shared": ("shared", "graph mode's train_step, hybridize(static_alloc, static_shape)"),
+        "shared+static-alloc": (None, "graph mode's train_step, hybridize(static_alloc) only"),
+        "shared+dynamic": (None, "graph mode's train_step, hybridize() with Gluon's defaults"),
+    },
 }
+FORMS = {framework: ",".join(forms) for framework, forms in FORM_TEXT.items()}
 MODELS = {"tensorflow": "addition", "chainer": "mnist_cnn", "torch": "echo", "mxnet": "damped_sine"}
 ARGS: argparse.Namespace
 
@@ -268,6 +304,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=3, help="Chainer, PyTorch, MXNet: untimed steps first")
     parser.add_argument("--steps", type=int, default=30, help="Chainer, PyTorch, MXNet: timed steps")
     parser.add_argument("--data-dir", type=Path, default=Path("data"), help="folder with the model's CSVs")
+    parser.add_argument("--out", type=Path, help="a run folder: write the figures into its probes/ as a report input")
     return parser.parse_args(argv)
 
 
@@ -280,9 +317,30 @@ def main(argv: list[str] | None = None) -> None:
     device = frameworks.runtime(framework).configure(threads=default_threads(), device="cpu")
     measure = {"tensorflow": keras_form, "chainer": chainer_form, "torch": torch_form, "mxnet": mxnet_form}[framework]
     figures = {form: [] for form in forms}
-    for _ in range(ARGS.repeats):
-        for form in forms:
-            figures[form].append(measure(form, model, device))
+    with contention.Sampler() as machine:
+        for _ in range(ARGS.repeats):
+            for form in forms:
+                figures[form].append(measure(form, model, device))
+    if ARGS.out is not None:
+        totals = {
+            form: [run if framework == "tensorflow" else run[0] + run[1] for run in runs]
+            for form, runs in figures.items()
+        }
+        steps = (
+            f"ms per step of fit()'s second epoch on {ARGS.rows} rows"
+            if framework == "tensorflow"
+            else (f"ms per step, median of {ARGS.steps} steps after {ARGS.warmup} warm-up")
+        )
+        written = probes.write(
+            probes.Probe(
+                framework, model, "tools/loop_forms.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                probes.now(), cpu_model(), f"{ARGS.repeats} repeats, {steps}", machine.summary(),
+                tuple(probes.Form(form, *FORM_TEXT[framework][form], tuple(ms)) for form, ms in totals.items()),
+                git_commit(),
+            ),
+            ARGS.out,
+        )  # fmt: skip
+        print(f"probe written to {written}")
     print(f"{framework} {model}: ms per step, median over {ARGS.repeats} repeats (range)")
     base = None
     for form, runs in figures.items():

@@ -139,6 +139,7 @@ class Implementation(abc.ABC):
         raises polybench.errors.UnsupportedError saying why.
         """
         self.spec = spec
+        self.adam = optimizer  # the spec's optimizer: set_learning_rate follows its schedule
         self.device = self.runtime.device_of(device)
         self.mode = mode
         self.dropout_rates = dict(spec.dropout) if dropout else {}
@@ -163,6 +164,10 @@ class Implementation(abc.ABC):
         """Inputs and targets of ``rows`` of a loaded split on the device: gathered there, or
         rendered on the host when the split is compact. ``rows`` are host row numbers, or the
         framework's own index tensor where its own loop draws them."""
+
+    def set_learning_rate(self, rate: float) -> None:
+        """Train the next steps at ``rate`` (the spec's schedule, set before each epoch)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot change its learning rate")
 
     @abc.abstractmethod
     def train_step(self, index: np.ndarray) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from polybench import records
+from polybench import probes, records
 from polybench.atomic import atomic_write
 from polybench.errors import PolybenchError
 from polybench.report import charts, content, implementations, modes, notebooks, overhead, render
@@ -65,7 +65,10 @@ def build(run_dirs: list[Path], out_dir: Path) -> list[Path]:
         written.append(charts_dir / "shared_vs_idiomatic.png")
         overhead.chart(overheads, written[-1])
     pages, problems = notebooks.convert_all(recs, run_dirs, out_dir)
-    inputs = content.Inputs(frame, table, recs, ratios, written, run_dirs, superseded, left_out, pages, problems)
+    found, unreadable = probes.read_all(run_dirs)
+    inputs = content.Inputs(
+        frame, table, recs, ratios, written, run_dirs, superseded, left_out, pages, problems, found, unreadable
+    )
     models = [implementations.model_view(model, recs) for model in dict.fromkeys(frame.model)]
     document = content.build(inputs, models)
     return [out_dir / "summary.csv", *render.write(document, out_dir), *written]

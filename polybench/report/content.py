@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from polybench import records
+from polybench.probes import Probe
 from polybench.report import best, environments, modes, noise, options, overhead, placement
 from polybench.report.document import (
     Bullets,
@@ -250,6 +251,8 @@ class Inputs:
     left_out: list[records.LeftOut] = dataclasses.field(default_factory=list)
     notebook_pages: dict[str, str] = dataclasses.field(default_factory=dict)  # run stem -> page path
     notebook_problems: dict[str, str] = dataclasses.field(default_factory=dict)  # run stem -> why not
+    probes: list[Probe] = dataclasses.field(default_factory=list)  # per-step probes (polybench.probes)
+    probes_left_out: list[str] = dataclasses.field(default_factory=list)
 
 
 def intro(inputs: Inputs) -> list:
@@ -373,8 +376,10 @@ def overhead_section(inputs: Inputs, cells: Cells) -> Section:
             ["model", "framework", "shared mode", "shared / idiomatic", "epochs", "noise", "verdict"],
             overhead.rows(overheads),
         ),
-        Paragraph(overhead.paragraph(overheads)),
+        Paragraph(overhead.paragraph(overheads, inputs.probes)),
     ]
+    if inputs.probes_left_out:
+        blocks.append(Bullets(inputs.probes_left_out, lead="Probe files left out (unreadable):"))
     return Section("Shared loop vs the framework's own loop", blocks)
 
 

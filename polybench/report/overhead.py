@@ -18,6 +18,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from polybench.probes import Form, Probe  # noqa: E402
 from polybench.records import Record  # noqa: E402
 from polybench.report import noise  # noqa: E402
 from polybench.report.charts import COLORS  # noqa: E402
@@ -111,8 +112,46 @@ def rows(overhead: pd.DataFrame) -> list[list[str]]:
     ]
 
 
-def paragraph(overhead: pd.DataFrame) -> str:
-    """A summary generated from the ratios: the best shared mode per cell against 1.05."""
+def _ms(form: Form) -> str:
+    low, high = min(form.ms), max(form.ms)
+    return f"{np.median(form.ms):.3g} ms [{low:.3g}–{high:.3g}]"
+
+
+def probe_finding(probe: Probe) -> str:
+    """What one per-step probe measured: the shared step against the framework's own loop's by
+    the noise rule (one figure per repeat on each side), and any variant that comes within the
+    noise of the own loop where the shared step does not (what closes the gap)."""
+    shared, own = probe.loop("shared"), probe.loop("idiomatic")
+    head = (
+        f"per-step probe of {probe.framework}/{probe.model} ({probe.tool}, {probe.taken_at}"
+        f"{f', commit {probe.commit[:7]}' if probe.commit else ''}, {probe.steps}, "
+        f"machine {'busy' if probe.busy else 'quiet'}): "
+    )
+    if shared is None or own is None:
+        return head + "; ".join(f"{form.name} {_ms(form)} ({form.what})" for form in probe.forms)
+    times = [noise.Times("ms per step", form.ms, probe.busy) for form in (own, shared)]
+    diff = noise.differ(*times)
+    verdict = diff.why if not diff.judged else ("inside the noise" if diff.direction == 0 else _direction(diff.ratio))
+    parts = [f"own loop {_ms(own)}, shared step {_ms(shared)}: {diff.ratio:.2f}× ({verdict}; {diff.why})"]
+    if diff.direction == 0:
+        parts.append("per step the two loops do not differ, so the epoch gap is the machine's noise")
+    elif diff.direction == 1:
+        closing = [
+            form
+            for form in probe.forms
+            if form.loop is None and noise.differ(times[0], noise.Times("ms per step", form.ms)).direction == 0
+        ]
+        if closing:
+            parts.append("the gap closes with " + ", ".join(f"{f.name} ({f.what}, {_ms(f)})" for f in closing))
+        else:
+            others = [f"{f.name} {_ms(f)}" for f in probe.forms if f.loop is None]
+            parts.append("no variant closes it" + (f" ({', '.join(others)})" if others else ""))
+    return head + "; ".join(parts)
+
+
+def paragraph(overhead: pd.DataFrame, probes: list[Probe] = ()) -> str:
+    """A summary generated from the ratios: the best shared mode per cell against 1.05, with
+    the latest per-step probe (a report input, see polybench.probes) of each cell above it."""
     if overhead.empty:
         return (
             "No (model, framework) cell has both an idiomatic run and a shared-loop run that finished: "
@@ -141,7 +180,11 @@ def paragraph(overhead: pd.DataFrame) -> str:
                 + "; ".join(f"{r.framework}/{r.model} ({r.mode} {r.ratio:.2f}): {r.cause}" for r in caused)
                 + "."
             )
-        explained = {(r.model, r.framework) for r in caused}
+        latest = {(p.model, p.framework): p for p in probes}  # oldest first: the latest wins
+        probed = [latest[(r.model, r.framework)] for r in over.itertuples() if (r.model, r.framework) in latest]
+        if probed:
+            parts.append("Measured: " + "; ".join(probe_finding(p) for p in probed) + ".")
+        explained = {(r.model, r.framework) for r in caused} | {(p.model, p.framework) for p in probed}
         unexplained = [
             r
             for r in over.itertuples()
@@ -151,7 +194,8 @@ def paragraph(overhead: pd.DataFrame) -> str:
             parts.append(
                 "No cause is recorded for "
                 + ", ".join(f"{r.framework}/{r.model} ({r.mode})" for r in unexplained)
-                + ": their records show no compilation difference between the two loops."
+                + ": their records show no compilation difference between the two loops, and no per-step probe "
+                "(tools/loop_forms.py --out RUN_FOLDER) is in the run folder."
             )
     if (overhead.epochs != "steady").any():
         parts.append("Cells compared on their only epoch include warm-up and compilation on both sides.")

@@ -25,13 +25,22 @@ class Adam:
     with bias-corrected moments, epsilon added to sqrt(v_hat). Frameworks whose Adam adds
     epsilon to the uncorrected sqrt(v) (the "epsilon hat" form) must rescale it per step
     to match; the training-parity tests check that they do.
+
+    ``decay`` is the learning-rate schedule: epoch e (from 1) trains at ``rate(e)`` =
+    learning_rate × decay^(e−1), set before the epoch starts (1: a constant rate). Each
+    framework sets it in its own way (an optimizer attribute, a scheduler, a callback).
     """
 
     learning_rate: float
     beta_1: float = 0.9
     beta_2: float = 0.999
     epsilon: float = 1e-7
+    decay: float = 1.0
     name: str = "adam"
+
+    def rate(self, epoch: int) -> float:
+        """The learning rate of epoch ``epoch`` (1 for the first)."""
+        return self.learning_rate * self.decay ** (epoch - 1)
 
 
 @dataclasses.dataclass(frozen=True)

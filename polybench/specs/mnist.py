@@ -55,8 +55,8 @@ class MnistSpec(Spec):
         return Split(x.reshape(-1, *self.input_shape), columns["label"].astype(np.int64))
 
 
-def _profiles(full_epochs: int, full_time_limit_s: float) -> dict[str, Profile]:
-    adam = Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+def _profiles(full_epochs: int, full_time_limit_s: float, decay: float = 1.0) -> dict[str, Profile]:
+    adam = Adam(learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7, decay=decay)
     return {
         "quick": Profile(
             "quick",
@@ -110,7 +110,15 @@ class MnistFCN(MnistSpec):
 
 
 class MnistCNN(MnistSpec):
-    """Two 5×5 'same' convolutions with max-pooling, dense 1024, dropout 0.25, dense 10."""
+    """Two 5×5 'same' convolutions with max-pooling, dense 1024, dropout 0.25, dense 10.
+
+    The learning rate halves after every epoch (1e-3, 5e-4, ... 6.25e-5). At a constant 1e-3
+    seed 2 missed the target in PyTorch's and JAX's default modes alike (test accuracy 0.9887 and
+    0.9871 against 0.988; 2026-12-01): validation accuracy peaked at epoch 3 (0.9926, 0.9932) and
+    fell after, the last epochs' steps too large for the end of training; a constant 5e-4 still
+    left the validation accuracy swinging 0.988–0.992 between epochs (PyTorch seeds 0–2, test
+    0.9902, 0.9923, 0.9895). The first epoch, and so the parity checks' first steps, are unchanged.
+    """
 
     name = "mnist_cnn"
     title = "MNIST, convolutional (2× conv5×5 + pool, dense 1024)"
@@ -118,10 +126,11 @@ class MnistCNN(MnistSpec):
         "Classify 28×28 handwritten digits (0–9). Input is one channel-first 1×28×28 image "
         "scaled to [0, 1]: conv 5×5×32 'same' + ReLU, max-pool 2, conv 5×5×64 'same' + "
         "ReLU, max-pool 2, flatten (channel, row, column order), dense 1024 + ReLU, "
-        "dropout 0.25, dense 10; softmax cross-entropy. Adam 1e-3, batch 128, 5 epochs."
+        "dropout 0.25, dense 10; softmax cross-entropy. Adam 1e-3 halved after every epoch, batch 128, "
+        "5 epochs."
     )
     metric = Metric("accuracy", higher_is_better=True, target=0.988)
-    profiles = _profiles(full_epochs=5, full_time_limit_s=3600)
+    profiles = _profiles(full_epochs=5, full_time_limit_s=3600, decay=0.5)
     input_shape = (1, IMAGE_SIDE, IMAGE_SIDE)
     dropout = {"dense": 0.25}
 

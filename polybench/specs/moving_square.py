@@ -41,6 +41,13 @@ def render_frames(compact: np.ndarray) -> np.ndarray:
 
 
 class MovingSquare(GeneratedSpec):
+    """Four epochs. With two, JAX's seed 2 ended at 0.938 test accuracy against the 0.98 target
+    (2026-12-02): its LSTM stayed on the chance plateau for most of epoch 1 (validation 0.55 after
+    it, 0.94 after epoch 2), where PyTorch's seed 2 had left it within epoch 1 (0.99). With three
+    it ended at 0.978 (validation 0.99 after epoch 3, training loss 0.088 and falling): converging
+    one epoch before the end is not enough to meet the target. How long an LSTM stays on that
+    plateau varies with the seed and the float order, so every framework gets two epochs more."""
+
     name = "moving_square"
     title = "Moving square: per-frame Conv(2, 2×2) → LSTM(50) tells the direction"
     description = (
@@ -48,12 +55,12 @@ class MovingSquare(GeneratedSpec):
         "random row, from the left edge (moving right, label 1) or from the right edge (moving left, "
         "label 0). Each frame goes through the same conv 2 filters 2×2 ('valid') + ReLU, max-pool 2 and "
         "flatten (channel, row, column); an LSTM(50) reads the 50 frame vectors and a dense layer gives "
-        "2 logits. Adam 1e-3, batch 32, 2 epochs. Frames are rendered per batch from (row, direction)."
+        "2 logits. Adam 1e-3, batch 32, 4 epochs. Frames are rendered per batch from (row, direction)."
     )
     loss = "softmax_cross_entropy"
     metric = Metric("accuracy", higher_is_better=True, target=0.98)
     sizes = {"train": 5_000, "val": 100, "test": 500}
-    profiles = task_profiles(epochs=2, batch_size=32, learning_rate=1e-3, quick_sizes=(160, 32, 64), time_limit_s=1800)
+    profiles = task_profiles(epochs=4, batch_size=32, learning_rate=1e-3, quick_sizes=(160, 32, 64), time_limit_s=1800)
     input_shape = (SIZE, 1, SIZE, SIZE)
     output_shape = (2,)
     schema = {"row": Columns(("row",), "int64"), "direction": Columns(("direction",), "int64")}

@@ -244,6 +244,9 @@ class ChainerImplementation(Implementation):
         index = self.device.send(rows)
         return (self.device_inputs(loaded.inputs(rows)) if x is None else x[index]), y[index]
 
+    def set_learning_rate(self, rate: float) -> None:
+        self.optimizer.alpha = rate  # Adam's hyperparameter, as chainer.training.extensions.ExponentialShift sets it
+
     def train_step(self, index: np.ndarray) -> None:
         x, y = self.batch("train", index)
         with chainer.using_config("train", True), chainer.using_config("enable_backprop", True):

@@ -51,6 +51,7 @@ class Trainer(IdiomaticTrainer):
         iterator = chainer.iterators.SerialIterator(dataset, self.batch_size, repeat=True, shuffle=True)
         model, optimizer, loss_fn = self.impl.model, self.impl.optimizer, self.impl.loss_fn
         while iterator.epoch < epochs:
+            optimizer.alpha = self.impl.adam.rate(iterator.epoch + 1)  # the spec's schedule (ExponentialShift's way)
             self.impl.sync()
             start, samples = time.perf_counter(), 0
             self.total.fill(0)

@@ -182,10 +182,13 @@ class NNXImplementation(Implementation):
         self.rngs = nnx.Rngs(params=0, dropout=RUNTIME.rng_seed)
         with jax.default_device(self.device):
             self.model = self.build(params)
+            # The learning rate is a hyperparameter of the optimizer's state (optax's way to change
+            # one during training: the spec's schedule), the others stay constants of the step.
+            adam = optax.inject_hyperparams(optax.adam, static_args=("b1", "b2", "eps", "eps_root"))
             self.optimizer = nnx.Optimizer(
                 self.model,
-                optax.adam(
-                    optimizer.learning_rate,
+                adam(
+                    learning_rate=optimizer.learning_rate,
                     b1=optimizer.beta_1,
                     b2=optimizer.beta_2,
                     eps=optimizer.epsilon,
@@ -222,6 +225,9 @@ class NNXImplementation(Implementation):
         """Slices of the arrays on the device (compact splits rendered per batch on the host)."""
         loaded, x, y = self.data[split]
         return (self.device_inputs(loaded.inputs(rows)) if x is None else x[rows]), y[rows]
+
+    def set_learning_rate(self, rate: float) -> None:
+        self.optimizer.opt_state.hyperparams["learning_rate"][...] = rate
 
     def train_step(self, index: np.ndarray) -> None:
         split, x, y = self.data["train"]

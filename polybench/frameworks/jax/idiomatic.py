@@ -62,6 +62,7 @@ class Trainer(IdiomaticTrainer):
         split = impl.data["train"].split
         n = len(split)
         for epoch in range(1, epochs + 1):
+            impl.set_learning_rate(impl.adam.rate(epoch))  # the spec's schedule: optax's injected hyperparameter
             impl.set_training(True)  # dropout on; validation (after_epoch) switches it off
             impl.sync()
             start = time.perf_counter()

@@ -178,6 +178,9 @@ class GluonImplementation(Implementation):
             return self.device_inputs(loaded.inputs(host_rows)), y.take(index)
         return x.take(index), y.take(index)
 
+    def set_learning_rate(self, rate: float) -> None:
+        self.trainer.set_learning_rate(rate)
+
     def train_step(self, index: np.ndarray) -> None:
         x, y = self.batch("train", index)
         with autograd.record():  # training mode: dropout is on

@@ -32,6 +32,7 @@ class Trainer(IdiomaticTrainer):
         model, trainer, loss_fn = self.impl.model, self.impl.trainer, self.impl.loss_fn
         n = len(self.impl.data["train"].split)
         for epoch in range(1, epochs + 1):
+            trainer.set_learning_rate(self.impl.adam.rate(epoch))  # the spec's schedule, per epoch
             nd.waitall()
             start = time.perf_counter()
             order = nd.random.shuffle(nd.arange(n, ctx=self.impl.device))

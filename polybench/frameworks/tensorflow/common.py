@@ -178,6 +178,9 @@ class KerasImplementation(Implementation):
     def _infer(self, x: tf.Tensor) -> tf.Tensor:
         return self.model(x, training=False)
 
+    def set_learning_rate(self, rate: float) -> None:
+        self.optimizer.learning_rate.assign(rate)  # a variable: the traced step reads it, no retrace
+
     def train_step(self, index: np.ndarray) -> None:
         x, y = self.batch("train", index)
         with tf.device(self.device):

@@ -71,7 +71,9 @@ class Trainer(IdiomaticTrainer):
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         _, x, y = self.impl.data["train"]
-        clock = [_EpochClock(self.impl.sync, after_epoch)]
+        # The spec's learning-rate schedule as Keras writes it, set in on_epoch_begin before the clock starts.
+        schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: self.impl.adam.rate(epoch + 1))
+        clock = [schedule, _EpochClock(self.impl.sync, after_epoch)]
         with tf.device(self.impl.device):
             if x is None:
                 self.impl.model.fit(

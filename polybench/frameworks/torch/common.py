@@ -199,6 +199,10 @@ class TorchImplementation(Implementation):
             self._graphs_before = None
         return out
 
+    def set_learning_rate(self, rate: float) -> None:
+        for group in self.optimizer.param_groups:  # what torch.optim.lr_scheduler does
+            group["lr"] = rate
+
     def train_step(self, index: np.ndarray) -> None:
         x, y = self.batch("train", index)
         if not self.model.training:  # only after an eval: Module.train() walks every submodule

@@ -28,6 +28,8 @@ class Trainer(IdiomaticTrainer):
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         model, optimizer, loss_fn = self.impl.model, self.impl.optimizer, self.impl.loss_fn
         n = len(self.impl.data["train"].split)
+        # The spec's learning-rate schedule as PyTorch writes it: a scheduler stepped per epoch.
+        scheduler = torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=self.impl.adam.decay)
         for epoch in range(1, epochs + 1):
             model.train()
             self.impl.sync()
@@ -42,7 +44,9 @@ class Trainer(IdiomaticTrainer):
                 total += loss.detach() * len(rows)
             train_loss = total.item() / n  # reading it back waits for the device
             self.impl.sync()
-            after_epoch(epoch, train_loss, time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            scheduler.step()
+            after_epoch(epoch, train_loss, seconds)
 
     def compiler(self) -> dict:
         return compiler("none")  # the tutorials' loop runs the module eagerly
