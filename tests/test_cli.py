@@ -60,7 +60,8 @@ RUN = ["run", "--framework", "torch"]
         (RUN + ["--threads"], "argument --threads: expected one argument"),
         (
             RUN + ["--mode", "graph", "--compiler-option", "xla"],
-            "--compiler-option: torch graph has no compiler option 'xla' (its options: max-autotune)",
+            "--compiler-option: torch graph has no compiler option 'xla' "
+            "(its options: max-autotune, pad, exact, by-height)",
         ),
         (RUN + ["--compiler-option", "max-autotune"], "torch eager has no compiler option 'max-autotune'"),
         (RUN + ["--compiler-option", ","], "no compiler option given"),

@@ -4,11 +4,13 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without Chain
 """
 
 from polybench.frameworks.base import Framework
+from polybench.frameworks.dynamic import graph_options
 
 FRAMEWORK = Framework(
     name="chainer",
     display_name="Chainer",
     default_mode="graph",
     default_reason="its define-by-run LSTMs take 1.5-3.5x the static graph's time per step (see README)",
+    compiler_options={"graph": graph_options()},
     compilers={"eager": ("none",), "graph": ("chainer.static_graph",), "idiomatic": ("none",)},
 )

@@ -4,6 +4,7 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without Tenso
 """
 
 from polybench.frameworks.base import Framework
+from polybench.frameworks.dynamic import graph_options
 
 FRAMEWORK = Framework(
     name="tensorflow",
@@ -14,6 +15,9 @@ FRAMEWORK = Framework(
     # accelerator, when every layer supports it; a tf.function graph elsewhere (every CPU-only machine).
     compilers={"eager": ("none",), "graph": ("tf.function", "xla"), "idiomatic": ("tf.function", "xla")},
     compiler_options={
-        "graph": {"xla": 'jit_compile=True where every layer supports it, also where Keras\' "auto" would not'}
+        "graph": {
+            "xla": 'jit_compile=True where every layer supports it, also where Keras\' "auto" would not',
+            **graph_options(),
+        }
     },
 )
