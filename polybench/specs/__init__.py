@@ -26,9 +26,9 @@ DYNAMIC_SPECS: dict[str, type[DynamicSpec]] = {cls.name: cls for cls in (VarAddi
 def get_spec(name: str) -> Spec:
     """The spec registered as ``name``; a ValueError lists the valid names."""
     try:
-        return SPECS[name]()
+        return {**SPECS, **DYNAMIC_SPECS}[name]()
     except KeyError:
-        raise ValueError(f"unknown model {name!r} (choose from: {', '.join(SPECS)})") from None
+        raise ValueError(f"unknown model {name!r} (choose from: {', '.join([*SPECS, *DYNAMIC_SPECS])})") from None
 
 
 def lstm_models() -> tuple[str, ...]:
