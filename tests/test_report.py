@@ -550,11 +550,11 @@ def test_dynamic_shapes_section_puts_eager_beside_each_graph_strategy(tmp_path):
 
     eager = (3.0, 2.0, 2.02, 2.01, 2.0)
     _write_mode_record(tmp_path, "var_addition", "torch", "eager", eager, log("eager", 0, 0.0, 0.0))
-    bucket = (40.0, 1.0, 1.01, 1.0, 1.02)
-    _write_mode_record(tmp_path, "var_addition", "torch", "graph", bucket, log("bucket", 6, 38.5, 0.31))
-    pad = (30.0, 1.5, 1.52, 1.5, 1.51)
+    pad = (40.0, 1.0, 1.01, 1.0, 1.02)
+    _write_mode_record(tmp_path, "var_addition", "torch", "graph", pad, log("pad", 6, 38.5, 0.31))
+    bucket = (30.0, 1.5, 1.52, 1.5, 1.51)
     _write_mode_record(
-        tmp_path, "var_addition", "torch", "graph", pad, log("pad", 2, 28.0, 0.52), compiler_option="pad"
+        tmp_path, "var_addition", "torch", "graph", bucket, log("bucket", 2, 28.0, 0.52), compiler_option="bucket"
     )
     report.build([tmp_path], tmp_path)
     text = (tmp_path / "report.md").read_text()
@@ -564,14 +564,13 @@ def test_dynamic_shapes_section_puts_eager_beside_each_graph_strategy(tmp_path):
         in section
     )
     assert (
-        "| var_addition | torch | graph | bucket | 1 | 0.9800 | 1/1 | 40.00 | 1.010 | 44.0 | 6 | 38.5 | 31% | 20 |"
+        "| var_addition | torch | graph | pad | 1 | 0.9800 | 1/1 | 40.00 | 1.010 | 44.0 | 6 | 38.5 | 31% | 20 |"
         in section
     )
-    assert "| var_addition | torch | graph+pad | pad |" in section
-    # eager 2.01 s against bucket's 1.01 s: define-by-run twice as slow per epoch, faster over the whole training
+    assert "| var_addition | torch | graph+bucket | bucket |" in section
+    # eager 2.01 s against pad's 1.01 s: define-by-run twice as slow per epoch, faster over the whole training
     assert (
-        "var_addition / torch: eager steady epoch 2.010 s against graph's fastest strategy (bucket) 1.010 s: "
-        in section
+        "var_addition / torch: eager steady epoch 2.010 s against graph's fastest strategy (pad) 1.010 s: " in section
     )
     assert "define-by-run is slower, eager/graph 2.00" in section
     assert "whole training 11.0 s eager against 44.0 s graph" in section

@@ -24,6 +24,8 @@ from polybench.report.document import (
     Table,
 )
 from polybench.report.frame import EXTRA, GROUP, MIB, thread_counts
+from polybench.specs.tree_eval import MAX_TOKENS
+from polybench.specs.var_addition import PROBLEM_CHARS
 
 Cells = dict[tuple[str, str, str], list[records.Record]]
 
@@ -429,14 +431,15 @@ def dynamic_section(cells: Cells) -> Section | None:
         return None
     blocks: list = [
         Paragraph(
-            "The dynamic models' samples change shape (var_addition: problems of 3 to 11 characters; tree_eval: "
-            "expressions whose parse trees differ). Eager mode computes each sample at its exact length or tree; "
-            "graph mode runs a strategy (the mode's default, or `--compiler-option NAME`): padding and masking to "
-            "one width, to a few bucket widths or to each batch's longest, a shift-reduce scan at one width, or the "
-            "eager by-height order compiled. Compilations: the shapes the compiled step met (training and "
-            "evaluation), each a compilation; compile s: the wall time of the calls that met a new shape "
-            "(compilation and that call's own work); padded share: of the positions (steps × samples, or tree "
-            "nodes) computed in training, those that were padding. Means over the cell's runs."
+            f"The dynamic models' samples change shape (var_addition: problems of 3 to {PROBLEM_CHARS} characters; "
+            f"tree_eval: expressions of 3 to {MAX_TOKENS} tokens whose parse trees differ). Eager mode computes "
+            "each sample at its exact length or tree; graph mode runs a strategy (the mode's default, or "
+            "`--compiler-option NAME`): padding and masking to one width, to a few bucket widths or to each "
+            "batch's longest, a shift-reduce scan at one width, or the eager by-height order compiled. "
+            "Compilations: the shapes the compiled step met (training and evaluation), each a compilation; "
+            "compile s: the wall time of the calls that met a new shape (compilation and that call's own work); "
+            "padded share: of the positions (steps × samples, or tree nodes) computed in training, those that "
+            "were padding. Means over the cell's runs."
         ),
         Table(dynamic.HEADER, dynamic.table_rows(rows)),
     ]

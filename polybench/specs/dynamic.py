@@ -26,18 +26,17 @@ the batch's samples whatever the strategy.
   samples of one length together; or the framework's packed form, such as PyTorch's
   ``pack_padded_sequence``, which computes no padded step), and each tree by recursion over its
   nodes, or its nodes one height at a time.
-- Graph mode measures the strategies a user of the framework would reach for, each a named
-  compiler option:
+- Graph mode measures the strategies a user of the framework would reach for, each named
+  (polybench.frameworks.dynamic.STRATEGIES, the default first, the others compiler options):
 
-  - *pad and mask*: pad the batch to one width (its longest sample, or ``input_shape[0]``
-    for a single compiled shape), run every step and hold each sample's state once its steps
-    end (``h = where(t < n_i, h_new, h)``): one compilation, the padded steps computed and
-    wasted;
-  - *bucket*: split the batch's rows by length into a few widths and pad within each: a few
-    compilations, less waste;
-  - *exact shapes*: one compiled shape per length (a compilation per new shape), or the
-    framework's own dynamic-shape support (``torch.compile(dynamic=True)``, ``tf.function``
-    with ``None`` dimensions, ...).
+  - *pad* (the default): pad every batch to ``input_shape[0]``, run every step and hold each
+    sample's state once its steps end (``h = where(t < n_i, h_new, h)``): one compiled
+    shape, the padded steps computed and wasted;
+  - *bucket*: pad each batch to the next of a few widths: a few compiled shapes. Bucketing
+    saves most where batches are made of samples of like length; here the loop's batches are
+    the same random rows in every framework, so most batches reach the widest bucket and the
+    saving is small (the record's padded share says how small);
+  - *exact*: pad each batch to its own longest sample: a compiled shape per width met.
 
   Trees, whose structure is data (``tree_eval.parse`` gives each node's children and
   height):
