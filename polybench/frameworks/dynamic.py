@@ -44,11 +44,12 @@ STRATEGIES: dict[str, dict[str, str]] = {
         "exact": "each batch padded to its own longest problem and masked: a compiled shape per width met",
     },
     "tree_eval": {
+        "by-height": "the batch's nodes one height at a time, as in eager mode, compiled: the node counts "
+        "change from batch to batch, so the compiler meets new shapes (a compiled shape per set of counts met, "
+        "unless the framework generalises them)",
         "scan": "a shift-reduce scan over the postfix nodes, padded to the longest expression the task can "
         "draw: each step computes its node's cell from its children's states, read by position from the "
-        "states before it (the parser's stack, as indices): one compiled shape",
-        "by-height": "the batch's nodes one height at a time, as in eager mode, compiled: the node counts "
-        "change from batch to batch, a compiled shape per set of counts met",
+        "states before it (the parser's stack, as indices): one compiled shape, most steps padding",
     },
 }
 

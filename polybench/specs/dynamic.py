@@ -41,13 +41,12 @@ the batch's samples whatever the strategy.
   Trees, whose structure is data (``tree_eval.parse`` gives each node's children and
   height):
 
-  - *by height*: the nodes of one height across the batch in one cell call, their children
-    gathered from the heights below (at most ``MAX_DEPTH + 1`` calls per batch, node counts
-    varying from batch to batch);
-  - *shift-reduce*: one scan over the postfix steps, padded to one width, with a stack of
-    states per sample: a digit pushes the cell of its token with zero children, an operator
-    pops two states and pushes the cell of the operator over them, a padded step leaves the
-    stack as it is (SPINN, Bowman et al. 2016): fixed shapes, one compilation.
+  - *by height* (the default): the nodes of one height across the batch in one cell call,
+    their children gathered from the heights below (at most ``MAX_DEPTH + 1`` calls per
+    batch, node counts varying from batch to batch: new shapes for the compiler);
+  - *scan* (shift-reduce): one scan over the postfix steps, padded to one width, each step's
+    children read by position from the states before it (a shift-reduce parser's stack, as
+    indices; SPINN, Bowman et al. 2016): fixed shapes, one compilation, most steps padding.
 """
 
 from __future__ import annotations
