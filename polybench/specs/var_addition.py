@@ -59,9 +59,9 @@ class VarAddition(DynamicSpec):
     # seed 0, one thread): with 2-6 terms of 1-3 digits exact match was 0.06 after 920,000 samples
     # at a constant 1e-3; with 2-5 terms of 1-2 digits, 0.49 after 1.25 million. With 2-4 terms of
     # 1-2 digits (3 to 11 characters, lengths 3.7-fold apart) and a decaying rate it rose faster:
-    # 0.47 after 570,000 samples at 1e-3 (constant), 0.55 after 405,000 at 3e-3 (× 0.85 per
-    # epoch); at 2e-3 × 0.8 it stopped at 0.80 as the rate ran out. Target provisional until the
-    # reference run.
+    # 0.55 after 405,000 samples at 3e-3 (x 0.85 per epoch). A full-profile PyTorch eager run
+    # through the shared loop (seed 0) reached 0.46 validation exact match in epoch 5, 0.80 in
+    # epoch 10, 0.90 in epoch 15, and 0.906 on the test split.
     metric = Metric("exact_match", higher_is_better=True, target=0.75)
     extra_metrics = ("step_accuracy",)
     sizes = {"train": 75_000, "val": 1_000, "test": 1_000}
