@@ -248,7 +248,23 @@ class StaticGraph(chainer.Chain):
         with self.init_scope():
             self.model = model
 
+    #: The decorator's arguments, for the record's compiler entry.
+    options: dict = {}
+
     @chainer.static_graph
+    def forward(self, x):
+        return self.model(x)
+
+
+class StaticGraphPerPhase(StaticGraph):
+    """A StaticGraph whose kept schedules are dropped whenever the phase changes (train to eval
+    or back: ``minimize_cache_size=True``, Chainer's own bound on the cache), for a model whose
+    input shapes change from batch to batch: a plain StaticGraph keeps every shape's schedules
+    for the rest of the run."""
+
+    options = {"minimize_cache_size": True}
+
+    @chainer.static_graph(minimize_cache_size=True)
     def forward(self, x):
         return self.model(x)
 
@@ -258,6 +274,8 @@ class ChainerImplementation(Implementation):
     ``device`` is a chainer.backend.Device ("@numpy" on the CPU)."""
 
     runtime = RUNTIME
+    #: The Chain that wraps the model in graph mode.
+    static_graph: type[StaticGraph] = StaticGraph
 
     def __init__(
         self,
@@ -273,7 +291,7 @@ class ChainerImplementation(Implementation):
         self.model.to_device(self.device)
         # Graph mode: the model runs as one chainer.static_graph subgraph (StaticGraph), traced on
         # its first calls and replayed after; the tracing lands in the first epoch's time.
-        self.network = StaticGraph(self.model) if mode == "graph" else self.model
+        self.network = self.static_graph(self.model) if mode == "graph" else self.model
         self.optimizer = chainer.optimizers.Adam(
             alpha=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2, eps=optimizer.epsilon
         )
@@ -326,7 +344,9 @@ class ChainerImplementation(Implementation):
             self.device.device.synchronize()
 
     def compiler(self) -> dict:
-        return compiler("chainer.static_graph") if self.mode == "graph" else compiler("none")
+        return (
+            compiler("chainer.static_graph", **self.static_graph.options) if self.mode == "graph" else compiler("none")
+        )
 
     def reset_peak_memory(self) -> None:
         if self.device.xp is not np:

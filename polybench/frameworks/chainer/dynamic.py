@@ -20,7 +20,7 @@ import chainer
 import numpy as np
 
 from polybench.frameworks.base import Loaded
-from polybench.frameworks.chainer.common import ChainerImplementation
+from polybench.frameworks.chainer.common import ChainerImplementation, StaticGraphPerPhase
 from polybench.frameworks.dynamic import DynamicModel
 from polybench.specs.base import Split, step_lengths
 
@@ -40,6 +40,9 @@ class ChainerDynamic(DynamicModel, ChainerImplementation):
         super().__init__(*args, **kwargs)
         self.compiled = self.network  # the StaticGraph in graph mode, the Chain itself in eager mode
         self.network = self.logged_call
+        self.traces = {"train": 0, "eval": 0}  # schedules the static graph traced, kept or not
+        self.phase: str | None = None
+        self.cache_generation = 0  # how many times a StaticGraphPerPhase has dropped its schedules
 
     @abc.abstractmethod
     def inputs(self, x: np.ndarray, lengths: np.ndarray) -> tuple[object, int, int]:
@@ -47,10 +50,20 @@ class ChainerDynamic(DynamicModel, ChainerImplementation):
         strategy computes for it, how many of them are real)."""
 
     def logged_call(self, inputs) -> chainer.Variable:
-        """The model (compiled in graph mode) on one batch, its shapes in the ShapeLog."""
-        shape = tuple(array.shape for array in _arrays(inputs))
-        with self.shape_log.call("train" if chainer.config.train else "eval", shape, self.sync):
-            return self.compiled(inputs)
+        """The model (compiled in graph mode) on one batch, its shapes in the ShapeLog (after a
+        StaticGraphPerPhase dropped its schedules, a shape met before is new to it again)."""
+        phase = "train" if chainer.config.train else "eval"
+        if self.phase != phase and self.phase is not None and isinstance(self.compiled, StaticGraphPerPhase):
+            self.cache_generation += 1
+        self.phase = phase
+        shape = (self.cache_generation, tuple(array.shape for array in _arrays(inputs)))
+        with self.shape_log.call(phase, shape, self.sync):
+            outputs = self.compiled(inputs)
+        schedule = getattr(self.compiled, "static_schedule", None)  # the schedule this call ran
+        if schedule is not None and not getattr(schedule, "counted", False):
+            schedule.counted = True  # a schedule traced by this call
+            self.traces[phase] += 1
+        return outputs
 
     def load_data(self, splits: dict[str, Split]) -> None:
         # The inputs stay on the host: each batch is cut to its strategy's form there.
@@ -90,9 +103,9 @@ class ChainerDynamic(DynamicModel, ChainerImplementation):
     def details(self) -> dict:
         details = super().details()
         manager = getattr(self.compiled, "schedule_manager", None)
-        if manager is not None:  # graph mode: Chainer's own count of the schedules it traced
-            schedules = {"train": 0, "eval": 0}
-            for key, kept in manager.schedules.items():
-                schedules["train" if key.startswith("train:") else "eval"] += len(kept)
-            details["dynamic"]["static_graph_schedules"] = schedules
+        if manager is not None:  # graph mode: the static graph's schedules, traced and still kept
+            kept = {"train": 0, "eval": 0}
+            for key, schedules in manager.schedules.items():
+                kept["train" if key.startswith("train:") else "eval"] += len(schedules)
+            details["dynamic"]["static_graph"] = {"traces": dict(self.traces), "kept": kept}
         return details

@@ -11,7 +11,10 @@ Graph mode's default, ``scan``, runs one cell per postfix step at the task's lon
 MAX_TOKENS + 1 states per sample, the last one zeros, written at the step's own position): the
 static graph traces one schedule per batch size. ``by-height`` runs the eager form under the
 static graph: its inputs' shapes are the batch's node counts per height, so nearly every batch
-is a new shape and a new trace, each kept for the rest of the run.
+is a new shape and a new trace (forward and backward). A plain static graph keeps every shape's
+schedules for the rest of the run (some 2.7 MB each here: 31,000 batches of the full profile
+would not fit in memory), so this strategy's graph drops them at each switch between training and
+evaluation (``minimize_cache_size=True``, StaticGraphPerPhase): at most an epoch's.
 
 Chainer's own binary tree cell, ``F.slstm``, has a forget gate per child but adds the two
 children's pre-activations of the other gates, taken in F.lstm's interleaved layout; the cell is
@@ -23,7 +26,13 @@ import chainer.functions as F
 import chainer.links as L
 import numpy as np
 
-from polybench.frameworks.chainer.common import assign, load_linear, scheduled_zeros
+from polybench.frameworks.chainer.common import (
+    StaticGraph,
+    StaticGraphPerPhase,
+    assign,
+    load_linear,
+    scheduled_zeros,
+)
 from polybench.frameworks.chainer.dynamic import ChainerDynamic
 from polybench.frameworks.dynamic import node_batch, scan_children
 from polybench.specs.tree_eval import DIGITS, GATES, MAX_TOKENS, TOKENS, UNITS
@@ -81,6 +90,12 @@ class TreeLSTM(chainer.Chain):
 
 class Implementation(ChainerDynamic):
     dynamic_model = "tree_eval"
+
+    @property
+    def static_graph(self) -> type[StaticGraph]:
+        # by-height meets a new shape nearly every batch, and each kept schedule holds some 2.7 MB
+        # (quick-profile batches): the cache is dropped at each phase change (once per epoch).
+        return StaticGraphPerPhase if self.strategy == "by-height" else StaticGraph
 
     def build(self, params):
         model = TreeLSTM(scan=self.strategy == "scan")
