@@ -6,8 +6,8 @@ its own length, Chainer's variable-length LSTM ``L.NStepLSTM`` (it sorts them by
 each step over the sequences still going): no padded step is computed. Graph mode pads the batch
 to its strategy's width (polybench.frameworks.dynamic) and the per-step encoder (StepLSTM) holds
 each sample's state once its characters end, under the mask that comes in beside the characters;
-the static graph traces one schedule per width met (bucket: up to four, pad: one, exact: one per
-longest length met).
+the static graph traces one schedule per (batch size, width) met and keeps it (bucket: up to four
+widths, pad: one, exact: one per longest length met).
 """
 
 import chainer
