@@ -21,7 +21,7 @@ import numpy as np
 from mxnet import autograd, nd
 
 from polybench.frameworks.base import Loaded
-from polybench.frameworks.dynamic import STRATEGIES, DynamicModel, ShapeLog
+from polybench.frameworks.dynamic import DynamicModel, ShapeLog
 from polybench.frameworks.mxnet.common import GluonImplementation
 from polybench.specs.base import Split, step_lengths
 
@@ -32,15 +32,6 @@ class GluonDynamic(DynamicModel, GluonImplementation):
 
     #: The strategy whose batches Gluon's own loop (idiomatic.py) gives the block it hybridizes.
     idiomatic_strategy: str
-
-    @property
-    def strategy(self) -> str:
-        """As DynamicModel's, but a compiler option that is no strategy (static-alloc, dynamic: how
-        hybridize plans memory) runs the model's default strategy with those settings."""
-        strategies = STRATEGIES[self.dynamic_model]
-        if self.mode == "graph" and self.compiler_option not in strategies:
-            return next(iter(strategies))
-        return super().strategy
 
     @property
     def batch_strategy(self) -> str:
