@@ -7,13 +7,17 @@ jit_compile="auto" turns it on, see common.py): a new shape is a new trace until
 relaxes the differing dimensions to None, after which one trace serves every shape. The
 ShapeLog counts the shapes the step met (each timed as a compilation when it is new), and
 ``details()["dynamic"]["tf_function_traces"]`` the traces TensorFlow actually made: the gap
-between the two is what ``reduce_retracing`` saved. Under XLA (``jit_compile=True``) each new
-shape is a compilation of its own, whatever the traces.
+between the two is what ``reduce_retracing`` saved, and ``tf_function_trace_seconds`` the wall time of
+the calls that traced (the trace, grappler's pass over the graph and that call's own work). The
+ShapeLog's ``compile_seconds`` times every call at a new shape, traced or not, so with relaxed
+shapes it holds ordinary steps too (by-height meets new node counts in nearly every batch).
+Under XLA (``jit_compile=True``) each new shape is a compilation of its own, whatever the traces.
 """
 
 from __future__ import annotations
 
 import abc
+import time
 from typing import Any, ClassVar
 
 import numpy as np
@@ -40,6 +44,7 @@ class KerasDynamic(DynamicModel, KerasImplementation):
 
     def __init__(self, *args, **kwargs) -> None:
         self.fit_form = False
+        self.trace_seconds = {"train": 0.0, "eval": 0.0}
         super().__init__(*args, **kwargs)
 
     @abc.abstractmethod
@@ -89,15 +94,26 @@ class KerasDynamic(DynamicModel, KerasImplementation):
                 self.shape_log.count(real, computed)
             return inputs, tf.gather(loaded.y, rows)
 
+    def _logged_call(self, phase: str, function, *args) -> Any:
+        """``function(*args)`` (the step or the inference call) logged at the inputs' shape; in
+        graph mode a call that traced adds its seconds to its phase's ``trace_seconds``."""
+        traces = function.experimental_get_tracing_count if self.mode == "graph" else lambda: 0
+        before = traces()
+        with tf.device(self.device), self.shape_log.call(phase, shape_of(args[0]), self.sync):
+            start = time.perf_counter()
+            result = function(*args)
+            if traces() != before:
+                self.sync()
+                self.trace_seconds[phase] += time.perf_counter() - start
+        return result
+
     def train_step(self, index: np.ndarray) -> None:
         x, y = self.batch("train", index)
-        with tf.device(self.device), self.shape_log.call("train", shape_of(x), self.sync):
-            self.step(x, y)
+        self._logged_call("train", self.step, x, y)
         self.loss_samples += len(index)
 
     def evaluate(self, inputs: Any) -> tf.Tensor:
-        with tf.device(self.device), self.shape_log.call("eval", shape_of(inputs), self.sync):
-            return self.infer(inputs)
+        return self._logged_call("eval", self.infer, inputs)
 
     def details(self) -> dict:
         details = super().details()
@@ -105,5 +121,8 @@ class KerasDynamic(DynamicModel, KerasImplementation):
             details["dynamic"]["tf_function_traces"] = {
                 "train": self.step.experimental_get_tracing_count(),
                 "eval": self.infer.experimental_get_tracing_count(),
+            }
+            details["dynamic"]["tf_function_trace_seconds"] = {
+                phase: round(seconds, 3) for phase, seconds in self.trace_seconds.items()
             }
         return details
