@@ -25,7 +25,8 @@ from polybench.specs.tree_eval import DIGITS, GATES, MAX_TOKENS, TOKENS, UNITS
 class TreeLSTMCell(layers.Layer):
     """Binary Tree-LSTM cell (polybench.specs.tree_eval), weights in the canonical layouts
     (x @ kernel): kernel (tokens, 5H), child_kernel (2H, 5H) the left child's rows first, bias
-    (5H), gates input, left forget, right forget, cell candidate, output."""
+    (5H), gates input, left forget, right forget, cell candidate, output. A node's state is one
+    row [h, c] (2H), so that the models read and write both with one gather or scatter."""
 
     def __init__(self, units: int, **kwargs):
         super().__init__(**kwargs)
@@ -37,12 +38,13 @@ class TreeLSTMCell(layers.Layer):
         self.child_kernel = self.add_weight(shape=(2 * self.units, gates), name="child_kernel")
         self.bias = self.add_weight(shape=(gates,), name="bias")
 
-    def call(self, x, h_left, c_left, h_right, c_right):
-        """Nodes' (h, c) from their one-hot tokens and their children's states."""
+    def call(self, x, left, right):
+        """Nodes' states [h, c] from their one-hot tokens and their children's states."""
+        (h_left, c_left), (h_right, c_right) = ops.split(left, 2, axis=-1), ops.split(right, 2, axis=-1)
         z = ops.matmul(x, self.kernel) + ops.matmul(ops.concatenate([h_left, h_right], axis=-1), self.child_kernel)
         i, f_left, f_right, g, o = ops.split(z + self.bias, GATES, axis=-1)
         c = ops.sigmoid(i) * ops.tanh(g) + ops.sigmoid(f_left) * c_left + ops.sigmoid(f_right) * c_right
-        return ops.sigmoid(o) * ops.tanh(c), c
+        return ops.concatenate([ops.sigmoid(o) * ops.tanh(c), c], axis=-1)
 
 
 class TreeEvalNet(keras.Model):
@@ -62,36 +64,29 @@ class TreeEvalNet(keras.Model):
     def by_height(self, tokens, left, right, roots, *levels):
         """Every node of the batch (left/right index ``nodes``, a zero state, for a digit), one height at a time."""
         x = ops.one_hot(tokens, len(TOKENS))
-        h = c = ops.zeros((ops.shape(tokens)[0] + 1, UNITS))
+        states = ops.zeros((ops.shape(tokens)[0] + 1, 2 * UNITS))
         for nodes in levels:
-            lt, rt = ops.take(left, nodes), ops.take(right, nodes)
-            h_new, c_new = self.cell(
-                ops.take(x, nodes, axis=0), ops.take(h, lt, axis=0), ops.take(c, lt, axis=0),
-                ops.take(h, rt, axis=0), ops.take(c, rt, axis=0),
-            )  # fmt: skip
-            h, c = ops.scatter_update(h, nodes[:, None], h_new), ops.scatter_update(c, nodes[:, None], c_new)
-        return self.logits(ops.take(h, roots, axis=0))
+            children = (ops.take(states, ops.take(side, nodes), axis=0) for side in (left, right))
+            states = ops.scatter_update(states, nodes[:, None], self.cell(ops.take(x, nodes, axis=0), *children))
+        return self.logits(ops.take(states, roots, axis=0)[:, :UNITS])
 
     def scan(self, x, left, right, roots):
         """Postfix steps (N, W, tokens), each step's children's positions (N, W; ``W`` for a zero
         state), each tree's root position (N,): one cell per step, padded steps computed too.
-        The states (N, W + 1, H) are the loop's carry; step t writes position t."""
+        The states (N, W + 1, 2H) are the loop's carry; step t writes position t."""
         width = x.shape[1]
-        positions = ops.arange(width + 1)[None, :, None]
+        rows = ops.arange(ops.shape(x)[0])
 
-        def at(states, index):  # each sample's state at its own position
-            return ops.take_along_axis(states, index[:, None, None], axis=1)[:, 0]
+        def at(states, positions):  # each sample's state at its own position
+            # tf.gather with batch_dims: keras.ops.take_along_axis would transpose the whole carry
+            return tf.gather(states, positions, batch_dims=1)
 
-        def step(t, carry):
-            h, c = carry
-            lt, rt = left[:, t], right[:, t]
-            h_new, c_new = self.cell(x[:, t], at(h, lt), at(c, lt), at(h, rt), at(c, rt))
-            here = ops.equal(positions, t)
-            return ops.where(here, h_new[:, None], h), ops.where(here, c_new[:, None], c)
+        def step(t, states):
+            new = self.cell(x[:, t], at(states, left[:, t]), at(states, right[:, t]))
+            return ops.scatter_update(states, ops.stack([rows, ops.full_like(rows, t)], axis=1), new)
 
-        zeros = ops.zeros((ops.shape(x)[0], width + 1, UNITS))
-        h, _ = ops.fori_loop(0, width, step, (zeros, zeros))
-        return self.logits(at(h, roots))
+        states = ops.fori_loop(0, width, step, ops.zeros((ops.shape(x)[0], width + 1, 2 * UNITS)))
+        return self.logits(at(states, roots)[:, :UNITS])
 
 
 class Implementation(KerasDynamic):
