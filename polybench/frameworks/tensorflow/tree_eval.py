@@ -6,7 +6,7 @@ computes the batch's nodes one height at a time (the node numbers of each height
 on the host from the postfix tokens): a Python loop whose length and shapes follow the batch's
 trees. Graph mode's default (and Keras' fit) is a shift-reduce scan over the postfix steps at
 one padded width, each step's children read by position from the states before it: a
-``keras.ops.fori_loop``, which is a ``tf.while_loop`` in the traced graph, so that one trace
+``keras.ops.while_loop``, a ``tf.while_loop`` in the traced graph, so that one trace
 serves every batch; ``by-height`` traces the eager form instead (the levels unrolled, one trace
 per number of levels once reduce_retracing has relaxed the node counts).
 """
@@ -83,9 +83,15 @@ class TreeEvalNet(keras.Model):
 
         def step(t, states):
             new = self.cell(x[:, t], at(states, left[:, t]), at(states, right[:, t]))
-            return ops.scatter_update(states, ops.stack([rows, ops.full_like(rows, t)], axis=1), new)
+            return t + 1, ops.scatter_update(states, ops.stack([rows, ops.full_like(rows, t)], axis=1), new)
 
-        states = ops.fori_loop(0, width, step, ops.zeros((ops.shape(x)[0], width + 1, 2 * UNITS)))
+        # A while loop with its trip count bounded: XLA differentiates no other (fori_loop sets none).
+        _, states = ops.while_loop(
+            lambda t, _: t < width,
+            step,
+            (0, ops.zeros((ops.shape(x)[0], width + 1, 2 * UNITS))),
+            maximum_iterations=width,
+        )
         return self.logits(at(states, roots)[:, :UNITS])
 
 
