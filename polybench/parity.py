@@ -50,7 +50,7 @@ from polybench import frameworks, loop
 from polybench.data import tables
 from polybench.errors import UnsupportedError
 from polybench.frameworks.base import Implementation, Runtime
-from polybench.specs import DYNAMIC_SPECS, SPECS, get_spec
+from polybench.specs import SPECS, get_spec
 from polybench.specs.base import Spec, Split
 
 #: Which checks each mode runs: training goes through the shared loop's step in eager and graph
@@ -263,7 +263,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if args.mode not in modes:
             parser.error(f"--{check} runs in mode {' or '.join(modes)}, not {args.mode}")
         models = list(SPECS) if named == "all" else named.split(",")
-        unknown = [model for model in models if model not in {**SPECS, **DYNAMIC_SPECS}]
+        unknown = [model for model in models if model not in SPECS]
         if unknown:
             parser.error(f"--{check}: unknown model {', '.join(unknown)} (choose from: all, {', '.join(SPECS)})")
         if check != "forward" and args.data_dir is None:

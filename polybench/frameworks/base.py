@@ -67,6 +67,9 @@ class Framework:
     #: each at an empty folder per run, so a first graph epoch shows the cold compile a new user
     #: pays, not what an earlier run left behind.
     compile_cache_env: tuple[str, ...] = ()
+    #: Models whose default mode differs from ``default_mode``: model -> (mode, why). A dynamic model
+    #: can invert a framework's trade-off (its graph mode tracing a new shape nearly every batch).
+    model_default_modes: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = {name for names in self.compilers.values() for name in names} - set(COMPILERS)

@@ -15,20 +15,20 @@ from polybench.specs.tree_eval import TreeEval
 from polybench.specs.var_addition import VarAddition
 
 SPECS: dict[str, type[Spec]] = {
-    cls.name: cls for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare, Addition, Cumsum, ShapeGen)
+    cls.name: cls
+    for cls in (MnistFCN, MnistCNN, Echo, DampedSine, MovingSquare, Addition, Cumsum, ShapeGen, VarAddition, TreeEval)
 }
 
-#: The dynamic family (shapes that change from sample to sample, polybench.specs.dynamic): kept
-#: out of SPECS, which every framework implements, until the frameworks implement these too.
-DYNAMIC_SPECS: dict[str, type[DynamicSpec]] = {cls.name: cls for cls in (VarAddition, TreeEval)}
+#: The dynamic family (shapes that change from sample to sample, polybench.specs.dynamic).
+DYNAMIC_SPECS: dict[str, type[DynamicSpec]] = {name: cls for name, cls in SPECS.items() if issubclass(cls, DynamicSpec)}
 
 
 def get_spec(name: str) -> Spec:
     """The spec registered as ``name``; a ValueError lists the valid names."""
     try:
-        return {**SPECS, **DYNAMIC_SPECS}[name]()
+        return SPECS[name]()
     except KeyError:
-        raise ValueError(f"unknown model {name!r} (choose from: {', '.join([*SPECS, *DYNAMIC_SPECS])})") from None
+        raise ValueError(f"unknown model {name!r} (choose from: {', '.join(SPECS)})") from None
 
 
 def lstm_models() -> tuple[str, ...]:
