@@ -24,7 +24,7 @@ import numpy as np
 import tensorflow as tf
 
 from polybench.frameworks.base import Loaded
-from polybench.frameworks.dynamic import STRATEGIES, DynamicModel
+from polybench.frameworks.dynamic import DynamicModel
 from polybench.frameworks.tensorflow.common import KerasImplementation
 from polybench.specs.base import Split, step_lengths
 
@@ -54,14 +54,8 @@ class KerasDynamic(DynamicModel, KerasImplementation):
 
     @property
     def strategy(self) -> str:
-        """As DynamicModel's; the fit strategy once ``use_fit_strategy`` ran, and the default
-        strategy under graph mode's "xla" option (a compiler, not a strategy)."""
-        if self.fit_form:
-            return self.fit_strategy
-        strategies = STRATEGIES[self.dynamic_model]
-        if self.mode == "graph" and self.compiler_option not in strategies:
-            return next(iter(strategies))
-        return super().strategy
+        """As DynamicModel's, but the fit strategy once ``use_fit_strategy`` ran."""
+        return self.fit_strategy if self.fit_form else super().strategy
 
     def use_fit_strategy(self) -> None:
         """From now on every batch takes the form Keras' fit trains (the idiomatic loop), so that

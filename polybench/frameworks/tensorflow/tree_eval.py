@@ -4,11 +4,12 @@ dense 10.
 The cell is a Keras layer holding the canonical kernel, child kernel and bias. Eager mode
 computes the batch's nodes one height at a time (the node numbers of each height are data, read
 on the host from the postfix tokens): a Python loop whose length and shapes follow the batch's
-trees. Graph mode's default (and Keras' fit) is a shift-reduce scan over the postfix steps at
-one padded width, each step's children read by position from the states before it: a
-``keras.ops.while_loop``, a ``tf.while_loop`` in the traced graph, so that one trace
-serves every batch; ``by-height`` traces the eager form instead (the levels unrolled, one trace
-per number of levels once reduce_retracing has relaxed the node counts).
+trees. Graph mode's default, ``by-height``, traces that same code: the levels unrolled, the node
+counts relaxed to None by reduce_retracing, so that one trace per number of levels serves every
+batch. ``scan`` (and Keras' fit, whose in-memory inputs need one structure for every batch) is
+a shift-reduce scan over the postfix steps at one padded width, each step's children read by
+position from the states before it: a ``keras.ops.while_loop``, a ``tf.while_loop`` in the
+traced graph, one trace for every batch.
 """
 
 import keras

@@ -3,10 +3,11 @@ its last state repeated for every answer character, decoder LSTM(100), dense 12.
 
 Eager mode reads each problem over exactly its characters: the batch's rows of one length go
 through the encoder together, one call per length met. Graph mode (and Keras' fit) takes the
-batch padded to its strategy's width (polybench.frameworks.dynamic) and masks it as the Keras
-guide to masking and padding does: a ``Masking`` layer's mask (a step is padding where all its
-features are 0, which no real character is) passed to the LSTM, which holds a sample's state
-from its last real step on, so its final output is the state after its last character.
+batch padded to its strategy's width (polybench.frameworks.dynamic; ``pad``, the default, is
+the longest problem the task draws) and masks it as the Keras guide to masking and padding
+does: a ``Masking`` layer's mask (a step is padding where all its features are 0, which no real
+character is) passed to the LSTM, which holds a sample's state from its last real step on, so
+its final output is the state after its last character.
 """
 
 import keras
