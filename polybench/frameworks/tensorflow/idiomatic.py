@@ -8,6 +8,14 @@ in-memory tensors itself (``shuffle=True``, its default). Its one departure from
 defaults is ``verbose=0``: the progress bar would print every batch into the notebook (the
 run prints one line per epoch instead). Epoch times come from a callback's
 ``on_epoch_begin`` / ``on_epoch_end``, each after a device sync.
+
+The dynamic models (var_addition, tree_eval) train as the Keras guide to masking and padding
+says: the whole split padded to one width in memory, fit's own batches and shuffle over it, and
+the padding masked (var_addition: a ``Masking`` layer's mask passed to the encoder LSTM;
+tree_eval: the shift-reduce scan, whose padded steps no tree reads, with each step's children
+as extra inputs). The eager Implementation is switched to that form before fit
+(``KerasDynamic.use_fit_strategy``), so validation and the parity forward see the model fit
+trained; every epoch's padded positions are counted in its ShapeLog.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import tensorflow as tf
 
 from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.tensorflow.common import KerasImplementation
+from polybench.frameworks.tensorflow.dynamic import KerasDynamic
 
 
 class _EpochClock(keras.callbacks.Callback):
@@ -67,6 +76,8 @@ class Trainer(IdiomaticTrainer):
 
     def __init__(self, impl: KerasImplementation, batch_size: int, seed: int) -> None:
         super().__init__(impl, batch_size, seed)
+        if isinstance(impl, KerasDynamic):
+            impl.use_fit_strategy()  # padded to one width and masked, the form fit trains
         impl.model.compile(optimizer=impl.optimizer, loss=impl.loss_fn)  # Keras' defaults otherwise
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
@@ -75,6 +86,9 @@ class Trainer(IdiomaticTrainer):
         schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: self.impl.adam.rate(epoch + 1))
         clock = [schedule, _EpochClock(self.impl.sync, after_epoch)]
         with tf.device(self.impl.device):
+            if isinstance(self.impl, KerasDynamic):  # the whole split padded, made here off the clock
+                x, computed, real = self.impl.split_inputs("train")
+                self.impl.shape_log.count(real * epochs, computed * epochs)
             if x is None:
                 self.impl.model.fit(
                     _Rendered(self.impl, self.batch_size, self.seed), epochs=epochs, verbose=0, callbacks=clock
