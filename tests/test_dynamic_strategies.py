@@ -83,3 +83,18 @@ def test_a_strategy_asked_of_a_fixed_shape_model_is_unsupported():
 
     with pytest.raises(UnsupportedError, match="compiler option 'pad' does not apply to mnist_fcn"):
         Fixed.compiler_option_settings("pad")
+
+
+def test_the_strategy_follows_the_mode_and_a_strategy_option_only():
+    from polybench.frameworks.dynamic import DynamicModel
+
+    class Run(DynamicModel):
+        dynamic_model = "var_addition"
+
+        def __init__(self, mode, compiler_option=None):
+            self.mode, self.compiler_option = mode, compiler_option
+
+    assert Run("eager").strategy == "eager"
+    assert Run("graph").strategy == "pad"
+    assert Run("graph", "bucket").strategy == "bucket"
+    assert Run("graph", "max-autotune").strategy == "pad"  # a compiler setting, not a strategy

@@ -37,18 +37,19 @@ EAGER = {
 #: Graph mode's strategies per dynamic model, the default first.
 STRATEGIES: dict[str, dict[str, str]] = {
     "var_addition": {
-        "bucket": "each batch padded to the next of a few widths (bucket_widths) and masked: a compiled shape "
-        "per bucket met, part of the padding saved",
         "pad": "every batch padded to the longest problem the task can draw and masked: one compiled shape, "
         "the most padding computed",
+        "bucket": "each batch padded to the next of a few widths (bucket_widths) and masked: a compiled shape "
+        "per bucket met; the loop's batches mix lengths, so most reach the widest bucket",
         "exact": "each batch padded to its own longest problem and masked: a compiled shape per width met",
     },
     "tree_eval": {
+        "by-height": "the batch's nodes one height at a time, as in eager mode, compiled: the node counts "
+        "change from batch to batch, so the compiler meets new shapes (a compiled shape per set of counts met, "
+        "unless the framework generalises them)",
         "scan": "a shift-reduce scan over the postfix nodes, padded to the longest expression the task can "
         "draw: each step computes its node's cell from its children's states, read by position from the "
-        "states before it (the parser's stack, as indices): one compiled shape",
-        "by-height": "the batch's nodes one height at a time, as in eager mode, compiled: the node counts "
-        "change from batch to batch, a compiled shape per set of counts met",
+        "states before it (the parser's stack, as indices): one compiled shape, most steps padding",
     },
 }
 
@@ -58,7 +59,7 @@ BUCKETS = 4
 
 def bucket_widths(max_width: int, buckets: int = BUCKETS) -> tuple[int, ...]:
     """The widths the bucket strategy pads to: ``buckets`` evenly spaced, the last the spec's
-    longest (23 steps, 4 buckets: 6, 12, 17, 23)."""
+    longest (11 steps, 4 buckets: 3, 6, 8, 11)."""
     return tuple(sorted({max(1, round(max_width * (k + 1) / buckets)) for k in range(buckets)}))
 
 
@@ -206,7 +207,9 @@ class DynamicModel:
         """ "eager" in eager mode; in graph mode the compiler option, or the model's default strategy."""
         if self.mode != "graph":  # type: ignore[attr-defined]
             return "eager"
-        return self.compiler_option or next(iter(STRATEGIES[self.dynamic_model]))  # type: ignore[attr-defined]
+        strategies = list(STRATEGIES[self.dynamic_model])
+        option = self.compiler_option  # type: ignore[attr-defined]
+        return option if option in strategies else strategies[0]  # another option (xla, ...) keeps the default
 
     @property
     def shape_log(self) -> ShapeLog:

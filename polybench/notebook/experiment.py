@@ -61,9 +61,21 @@ class Experiment:
         self.peak_flops: float | None = None
         self.parity: dict | None = None
 
+    def model_modules(self) -> list[str]:
+        """The framework's modules that make up the model: its own module and any module of the
+        framework's package its Implementation inherits from other than the shared step (the
+        dynamic models' common base, ``frameworks/<name>/dynamic.py``)."""
+        package = self.runtime.step_module().rsplit(".", 1)[0] + "."
+        inherited = [
+            cls.__module__
+            for cls in self.implementation_class.__mro__
+            if cls.__module__.startswith(package) and cls.__module__ != self.runtime.step_module()
+        ]
+        return list(dict.fromkeys([self.implementation_class.__module__, *inherited]))
+
     def implementation_source(self) -> str:
-        """Source code of this framework's module for the model."""
-        return inspect.getsource(sys.modules[self.implementation_class.__module__])
+        """Source code of this framework's modules for the model (model_modules), one after another."""
+        return "\n\n".join(inspect.getsource(sys.modules[module]) for module in self.model_modules())
 
     def step_source(self) -> str:
         """Source code of this framework's shared training step (its common module)."""
@@ -82,8 +94,8 @@ class Experiment:
         """The implementation's source as it ran, by path in the project: the model's module,
         the shared step and, in mode idiomatic, the framework's own loop. The HTML report shows
         these, so it does not depend on the checkout it is built in."""
-        modules = [self.implementation_class.__module__, self.runtime.step_module()]
-        texts = [self.implementation_source(), self.step_source()]
+        modules = [*self.model_modules(), self.runtime.step_module()]
+        texts = [inspect.getsource(sys.modules[module]) for module in self.model_modules()] + [self.step_source()]
         if self.idiomatic:
             modules.append(self.loop_module())
             texts.append(self.loop_source())

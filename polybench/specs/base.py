@@ -228,10 +228,11 @@ def task_profiles(
     quick_sizes: tuple[int, int, int],
     time_limit_s: float,
     beta_2: float = 0.999,
+    decay: float = 1.0,
 ) -> dict[str, Profile]:
     """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
     (sizes in samples, train/val/test)."""
-    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7)
+    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7, decay=decay)
     train, val, test = quick_sizes
     return {
         "quick": Profile(

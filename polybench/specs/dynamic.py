@@ -26,29 +26,27 @@ the batch's samples whatever the strategy.
   samples of one length together; or the framework's packed form, such as PyTorch's
   ``pack_padded_sequence``, which computes no padded step), and each tree by recursion over its
   nodes, or its nodes one height at a time.
-- Graph mode measures the strategies a user of the framework would reach for, each a named
-  compiler option:
+- Graph mode measures the strategies a user of the framework would reach for, each named
+  (polybench.frameworks.dynamic.STRATEGIES, the default first, the others compiler options):
 
-  - *pad and mask*: pad the batch to one width (its longest sample, or ``input_shape[0]``
-    for a single compiled shape), run every step and hold each sample's state once its steps
-    end (``h = where(t < n_i, h_new, h)``): one compilation, the padded steps computed and
-    wasted;
-  - *bucket*: split the batch's rows by length into a few widths and pad within each: a few
-    compilations, less waste;
-  - *exact shapes*: one compiled shape per length (a compilation per new shape), or the
-    framework's own dynamic-shape support (``torch.compile(dynamic=True)``, ``tf.function``
-    with ``None`` dimensions, ...).
+  - *pad* (the default): pad every batch to ``input_shape[0]``, run every step and hold each
+    sample's state once its steps end (``h = where(t < n_i, h_new, h)``): one compiled
+    shape, the padded steps computed and wasted;
+  - *bucket*: pad each batch to the next of a few widths: a few compiled shapes. Bucketing
+    saves most where batches are made of samples of like length; here the loop's batches are
+    the same random rows in every framework, so most batches reach the widest bucket and the
+    saving is small (the record's padded share says how small);
+  - *exact*: pad each batch to its own longest sample: a compiled shape per width met.
 
   Trees, whose structure is data (``tree_eval.parse`` gives each node's children and
   height):
 
-  - *by height*: the nodes of one height across the batch in one cell call, their children
-    gathered from the heights below (at most ``MAX_DEPTH + 1`` calls per batch, node counts
-    varying from batch to batch);
-  - *shift-reduce*: one scan over the postfix steps, padded to one width, with a stack of
-    states per sample: a digit pushes the cell of its token with zero children, an operator
-    pops two states and pushes the cell of the operator over them, a padded step leaves the
-    stack as it is (SPINN, Bowman et al. 2016): fixed shapes, one compilation.
+  - *by height* (the default): the nodes of one height across the batch in one cell call,
+    their children gathered from the heights below (at most ``MAX_DEPTH + 1`` calls per
+    batch, node counts varying from batch to batch: new shapes for the compiler);
+  - *scan* (shift-reduce): one scan over the postfix steps, padded to one width, each step's
+    children read by position from the states before it (a shift-reduce parser's stack, as
+    indices; SPINN, Bowman et al. 2016): fixed shapes, one compilation, most steps padding.
 """
 
 from __future__ import annotations
