@@ -22,7 +22,7 @@ import numpy as np
 from flax import nnx
 
 from polybench.frameworks.base import Loaded
-from polybench.frameworks.dynamic import STRATEGIES, DynamicModel, ShapeLog
+from polybench.frameworks.dynamic import DynamicModel, ShapeLog
 from polybench.frameworks.jax.common import NNXImplementation, infer
 from polybench.specs.base import Split, step_lengths
 
@@ -57,6 +57,10 @@ class JaxDynamic(DynamicModel, NNXImplementation):
     """A dynamic model's module takes one tuple of arrays (the batch in its strategy's form), so
     the shared step, nnx.jit and the functional loop of ``idiomatic`` call it as any other."""
 
+    #: The strategy whose input form the framework's own loop (``idiomatic``) trains with: one
+    #: jax.jit compiles per shape, so a Flax model keeps its shapes static (a padded batch with
+    #: nnx.RNN's lengths, a lax.scan over padded steps).
+    own_loop_strategy: str
     #: XLA compilations (and their seconds) that ran inside this model's calls.
     xla_compilations = 0
     xla_compile_seconds = 0.0
@@ -76,9 +80,9 @@ class JaxDynamic(DynamicModel, NNXImplementation):
 
     def use_own_loop_form(self) -> None:
         """Prepare the model for the framework's own loop (``idiomatic``), which jits its step:
-        graph mode's default strategy, its shapes logged as compilations, inference jitted too
+        ``own_loop_strategy``'s form, its shapes logged as compilations, inference jitted too
         (the Flax examples' ``nnx.jit`` eval step)."""
-        self._loop_strategy = next(iter(STRATEGIES[self.dynamic_model]))
+        self._loop_strategy = self.own_loop_strategy
         self._shape_log = ShapeLog(self._loop_strategy, compiles=True)
         self.use_form(self._loop_strategy)
         self.infer = nnx.jit(infer)

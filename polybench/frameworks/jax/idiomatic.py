@@ -15,12 +15,14 @@ The model, its canonical weights, the nnx.Optimizer (Optax Adam) and the loss ar
 Implementation's; its LSTM layers run as ``nnx.RNN`` (a scan over time), as a Flax model is
 written, not the eager mode's Python loop, which a jit would unroll into one long trace.
 
-The dynamic models (var_addition, tree_eval) take their batches in the form of graph mode's
-default strategy, the form a jitted Flax step needs (fixed shapes per bucket): problems padded
-to a few widths with nnx.RNN's ``seq_lengths`` (the Flax SST-2 example's bucketed, padded
-batches with lengths), trees as a scan over the padded postfix steps. Each batch is cut to that
-shape on the host (``impl.batch``, which counts the padding), each step call logged at the
-shape jax.jit compiles for, and inference is jitted too (``nnx.jit``, the examples' eval step).
+The dynamic models (var_addition, tree_eval) train in one static shape each, as a jitted Flax
+step is written (``own_loop_strategy``): problems padded to the longest the task draws with
+their lengths beside them for nnx.RNN's ``seq_lengths`` (the Flax SST-2 example likewise feeds
+its model padded batches and their lengths; it also buckets its training rows by length with
+tf.data, which this loop's random batches do not), trees as the lax.scan over the padded
+postfix steps. Each batch is cut to that shape on the host (``impl.batch``, which counts the
+padding), each step call logged at the shape jax.jit compiles for, and inference is jitted too
+(``nnx.jit``, the examples' eval step).
 """
 
 from __future__ import annotations

@@ -55,6 +55,7 @@ class VarAdditionNet(nnx.Module):
 
 class Implementation(JaxDynamic):
     dynamic_model = "var_addition"
+    own_loop_strategy = "pad"  # one shape: every batch at the longest problem, the lengths to nnx.RNN
 
     def build(self, params):
         model = VarAdditionNet(self.rngs, self.scan)
