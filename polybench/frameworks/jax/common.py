@@ -201,7 +201,12 @@ class NNXImplementation(Implementation):
                 ),
                 wrt=nnx.Param,
             )
-            self.loss_sum = jnp.zeros((), jnp.float32)
+        # Committed to the device, as the compiled step's outputs are: arrays made under
+        # default_device are uncommitted, another argument signature, and the step would compile
+        # a second time on its second call.
+        both = (self.model, self.optimizer)
+        nnx.update(both, jax.device_put(nnx.state(both), self.device))
+        self.loss_sum = jnp.zeros((), jnp.float32, device=self.device)
         self.training: bool | None = None
         self.loss_fn = LOSSES[spec.loss]
         if mode == "graph":
