@@ -28,7 +28,6 @@ TASK_PICTURES: dict[str, TaskPictures] = {
     "addition": AdditionPictures(),
     "cumsum": CumsumPictures(),
     "shape_gen": ShapeGenPictures(),
-    # The dynamic family (polybench.specs.DYNAMIC_SPECS), ready for when the frameworks implement it.
     "var_addition": VarAdditionPictures(),
     "tree_eval": TreeEvalPictures(),
 }
