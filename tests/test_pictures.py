@@ -107,32 +107,32 @@ def test_var_addition_table_reads_each_problem_at_its_own_length_with_right_and_
     table, _ = pictures.for_model("var_addition").result_pictures(split, spec, outputs, forward=None)
     assert list(table.columns) == ["problem", "answer", "predicted", "correct"]
     for problem, answer, length in zip(table.problem, table.answer, split.lengths[:10], strict=True):
-        assert re.fullmatch(r"\d+(\+\d+){1,5}", problem) and len(problem) == length
+        assert re.fullmatch(r"\d+(\+\d+){1,3}", problem) and len(problem) == length
         assert sum(int(term) for term in problem.split("+")) == int(answer)
-    assert set(table.predicted) == {"  11"}
-    assert list(table.correct) == [answer == "  11" for answer in table.answer]
+    assert set(table.predicted) == {" 11"}
+    assert list(table.correct) == [answer == " 11" for answer in table.answer]
 
 
 def test_var_addition_exact_match_per_terms_counts_only_whole_answers():
-    terms = np.array([2, 2, 3, 3, 3, 6])
-    y = np.zeros((6, 4), dtype=np.int64)
+    terms = np.array([2, 2, 3, 3, 3])
+    y = np.zeros((5, 3), dtype=np.int64)
     predicted = y.copy()
-    predicted[1, 3] = 1  # one of the 2-term answers wrong in one character
+    predicted[1, 2] = 1  # one of the 2-term answers wrong in one character
     predicted[[2, 3], 0] = 5  # two of the 3-term answers wrong
     table = var_addition.exact_match_per_terms(terms, predicted, y)
-    assert list(table.terms) == [2, 3, 4, 5, 6] and list(table.samples) == [2, 3, 0, 0, 1]
-    assert table.exact_match.tolist()[:2] == [0.5, pytest.approx(1 / 3)] and table.exact_match.tolist()[4] == 1.0
-    assert table.exact_match.isna().tolist() == [False, False, True, True, False]
+    assert list(table.terms) == [2, 3, 4] and list(table.samples) == [2, 3, 0]
+    assert table.exact_match.tolist()[:2] == [0.5, pytest.approx(1 / 3)]
+    assert table.exact_match.isna().tolist() == [False, False, True]
 
 
 def test_var_addition_padded_shares_follow_each_strategys_width():
     lengths = np.array([3, 5, 7, 9])
     batches = [np.array([0, 1]), np.array([2, 3])]  # real steps 8 + 16 = 24
-    shares = var_addition.padded_shares(lengths, batches, max_width=23)
+    shares = var_addition.padded_shares(lengths, batches, max_width=11)
     assert shares["eager"] == 0.0
     assert shares["exact"] == pytest.approx(1 - 24 / (2 * 5 + 2 * 9))
-    assert shares["bucket"] == pytest.approx(1 - 24 / (2 * 6 + 2 * 12))  # bucket widths 6, 12, 17, 23
-    assert shares["pad"] == pytest.approx(1 - 24 / (4 * 23))
+    assert shares["bucket"] == pytest.approx(1 - 24 / (2 * 6 + 2 * 11))  # bucket widths 3, 6, 8, 11
+    assert shares["pad"] == pytest.approx(1 - 24 / (4 * 11))
 
 
 @pytest.mark.parametrize(
