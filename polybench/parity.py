@@ -14,7 +14,8 @@ models and checks go on, so one broken model fails only its own tests. The check
   NumPy float64 reference. In mode idiomatic the eager model is first prepared by the
   framework's own loop (e.g. hybridized, compiled by Keras).
 - ``strategies`` (mode graph, the dynamic models): the ``forward`` check of each of the model's
-  graph strategies besides the default (polybench.frameworks.dynamic.STRATEGIES), by name.
+  graph strategies besides the framework's default one (polybench.frameworks.dynamic), by name,
+  and the default's name under ``default`` (the ``forward`` check ran that one).
 - ``train`` (modes eager and graph): builds the implementation from the canonical weights of
   seed 0 with dropout off, takes the first three batches of the shared loop's seed-0 order over
   the quick profile's training rows and reports the loss of each optimizer step. Run in two
@@ -162,10 +163,13 @@ def strategies_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_
     from polybench.frameworks.dynamic import STRATEGIES
 
     implementation = runtime.implementation(spec.name)
-    return {
+    default = getattr(implementation, "default_strategy", None) or next(iter(STRATEGIES.get(spec.name, {None: ""})))
+    others = {
         name: forward_difference(implementation.with_compiler_option(name), spec, device, mode=mode)
-        for name in list(STRATEGIES.get(spec.name, {}))[1:]
+        for name in STRATEGIES.get(spec.name, {})
+        if name != default
     }
+    return {"default": default, **others}
 
 
 def train_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:

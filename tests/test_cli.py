@@ -61,7 +61,7 @@ RUN = ["run", "--framework", "torch"]
         (
             RUN + ["--mode", "graph", "--compiler-option", "xla"],
             "--compiler-option: torch graph has no compiler option 'xla' "
-            "(its options: max-autotune, bucket, exact, scan)",
+            "(its options: max-autotune, pad, bucket, exact, by-height, scan)",
         ),
         (RUN + ["--compiler-option", "max-autotune"], "torch eager has no compiler option 'max-autotune'"),
         (RUN + ["--compiler-option", ","], "no compiler option given"),

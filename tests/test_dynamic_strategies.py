@@ -18,11 +18,10 @@ from polybench.specs.base import step_lengths
 from polybench.specs.tree_eval import MAX_TOKENS, TreeEval
 
 
-def test_every_dynamic_model_has_strategies_and_the_defaults_are_not_options():
+def test_every_dynamic_model_has_strategies_and_each_is_a_graph_option():
     assert set(STRATEGIES) == set(DYNAMIC_SPECS)
-    defaults = {next(iter(s)) for s in STRATEGIES.values()}
-    assert defaults.isdisjoint(graph_options())
-    assert set(graph_options()) == {name for s in STRATEGIES.values() for name in list(s)[1:]}
+    assert set(graph_options()) == {name for s in STRATEGIES.values() for name in s}
+    assert graph_options()["scan"].startswith("tree_eval only: ")
 
 
 def test_widths_per_strategy():
@@ -98,3 +97,10 @@ def test_the_strategy_follows_the_mode_and_a_strategy_option_only():
     assert Run("graph").strategy == "pad"
     assert Run("graph", "bucket").strategy == "bucket"
     assert Run("graph", "max-autotune").strategy == "pad"  # a compiler setting, not a strategy
+
+    class Scanned(Run):
+        dynamic_model = "tree_eval"
+        default_strategy = "scan"  # a framework's own default
+
+    assert Scanned("graph").strategy == "scan" and Scanned("graph", "by-height").strategy == "by-height"
+    assert Scanned("graph", "xla").strategy == "scan"

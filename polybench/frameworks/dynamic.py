@@ -180,12 +180,11 @@ class ShapeLog:
 
 
 def graph_options() -> dict[str, str]:
-    """Every dynamic model's strategies other than its default, as graph-mode compiler options
-    (what a framework's ``Framework.compiler_options["graph"]`` declares)."""
+    """Every dynamic model's strategies as graph-mode compiler options (what a framework's
+    ``Framework.compiler_options["graph"]`` declares): a framework's default strategy for a model
+    (``DynamicModel.default_strategy``) can be named too, and runs as the default does."""
     return {
-        name: f"{model} only: {text}"
-        for model, strategies in STRATEGIES.items()
-        for name, text in list(strategies.items())[1:]
+        name: f"{model} only: {text}" for model, strategies in STRATEGIES.items() for name, text in strategies.items()
     }
 
 
@@ -195,10 +194,13 @@ class DynamicModel:
 
     #: The spec's name ("var_addition" or "tree_eval"): which strategies apply.
     dynamic_model: str
+    #: Graph mode's strategy when no option names one: the first of STRATEGIES unless the
+    #: framework's implementation says otherwise (and why, in its docstring).
+    default_strategy: str | None = None
 
     @classmethod
     def compiler_option_settings(cls, name: str) -> dict:
-        if name in list(STRATEGIES[cls.dynamic_model])[1:]:
+        if name in STRATEGIES[cls.dynamic_model]:
             return {}  # the strategy is read from compiler_option itself
         return super().compiler_option_settings(name)  # type: ignore[misc]
 
@@ -207,9 +209,10 @@ class DynamicModel:
         """ "eager" in eager mode; in graph mode the compiler option, or the model's default strategy."""
         if self.mode != "graph":  # type: ignore[attr-defined]
             return "eager"
-        strategies = list(STRATEGIES[self.dynamic_model])
         option = self.compiler_option  # type: ignore[attr-defined]
-        return option if option in strategies else strategies[0]  # another option (xla, ...) keeps the default
+        if option in STRATEGIES[self.dynamic_model]:
+            return option
+        return self.default_strategy or next(iter(STRATEGIES[self.dynamic_model]))  # other options keep it
 
     @property
     def shape_log(self) -> ShapeLog:
