@@ -7,11 +7,12 @@ jit_compile="auto" turns it on, see common.py): a new shape is a new trace until
 relaxes the differing dimensions to None, after which one trace serves every shape. The
 ShapeLog counts the shapes the step met (each timed as a compilation when it is new), and
 ``details()["dynamic"]["tf_function_traces"]`` the traces TensorFlow actually made: the gap
-between the two is what ``reduce_retracing`` saved, and ``tf_function_trace_seconds`` the wall time of
-the calls that traced (the trace, grappler's pass over the graph and that call's own work). The
-ShapeLog's ``compile_seconds`` times every call at a new shape, traced or not, so with relaxed
-shapes it holds ordinary steps too (by-height meets new node counts in nearly every batch).
-Under XLA (``jit_compile=True``) each new shape is a compilation of its own, whatever the traces.
+between the two is what ``reduce_retracing`` saved. ``tf_function_trace_seconds`` is the wall
+time of the calls that traced (the trace, grappler's pass over the graph and that call's own
+work); the ShapeLog's ``compile_seconds`` times every call at a new shape, traced or not, so
+with relaxed shapes it holds ordinary steps too (by-height meets new node counts in nearly
+every batch). Under XLA (``jit_compile=True``) each new shape is a compilation of its own,
+whatever the traces, and the ShapeLog's counts are XLA's.
 """
 
 from __future__ import annotations
