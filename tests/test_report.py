@@ -551,7 +551,9 @@ def test_dynamic_shapes_section_puts_eager_beside_each_graph_strategy(tmp_path):
     eager = (3.0, 2.0, 2.02, 2.01, 2.0)
     _write_mode_record(tmp_path, "var_addition", "torch", "eager", eager, log("eager", 0, 0.0, 0.0))
     pad = (40.0, 1.0, 1.01, 1.0, 1.02)
-    _write_mode_record(tmp_path, "var_addition", "torch", "graph", pad, log("pad", 6, 38.5, 0.31))
+    traced = log("pad", 6, 38.5, 0.31)
+    traced["implementation"]["dynamic"]["tf_function_traces"] = {"train": 2, "eval": 1}
+    _write_mode_record(tmp_path, "var_addition", "torch", "graph", pad, traced)
     bucket = (30.0, 1.5, 1.52, 1.5, 1.51)
     _write_mode_record(
         tmp_path, "var_addition", "torch", "graph", bucket, log("bucket", 2, 28.0, 0.52), compiler_option="bucket"
@@ -560,12 +562,12 @@ def test_dynamic_shapes_section_puts_eager_beside_each_graph_strategy(tmp_path):
     text = (tmp_path / "report.md").read_text()
     section = text[text.index("## Dynamic shapes") :]
     assert (
-        "| var_addition | torch | eager | eager | 1 | 0.9800 | 1/1 | 3.00 | 2.010 | 11.0 | 0 | 0.0 | 0% | 20 |"
+        "| var_addition | torch | eager | eager | 1 | 0.9800 | 1/1 | 3.00 | 2.010 | 11.0 | 0 | – | 0.0 | 0% | 20 |"
         in section
     )
     assert (
-        "| var_addition | torch | graph | pad | 1 | 0.9800 | 1/1 | 40.00 | 1.010 | 44.0 | 6 | 38.5 | 31% | 20 |"
-        in section
+        "| var_addition | torch | graph | pad | 1 | 0.9800 | 1/1 | 40.00 | 1.010 | 44.0 | 6 "
+        "| 3 tf.function traces | 38.5 | 31% | 20 |" in section
     )
     assert "| var_addition | torch | graph+bucket | bucket |" in section
     # eager 2.01 s against pad's 1.01 s: define-by-run twice as slow per epoch, faster over the whole training
