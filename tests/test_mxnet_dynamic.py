@@ -23,8 +23,8 @@ SCRIPT = textwrap.dedent("""
     from polybench.specs.base import step_lengths
 
     results = {}
-    for module, options in ((var_addition, (None, "pad", "exact", "static-alloc")),
-                            (tree_eval, (None, "by-height", "dynamic"))):
+    for module, options in ((var_addition, (None, "bucket", "exact", "static-alloc")),
+                            (tree_eval, (None, "scan", "dynamic"))):
         spec = get_spec(module.Implementation.dynamic_model)
         params = spec.parity_parameters()
         x = spec.parity_batch(16)
@@ -68,15 +68,16 @@ def test_every_strategy_matches_the_reference(results):
 def test_each_mode_runs_its_strategy_and_logs_its_compilations(results):
     assert results["var_addition eager None"]["strategy"] == "eager"
     assert results["var_addition eager None"]["compilations"] == 0
-    assert results["var_addition graph None"]["strategy"] == "bucket"
-    assert results["tree_eval graph None"]["strategy"] == "scan"
-    assert results["var_addition graph pad"]["strategy"] == "pad"
+    assert results["var_addition graph None"]["strategy"] == "pad"
+    assert results["tree_eval graph None"]["strategy"] == "by-height"
+    assert results["var_addition graph bucket"]["strategy"] == "bucket"
+    assert results["tree_eval graph scan"]["strategy"] == "scan"
     # a hybridize setting asked of a dynamic model runs its default strategy with that setting
-    assert results["var_addition graph static-alloc"]["strategy"] == "bucket"
-    assert results["tree_eval graph dynamic"]["strategy"] == "scan"
+    assert results["var_addition graph static-alloc"]["strategy"] == "pad"
+    assert results["tree_eval graph dynamic"]["strategy"] == "by-height"
     assert results["var_addition idiomatic None"]["strategy"] == "exact"
     assert results["tree_eval idiomatic None"]["strategy"] == "by-height"
-    graph = results["tree_eval graph by-height"]
+    graph = results["tree_eval graph None"]
     assert graph["compilations"] == graph["eval_shapes"] == graph["memory_plans"] == 1
 
 

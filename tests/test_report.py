@@ -552,7 +552,7 @@ def test_dynamic_shapes_section_puts_eager_beside_each_graph_strategy(tmp_path):
     _write_mode_record(tmp_path, "var_addition", "torch", "eager", eager, log("eager", 0, 0.0, 0.0))
     pad = (40.0, 1.0, 1.01, 1.0, 1.02)
     traced = log("pad", 6, 38.5, 0.31)
-    traced["implementation"]["dynamic"]["tf_function_traces"] = {"train": 2, "eval": 1}
+    traced["implementation"]["dynamic"]["framework_count"] = {"count": 3, "what": "tf.function traces"}
     _write_mode_record(tmp_path, "var_addition", "torch", "graph", pad, traced)
     bucket = (30.0, 1.5, 1.52, 1.5, 1.51)
     _write_mode_record(

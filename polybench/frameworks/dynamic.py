@@ -168,7 +168,8 @@ class ShapeLog:
         self.compile_seconds += time.perf_counter() - start
 
     def details(self) -> dict:
-        """The record's ``dynamic`` entry."""
+        """The record's ``dynamic`` entry. A framework that counts what it compiled adds
+        ``framework_count``: ``{"count": N, "what": "tf.function traces"}`` (the report shows it)."""
         return {
             "strategy": self.strategy,
             "compilations": sum(map(len, self.shapes.values())) if self.compiles else 0,

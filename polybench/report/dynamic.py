@@ -18,23 +18,12 @@ def dynamic_of(record: Record) -> dict | None:
     return (record.environment.get("implementation") or {}).get("dynamic")
 
 
-def _total(value) -> float:
-    """A count the framework keeps, summed over its phases where it keeps one per phase."""
-    return float(sum(value.values())) if isinstance(value, dict) else float(value)
-
-
 def own_count(log: dict) -> tuple[float, str] | None:
-    """The framework's own count of what it compiled, where it keeps one (the ShapeLog counts the
-    shapes met; a framework that generalises shapes compiles fewer): (count, what it counts)."""
-    if "tf_function_traces" in log:
-        return _total(log["tf_function_traces"]), "tf.function traces"
-    if "xla_compilations" in log:
-        return _total(log["xla_compilations"]), "XLA compilations"
-    if "memory_plans" in log:
-        return _total(log["memory_plans"]), "Gluon memory plans"
-    if "static_graph" in log:
-        return _total(log["static_graph"]["traces"]), "static-graph traces"
-    return None
+    """The framework's own count of what it compiled, where it keeps one (``framework_count``:
+    the ShapeLog counts the shapes met; a framework that generalises shapes compiles fewer):
+    (count, what it counts)."""
+    own = log.get("framework_count")
+    return (float(own["count"]), own["what"]) if own else None
 
 
 def _mean(values: list[float]) -> float | None:

@@ -108,4 +108,5 @@ class ChainerDynamic(DynamicModel, ChainerImplementation):
             for key, schedules in manager.schedules.items():
                 kept["train" if key.startswith("train:") else "eval"] += len(schedules)
             details["dynamic"]["static_graph"] = {"traces": dict(self.traces), "kept": kept}
+            details["dynamic"]["framework_count"] = {"count": sum(self.traces.values()), "what": "static-graph traces"}
         return details

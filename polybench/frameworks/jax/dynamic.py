@@ -131,6 +131,8 @@ class JaxDynamic(DynamicModel, NNXImplementation):
     def details(self) -> dict:
         details = super().details()
         details["dynamic"].update(
-            xla_compilations=self.xla_compilations, xla_compile_seconds=round(self.xla_compile_seconds, 3)
+            xla_compilations=self.xla_compilations,
+            xla_compile_seconds=round(self.xla_compile_seconds, 3),
+            framework_count={"count": self.xla_compilations, "what": "XLA compilations"},
         )
         return details

@@ -93,4 +93,8 @@ class GluonDynamic(DynamicModel, GluonImplementation):
             # MXNet counts no compilations itself: the calls that planned the CachedOp's memory
             # (the first, and each whose shapes or phase differ from the call before it).
             details["dynamic"]["memory_plans"] = vars(self).get("_memory_plans", 0)
+            details["dynamic"]["framework_count"] = {
+                "count": details["dynamic"]["memory_plans"],
+                "what": "memory plans",
+            }
         return details

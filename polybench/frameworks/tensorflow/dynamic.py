@@ -120,4 +120,6 @@ class KerasDynamic(DynamicModel, KerasImplementation):
             details["dynamic"]["tf_function_trace_seconds"] = {
                 phase: round(seconds, 3) for phase, seconds in self.trace_seconds.items()
             }
+            traces = sum(details["dynamic"]["tf_function_traces"].values())
+            details["dynamic"]["framework_count"] = {"count": traces, "what": "tf.function traces"}
         return details
