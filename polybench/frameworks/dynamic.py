@@ -221,10 +221,5 @@ class DynamicModel:
             self._shape_log = ShapeLog(self.strategy, compiles=self.mode == "graph")  # type: ignore[attr-defined]
         return self._shape_log
 
-    def strategy_text(self) -> str:
-        if self.strategy == "eager":
-            return EAGER[self.dynamic_model]
-        return f"{self.strategy}: {STRATEGIES[self.dynamic_model][self.strategy]}"
-
     def details(self) -> dict:
         return {**super().details(), "dynamic": self.shape_log.details()}  # type: ignore[misc]
