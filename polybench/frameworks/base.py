@@ -330,6 +330,11 @@ class Runtime(abc.ABC):
         """Dotted name of the module holding this framework's shared training step."""
         return f"{type(self).__module__.rsplit('.', 1)[0]}.common"
 
+    def shared_modules(self) -> tuple[str, ...]:
+        """Dotted names of the modules every model of this framework shares: the shared step's and
+        those it builds on. Records keep their sources, and their lines count as the shared step's."""
+        return (self.step_module(),)
+
     def model_module(self, model: str) -> str:
         """Dotted name of the module holding this framework's ``model``."""
         return f"{type(self).__module__.rsplit('.', 1)[0]}.{model}"

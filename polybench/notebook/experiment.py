@@ -65,9 +65,14 @@ class Experiment:
         """Source code of this framework's module for the model."""
         return inspect.getsource(sys.modules[self.implementation_class.__module__])
 
-    def step_source(self) -> str:
-        """Source code of this framework's shared training step (its common module)."""
-        return inspect.getsource(importlib.import_module(self.runtime.step_module()))
+    def implementation_path(self) -> str:
+        """Where that module lies in the project (Keras on JAX runs the TensorFlow package's)."""
+        return self.implementation_class.__module__.replace(".", "/") + ".py"
+
+    def shared_sources(self) -> dict[str, str]:
+        """Source code of the modules every model of this framework shares (its shared step's and
+        those it builds on), by module name."""
+        return {name: inspect.getsource(importlib.import_module(name)) for name in self.runtime.shared_modules()}
 
     def loop_module(self) -> str:
         """The module of the loop that trains: the shared step's, or in mode idiomatic the
@@ -82,8 +87,9 @@ class Experiment:
         """The implementation's source as it ran, by path in the project: the model's module,
         the shared step and, in mode idiomatic, the framework's own loop. The HTML report shows
         these, so it does not depend on the checkout it is built in."""
-        modules = [self.implementation_class.__module__, self.runtime.step_module()]
-        texts = [self.implementation_source(), self.step_source()]
+        shared = self.shared_sources()
+        modules = [self.implementation_class.__module__, *shared]
+        texts = [self.implementation_source(), *shared.values()]
         if self.idiomatic:
             modules.append(self.loop_module())
             texts.append(self.loop_source())
@@ -158,7 +164,10 @@ class Experiment:
             env["idiomatic"] = {"loop": type(self.trainer).__doc__.strip().splitlines()[0], **self.trainer.details()}
         env["sources"] = self.sources()
         model_loc = loc.count_code_lines(self.implementation_source())
-        step_loc = loc.count_code_lines(self.loop_source())  # the shared step, or the framework's own loop
+        if self.idiomatic:  # the framework's own loop
+            step_loc = loc.count_code_lines(self.loop_source())
+        else:  # the shared step and the modules it builds on
+            step_loc = sum(loc.count_code_lines(text) for text in self.shared_sources().values())
         flops = spec.train_flops_per_sample()
         return records.Record.new(
             self.key,
