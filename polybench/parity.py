@@ -231,7 +231,10 @@ def check_models(framework: str, mode: str, checks: dict[str, list[str]], data_d
     results: dict[str, dict[str, dict]] = {}
     for check, models in checks.items():
         for model in models:
+            reason = frameworks.unsupported_reason(framework, model, mode)
             try:
+                if reason is not None:  # what the runner would record instead of running it
+                    raise UnsupportedError(reason)
                 figures = CHECK_FUNCTIONS[check](runtime, device, get_spec(model), mode, data_dir)
             except UnsupportedError as exc:
                 figures = {"unsupported": str(exc)}

@@ -11,13 +11,16 @@ import abc
 import dataclasses
 import importlib
 import importlib.util
+import os
+import string
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from polybench.errors import UnsupportedError
+from polybench.errors import PolybenchError, UnsupportedError
 from polybench.specs.base import Adam, Spec, Split
 
 #: What compiled a run: the ``name`` of a record's ``compiler``, one vocabulary for every framework.
@@ -48,11 +51,12 @@ def compiler(name: str, **options: OptionValue) -> dict:
 class Framework:
     """What a framework package declares about itself in its ``__init__`` (no framework import)."""
 
-    #: Registry name, the package's name: "torch".
+    #: Registry name: "torch", "keras-jax"; its package's name is the same with "_" for "-".
     name: str
     #: How readers call it: "PyTorch".
     display_name: str
-    #: The shared-loop mode ``polybench run`` trains when --mode is not given ...
+    #: The mode ``polybench run`` trains when --mode is not given (a shared-loop mode, except for a
+    #: framework that runs only its own loop) ...
     default_mode: str
     #: ... and why that one.
     default_reason: str
@@ -67,6 +71,26 @@ class Framework:
     #: each at an empty folder per run, so a first graph epoch shows the cold compile a new user
     #: pays, not what an earlier run left behind.
     compile_cache_env: tuple[str, ...] = ()
+    #: Modes it does not run, each with why: such a run is recorded ``unsupported`` with that
+    #: reason, before any kernel starts. Every mode is either here or in ``compilers``.
+    unsupported_modes: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The framework whose model modules it runs (None: its own package's): Keras on JAX runs the
+    #: TensorFlow package's Keras models.
+    models_from: str | None = None
+    #: The models it runs where ``models_from`` has more (empty: every model there), and why not
+    #: the others.
+    models: tuple[str, ...] = ()
+    models_reason: str = ""
+    #: Environment variables its process needs before the framework is imported (Keras' backend):
+    #: in its kernel's spec, and set by its runtime module.
+    environment: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The module whose import proves the environment works, and whose ``__version__`` the
+    #: environment's marker keeps (None: the registry name).
+    module: str | None = None
+    #: The system a reader compares, with its versions: a format string over a record's
+    #: ``environment.versions`` ("PyTorch {torch}", "Keras {keras} on JAX {jax}"); the report's
+    #: legends and README's framework table name frameworks this way.
+    system: str = ""
 
     def __post_init__(self) -> None:
         unknown = {name for names in self.compilers.values() for name in names} - set(COMPILERS)
@@ -74,6 +98,38 @@ class Framework:
             raise ValueError(f"{self.name}: unknown compiler(s) {', '.join(sorted(unknown))}")
         if set(self.compiler_options) - set(self.compilers):
             raise ValueError(f"{self.name}: compiler options for a mode it does not declare")
+        if set(self.unsupported_modes) & set(self.compilers):
+            raise ValueError(f"{self.name}: a mode both declared and unsupported")
+        if self.default_mode not in self.compilers:
+            raise ValueError(f"{self.name}: its default mode {self.default_mode!r} is one it does not run")
+
+    @property
+    def import_name(self) -> str:
+        """The module that stands for the framework in its environment (``module``, else the name)."""
+        return self.module or self.name
+
+    def apply_environment(self) -> None:
+        """Set ``environment`` in this process, before the framework is imported (its runtime module
+        does it first); a PolybenchError when the framework's module was imported already under
+        other settings (Keras picks its backend once, on import)."""
+        for name, value in self.environment.items():
+            if os.environ.get(name) != value and self.import_name in sys.modules:
+                raise PolybenchError(
+                    f"{self.name} needs {name}={value}, but {self.import_name} was imported already with "
+                    f"{name}={os.environ.get(name)}; run it in a fresh process"
+                )
+            os.environ[name] = value
+
+    def system_of(self, versions: dict[str, str]) -> str:
+        """``system`` filled in from a record's versions ("?" for a version it lacks)."""
+        return string.Formatter().vformat(self.system or self.display_name, (), _Versions(versions))
+
+
+class _Versions(dict):
+    """A record's versions where a missing one reads "?" (an older record, another runtime)."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
 #: Rows of a split per prediction batch (eval outputs of a whole split, off the clock).

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from polybench import PROJECT_ROOT, contention, frameworks, loop, parity, records, threads
 from polybench.data import tables
+from polybench.errors import UnsupportedError
 from polybench.notebook import loc, machine, memory, progress
 from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
@@ -37,6 +38,9 @@ class Experiment:
             base, epochs=settings.epochs or base.epochs, batch_size=settings.batch_size or base.batch_size
         )
         self.threads = int(settings.threads or threads.default_threads())
+        unsupported = frameworks.unsupported_reason(settings.framework, settings.model, settings.mode)
+        if unsupported is not None:  # the runner records these without a kernel; a notebook run by hand says why
+            raise UnsupportedError(unsupported)
         self.runtime = frameworks.runtime(settings.framework)
         self.device = self.runtime.configure(self.threads, settings.device)
         self.runtime.seed(self.key.seed)

@@ -11,4 +11,5 @@ FRAMEWORK = Framework(
     default_mode="graph",
     default_reason="its define-by-run LSTMs take 1.5-3.5x the static graph's time per step (see README)",
     compilers={"eager": ("none",), "graph": ("chainer.static_graph",), "idiomatic": ("none",)},
+    system="Chainer {chainer}",
 )

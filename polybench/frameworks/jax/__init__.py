@@ -11,4 +11,5 @@ FRAMEWORK = Framework(
     default_mode="graph",
     default_reason="eager JAX runs every op and its autodiff through Python: hours per LSTM epoch",
     compilers={"eager": ("none",), "graph": ("xla",), "idiomatic": ("xla",)},
+    system="JAX {jax} (Flax NNX {flax})",
 )

@@ -18,4 +18,5 @@ FRAMEWORK = Framework(
             "dynamic": "hybridize() with Gluon's defaults: no static memory plan, no fixed shapes",
         }
     },
+    system="MXNet Gluon {mxnet}",
 )

@@ -5,6 +5,19 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without Tenso
 
 from polybench.frameworks.base import Framework
 
+#: The models written in keras.layers and keras.ops alone (no TensorFlow call), so that Keras runs
+#: them on its JAX and PyTorch backends as well (frameworks keras-jax, keras-torch).
+BACKEND_NEUTRAL_MODELS = (
+    "mnist_fcn",
+    "mnist_cnn",
+    "echo",
+    "damped_sine",
+    "moving_square",
+    "addition",
+    "cumsum",
+    "shape_gen",
+)
+
 FRAMEWORK = Framework(
     name="tensorflow",
     display_name="TensorFlow",
@@ -16,4 +29,5 @@ FRAMEWORK = Framework(
     compiler_options={
         "graph": {"xla": 'jit_compile=True where every layer supports it, also where Keras\' "auto" would not'}
     },
+    system="TensorFlow {tensorflow} (Keras {keras})",
 )
