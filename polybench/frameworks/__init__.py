@@ -99,8 +99,9 @@ def unsupported_reason(framework: str, model: str, mode: str) -> str | None:
     return None
 
 
-def system(framework: str, versions: dict[str, str]) -> str:
+def system(framework: str, versions: dict[str, str]) -> str | None:
     """The system a record of ``framework`` ran, with the versions it recorded ("Keras 3.15.1 on
-    JAX 0.10.2"); for a name the registry does not know, the name itself."""
+    JAX 0.10.2"); None when the record does not say (a run that never started the framework, or a
+    framework this registry does not know)."""
     declared = DECLARED.get(framework)
-    return declared.system_of(versions) if declared else framework
+    return declared.system_of(versions) if declared else None

@@ -81,6 +81,9 @@ class Framework:
     #: the others.
     models: tuple[str, ...] = ()
     models_reason: str = ""
+    #: The framework native to the library it runs the models on (Keras on JAX: "jax"), whose rows
+    #: the report sets beside its own.
+    native: str | None = None
     #: Environment variables its process needs before the framework is imported (Keras' backend):
     #: in its kernel's spec, and set by its runtime module.
     environment: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -120,16 +123,12 @@ class Framework:
                 )
             os.environ[name] = value
 
-    def system_of(self, versions: dict[str, str]) -> str:
-        """``system`` filled in from a record's versions ("?" for a version it lacks)."""
-        return string.Formatter().vformat(self.system or self.display_name, (), _Versions(versions))
-
-
-class _Versions(dict):
-    """A record's versions where a missing one reads "?" (an older record, another runtime)."""
-
-    def __missing__(self, key: str) -> str:
-        return "?"
+    def system_of(self, versions: dict[str, str]) -> str | None:
+        """``system`` filled in from a record's versions; None when they lack one it names (a record
+        the runner wrote for a run that never started the framework)."""
+        template = self.system or self.display_name
+        names = {field for _, field, _, _ in string.Formatter().parse(template) if field}
+        return template.format(**versions) if names <= set(versions) else None
 
 
 #: Rows of a split per prediction batch (eval outputs of a whole split, off the clock).

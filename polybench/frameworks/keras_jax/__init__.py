@@ -24,6 +24,7 @@ FRAMEWORK = Framework(
     compilers={"idiomatic": ("xla", "none")},
     unsupported_modes={mode: SHARED_LOOP.format(backend="JAX", native="jax", mode=mode) for mode in ("eager", "graph")},
     models_from="tensorflow",
+    native="jax",
     models=BACKEND_NEUTRAL_MODELS,
     models_reason="only the TensorFlow package's models written in keras.layers and keras.ops alone run on "
     "every Keras backend",

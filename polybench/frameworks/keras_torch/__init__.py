@@ -21,6 +21,7 @@ FRAMEWORK = Framework(
         mode: SHARED_LOOP.format(backend="PyTorch", native="torch", mode=mode) for mode in ("eager", "graph")
     },
     models_from="tensorflow",
+    native="torch",
     models=BACKEND_NEUTRAL_MODELS,
     models_reason="only the TensorFlow package's models written in keras.layers and keras.ops alone run on "
     "every Keras backend",
