@@ -68,7 +68,7 @@ def implementation(model: str, framework: str, recs: list[Record]) -> Implementa
         found.versions, found.idiomatic_loc = versions, latest.step_loc
         return found
     elif has_implementation(framework, model):
-        folder = models_package(framework).replace(".", "/")  # Keras on JAX: the TensorFlow package's models
+        folder = models_package(framework).replace(".", "/")  # another framework's models, where it runs those
         paths = [f"{folder}/{model}.py", f"{package(framework).replace('.', '/')}/common.py"]
         sources = {path: (PROJECT_ROOT / path).read_text() for path in paths if (PROJECT_ROOT / path).is_file()}
         loc = next((_loc(r) for r in mine if r.mode != "idiomatic" and _loc(r)[0] is not None), (None,) * 3)
@@ -233,7 +233,7 @@ def code_panel(impl: Implementation) -> CodePanel:
                 )
             )
     if total is None and step_loc is None and model_loc is not None and impl.idiomatic_loc is not None:
-        # a framework that runs its own loop only (Keras on JAX): the model module and that loop
+        # a framework that runs its own loop only: the model module and that loop
         parts = f"{model_loc} model module + {impl.idiomatic_loc} the framework's own loop"
         loc = f"{model_loc + impl.idiomatic_loc} lines of code ({parts})"
     else:
