@@ -265,8 +265,8 @@ def cmd_list(args) -> int:
     for fw in frameworks.FRAMEWORKS:
         state = "environment ready" if kernels.is_ready(fw) else f"not set up (polybench setup --framework {fw})"
         declared = frameworks.DECLARED[fw]
-        runs = f"; modes: {', '.join(declared.compilers)}" if declared.unsupported_modes else ""
-        print(f"  {fw:<14} {declared.display_name}{runs}; {state}")
+        runs = f", mode {' and '.join(declared.compilers)} only" if declared.unsupported_modes else ""
+        print(f"  {fw:<14} {state}; {declared.display_name}{runs}")
     print(f"all:        {', '.join(frameworks.ALL)} (name the others to run them)")
     print(f"modes:      {', '.join(frameworks.MODES)}")
     print(f"default:    {', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())}")

@@ -105,7 +105,7 @@ def test_list_shows_models_frameworks_and_environments():
     assert "mnist_fcn" in done.stdout and "mnist_cnn" in done.stdout and "[torch" in done.stdout
     for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax", "keras-jax", "keras-torch"):
         assert f"  {framework}" in done.stdout
-    assert "keras-jax      Keras 3 on JAX; modes: idiomatic;" in done.stdout
+    assert "; Keras 3 on JAX, mode idiomatic only" in done.stdout
     assert "[torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch]" in done.stdout  # mnist_fcn's
     assert "all:        torch, tensorflow, mxnet, chainer, jax (name the others to run them)" in done.stdout
     assert "profiles:   quick, full" in done.stdout
