@@ -111,3 +111,9 @@ print(f"first epoch {record['first_epoch_seconds']:.2f} s, steady-state epoch "
       f"{record['samples_per_second']:.0f} samples/s, "
       f"peak RSS {record['peak_rss_bytes'] / 2**20:.0f} MiB, "
       f"{record['implementation_loc']} lines of code")
+dynamic = record["environment"]["implementation"].get("dynamic")
+if dynamic:  # a model whose shapes change: what its strategy compiled and padded
+    print(f"strategy {dynamic['strategy']}: {dynamic['compilations']} compiled shapes "
+          f"({dynamic['train_shapes']} in training, {dynamic['eval_shapes']} in evaluation) in "
+          f"{dynamic['compile_seconds']:.1f} s, {100 * dynamic['padded_share']:.0f}% of the positions computed "
+          "in training were padding")

@@ -270,6 +270,9 @@ def cmd_list(args) -> int:
     print(f"all:        {', '.join(frameworks.ALL)} (name the others to run them)")
     print(f"modes:      {', '.join(frameworks.MODES)}")
     print(f"default:    {', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())}")
+    for fw, declared in frameworks.DECLARED.items():
+        for model, (mode, why) in declared.model_default_modes.items():
+            print(f"            {fw} {model}: {mode} ({why})")
     print(f"profiles:   {', '.join(PROFILES)} (default full)")
     print(f"devices:    {', '.join(DEVICES)} (default auto)")
     print("compiler options (--compiler-option NAME):")

@@ -13,6 +13,9 @@ models and checks go on, so one broken model fails only its own tests. The check
   forward pass on the spec's fixed batch and reports the largest absolute difference from the
   NumPy float64 reference. In mode idiomatic the eager model is first prepared by the
   framework's own loop (e.g. hybridized, compiled by Keras).
+- ``strategies`` (mode graph, the dynamic models): the ``forward`` check of each of the model's
+  graph strategies besides the framework's default one (polybench.frameworks.dynamic), by name,
+  and the default's name under ``default`` (the ``forward`` check ran that one).
 - ``train``: builds the implementation from the canonical weights of seed 0 with dropout off,
   takes the first three batches of the shared loop's seed-0 order over the quick profile's
   training rows and reports the loss of each optimizer step (in mode idiomatic, of the eager
@@ -58,6 +61,7 @@ from polybench.specs.base import Spec, Split
 #: modes, through the framework's own loop in mode idiomatic.
 CHECKS = {
     "forward": frameworks.MODES,
+    "strategies": ("graph",),
     "train": frameworks.MODES,
     "rate": ("eager", "graph"),
     "idiomatic-epoch": ("idiomatic",),
@@ -154,6 +158,21 @@ def forward_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir
     return forward_difference(runtime.implementation(spec.name), spec, device, mode=mode, trainer_class=trainer_class)
 
 
+def strategies_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path | None) -> dict:
+    """The ``strategies`` check of a dynamic model in graph mode: the ``forward`` check of each of
+    its strategies besides the default (each a compiler option), by name."""
+    from polybench.frameworks.dynamic import STRATEGIES
+
+    implementation = runtime.implementation(spec.name)
+    default = getattr(implementation, "default_strategy", None) or next(iter(STRATEGIES.get(spec.name, {None: ""})))
+    others = {
+        name: forward_difference(implementation.with_compiler_option(name), spec, device, mode=mode)
+        for name in STRATEGIES.get(spec.name, {})
+        if name != default
+    }
+    return {"default": default, **others}
+
+
 def train_check(runtime: Runtime, device: str, spec: Spec, mode: str, data_dir: Path) -> dict:
     """The ``train`` check of one model: the loss of each of the first three steps, dropout off; in
     mode idiomatic those of the eager model's step, as a run's record measures them (for Keras on
@@ -219,6 +238,7 @@ def idiomatic_rate_check(runtime: Runtime, device: str, spec: Spec, mode: str, d
 
 CHECK_FUNCTIONS: dict[str, Callable[[Runtime, str, Spec, str, Path | None], dict]] = {
     "forward": forward_check,
+    "strategies": strategies_check,
     "train": train_check,
     "rate": rate_check,
     "idiomatic-epoch": idiomatic_epoch_check,

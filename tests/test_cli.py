@@ -64,7 +64,8 @@ RUN = ["run", "--framework", "torch"]
         (RUN + ["--threads"], "argument --threads: expected one argument"),
         (
             RUN + ["--mode", "graph", "--compiler-option", "xla"],
-            "--compiler-option: torch graph has no compiler option 'xla' (its options: max-autotune)",
+            "--compiler-option: torch graph has no compiler option 'xla' "
+            "(its options: max-autotune, pad, bucket, exact, by-height, scan)",
         ),
         (RUN + ["--compiler-option", "max-autotune"], "torch eager has no compiler option 'max-autotune'"),
         (RUN + ["--compiler-option", ","], "no compiler option given"),
@@ -154,3 +155,14 @@ def test_default_mode_is_each_frameworks_own_and_all_means_every_mode():
     # "default" beside the mode it stands for trains that mode once
     assert [key.mode for key in runner.Plan(["torch"], ["echo"], ["default", "eager"], [0]).keys()] == ["eager"]
     assert "chainer graph" in " ".join(polybench("run", "--help").stdout.split())
+
+
+def test_a_framework_may_name_another_default_mode_for_a_model():
+    from polybench import frameworks, runner
+
+    plan = runner.Plan(["chainer"], ["echo", "tree_eval"], ["default"], [0])
+    assert [(key.model, key.mode) for key in plan.keys()] == [("echo", "graph"), ("tree_eval", "eager")]
+    assert frameworks.modes_for("chainer", ["default"]) == ["graph", "eager"]  # every model's default
+    assert frameworks.default_mode("chainer", "tree_eval") == "eager" and frameworks.default_mode("chainer") == "graph"
+    listed = polybench("list").stdout
+    assert "chainer tree_eval: eager (its static graph traces a new schedule" in listed

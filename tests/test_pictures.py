@@ -14,10 +14,15 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from polybench.notebook import pictures  # noqa: E402
-from polybench.notebook.pictures import common  # noqa: E402
+from polybench.notebook.pictures import common, tree_eval, var_addition  # noqa: E402
 from polybench.specs import SPECS, get_spec  # noqa: E402
+from polybench.specs.addition import ALPHABET, encode  # noqa: E402
 from polybench.specs.base import GeneratedSpec, Spec, Split  # noqa: E402
 from polybench.specs.mnist import IMAGE_SIDE  # noqa: E402
+from polybench.specs.tree_eval import evaluate  # noqa: E402
+
+#: Every model has pictures.
+MODELS = list(SPECS)
 
 
 def small_split(spec: Spec, samples: int) -> Split:
@@ -40,7 +45,7 @@ def close_figures():
     plt.close("all")
 
 
-@pytest.mark.parametrize("model", list(SPECS))
+@pytest.mark.parametrize("model", MODELS)
 def test_every_model_shows_its_data_and_its_test_predictions(model):
     spec = get_spec(model)
     task = pictures.for_model(model)
@@ -64,7 +69,7 @@ def test_every_model_shows_its_data_and_its_test_predictions(model):
 
 
 def test_registry_has_pictures_for_every_model_and_names_them_when_asked_for_another():
-    assert set(pictures.TASK_PICTURES) == set(SPECS)
+    assert set(pictures.TASK_PICTURES) == set(MODELS)
     with pytest.raises(ValueError, match="no task pictures for model 'resnet' .*mnist_fcn"):
         pictures.for_model("resnet")
 
@@ -93,6 +98,80 @@ def test_mnist_digits_are_drawn_as_square_images_titled_with_truth_and_predictio
     assert grid.axes[0].get_title() == f"{split.y[0]}→{(split.y[0] + 1) % 10}"
     assert grid.axes[0].title.get_color() == "red"
     assert sum(int(text.get_text()) for text in confusion.axes[0].texts) == len(split)
+
+
+def test_var_addition_table_reads_each_problem_at_its_own_length_with_right_and_wrong_sums_marked():
+    spec = get_spec("var_addition")
+    split = small_split(spec, 12)
+    outputs = np.eye(len(ALPHABET), dtype=np.float32)[encode(np.array(["11"] * 12), spec.output_shape[0])]
+    table, _ = pictures.for_model("var_addition").result_pictures(split, spec, outputs, forward=None)
+    assert list(table.columns) == ["problem", "answer", "predicted", "correct"]
+    for problem, answer, length in zip(table.problem, table.answer, split.lengths[:10], strict=True):
+        assert re.fullmatch(r"\d+(\+\d+){1,3}", problem) and len(problem) == length
+        assert sum(int(term) for term in problem.split("+")) == int(answer)
+    assert set(table.predicted) == {" 11"}
+    assert list(table.correct) == [answer == " 11" for answer in table.answer]
+
+
+def test_var_addition_exact_match_per_terms_counts_only_whole_answers():
+    terms = np.array([2, 2, 3, 3, 3])
+    y = np.zeros((5, 3), dtype=np.int64)
+    predicted = y.copy()
+    predicted[1, 2] = 1  # one of the 2-term answers wrong in one character
+    predicted[[2, 3], 0] = 5  # two of the 3-term answers wrong
+    table = var_addition.exact_match_per_terms(terms, predicted, y)
+    assert list(table.terms) == [2, 3, 4] and list(table.samples) == [2, 3, 0]
+    assert table.exact_match.tolist()[:2] == [0.5, pytest.approx(1 / 3)]
+    assert table.exact_match.isna().tolist() == [False, False, True]
+
+
+def test_var_addition_padded_shares_follow_each_strategys_width():
+    lengths = np.array([3, 5, 7, 9])
+    batches = [np.array([0, 1]), np.array([2, 3])]  # real steps 8 + 16 = 24
+    shares = var_addition.padded_shares(lengths, batches, max_width=11)
+    assert shares["eager"] == 0.0
+    assert shares["exact"] == pytest.approx(1 - 24 / (2 * 5 + 2 * 9))
+    assert shares["bucket"] == pytest.approx(1 - 24 / (2 * 6 + 2 * 11))  # bucket widths 3, 6, 8, 11
+    assert shares["pad"] == pytest.approx(1 - 24 / (4 * 11))
+
+
+@pytest.mark.parametrize(
+    ("postfix", "expected"),
+    [("34+5-", "(3 + 4) - 5"), ("345+-", "3 - (4 + 5)"), ("12+34--", "(1 + 2) - (3 - 4)"), ("7", "7")],
+)
+def test_tree_eval_infix_puts_every_nested_operation_in_parentheses(postfix, expected):
+    assert tree_eval.infix(postfix) == expected
+    assert eval(expected) % 10 == evaluate(postfix)
+
+
+def test_tree_eval_tree_centres_each_operator_over_its_children_root_on_top():
+    xy = tree_eval.node_positions(tree_eval.tree_of("34+5-"))
+    np.testing.assert_allclose(xy, [[0, -2], [1, -2], [0.5, -1], [2, -1], [1.25, 0]])
+    fig, ax = plt.subplots()
+    tree_eval.draw_tree(ax, "34+5-", 2)
+    assert [text.get_text() for text in ax.texts] == list("34+5-")
+    assert ax.get_title() == "34+5-\n(3 + 4) - 5 = 2 (mod 10)"
+
+
+def test_tree_eval_accuracy_per_depth_from_known_outputs():
+    depths = np.array([1, 1, 1, 1, 2, 2, 5])
+    y = np.array([3, 4, 5, 6, 7, 8, 9])
+    predicted = np.array([3, 4, 5, 0, 0, 8, 9])
+    table = tree_eval.accuracy_per_depth(depths, predicted, y)
+    assert list(table.depth) == [1, 2, 3, 4, 5] and list(table.samples) == [4, 2, 0, 0, 1]
+    assert table.accuracy.fillna(-1).tolist() == [0.75, 0.5, -1, -1, 1.0]
+
+
+def test_tree_eval_table_shows_test_expressions_in_infix_with_true_and_predicted_values():
+    spec = get_spec("tree_eval")
+    split = small_split(spec, 12)
+    outputs = np.eye(10, dtype=np.float32)[np.zeros(12, dtype=np.int64)]  # every prediction 0
+    table, chart = pictures.for_model("tree_eval").result_pictures(split, spec, outputs, forward=None)
+    assert list(table.columns) == ["expression", "value", "depth", "postfix", "predicted", "correct"]
+    for row in table.itertuples():
+        assert eval(row.expression) % 10 == row.value == evaluate(row.postfix) and 1 <= row.depth <= 5
+    assert set(table.predicted) == {0} and list(table.correct) == [value == 0 for value in table.value]
+    assert len(chart.axes[0].patches) == 5
 
 
 def test_show_prints_text_and_displays_each_figure_once_then_closes_it(capsys):

@@ -249,7 +249,8 @@ def test_ctrl_c_ends_the_running_task_and_keeps_the_finished_records(torch_env, 
     run_dir = tmp_path / "run"
     command = [sys.executable, "-m", "polybench.cli", "run", "--framework", "torch", "--model", ",".join(MODELS)]
     command += ["--profile", "quick", "--threads", "2", "--data-dir", str(data_dir), "--out", str(run_dir)]
-    command += ["--executor", "ray", "--ray-address", ray_cluster]
+    # 20 epochs: echo's one quick epoch could end before the Ctrl-C sent when its kernel appears lands
+    command += ["--epochs", "20", "--executor", "ray", "--ray-address", ray_cluster]
     polybench = subprocess.Popen(
         command,
         stdout=subprocess.PIPE,

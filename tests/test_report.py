@@ -221,7 +221,8 @@ def _write_mode_record(folder, model, framework, mode, seconds, environment=None
     _, record = fake_record(model, framework, seconds=seconds)
     record.update(mode=mode, **fields)
     record["environment"].update(environment or {})
-    records.write_record(records.RunKey(model, framework, mode, 0).record_path(folder), record)
+    key = records.RunKey(model, framework, mode, 0, fields.get("compiler_option"))
+    records.write_record(key.record_path(folder), record)
 
 
 def test_shared_loop_over_idiomatic_ratio_per_mode_with_its_noise(tmp_path):
@@ -540,3 +541,44 @@ def test_an_unreadable_probe_is_left_out_with_its_reason(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert f"{tmp_path / 'probes' / 'bad.json'}: schema 0, expected 1" in text
     assert "No cause is recorded for torch/echo (eager)" in text
+
+
+def test_dynamic_shapes_section_puts_eager_beside_each_graph_strategy(tmp_path):
+    def log(strategy, compilations, seconds, padded):
+        dynamic = {"strategy": strategy, "compilations": compilations, "compile_seconds": seconds}
+        return {"implementation": {"dynamic": {**dynamic, "padded_share": padded}}}
+
+    eager = (3.0, 2.0, 2.02, 2.01, 2.0)
+    _write_mode_record(tmp_path, "var_addition", "torch", "eager", eager, log("eager", 0, 0.0, 0.0))
+    pad = (40.0, 1.0, 1.01, 1.0, 1.02)
+    traced = log("pad", 6, 38.5, 0.31)
+    traced["implementation"]["dynamic"]["framework_count"] = {"count": 3, "what": "tf.function traces"}
+    _write_mode_record(tmp_path, "var_addition", "torch", "graph", pad, traced)
+    bucket = (30.0, 1.5, 1.52, 1.5, 1.51)
+    _write_mode_record(
+        tmp_path, "var_addition", "torch", "graph", bucket, log("bucket", 2, 28.0, 0.52), compiler_option="bucket"
+    )
+    report.build([tmp_path], tmp_path)
+    text = (tmp_path / "report.md").read_text()
+    section = text[text.index("## Dynamic shapes") :]
+    assert (
+        "| var_addition | torch | eager | eager | 1 | 0.9800 | 1/1 | 3.00 | 2.010 | 11.0 | 0 | – | 0.0 | 0% | 20 |"
+        in section
+    )
+    assert (
+        "| var_addition | torch | graph | pad | 1 | 0.9800 | 1/1 | 40.00 | 1.010 | 44.0 | 6 "
+        "| 3 tf.function traces | 38.5 | 31% | 20 |" in section
+    )
+    assert "| var_addition | torch | graph+bucket | bucket |" in section
+    # eager 2.01 s against pad's 1.01 s: define-by-run twice as slow per epoch, faster over the whole training
+    assert (
+        "var_addition / torch: eager steady epoch 2.010 s against graph's fastest strategy (pad) 1.010 s: " in section
+    )
+    assert "define-by-run is slower, eager/graph 2.00" in section
+    assert "whole training 11.0 s eager against 44.0 s graph" in section
+    assert "compiling 6 shapes in 38.5 s and computing 31% padding" in section
+
+
+def test_no_dynamic_shapes_section_without_a_dynamic_model(run_dir):
+    report.build([run_dir], run_dir)
+    assert "## Dynamic shapes" not in (run_dir / "report.md").read_text()

@@ -211,5 +211,6 @@ def test_sequence_metrics():
     assert get_spec("addition").compute_metric(np.eye(12)[[[1, 2], [1, 3]]], np.array([[1, 2], [1, 2]])) == 0.5
 
 
-def test_the_lstm_models_are_the_six_toy_tasks():
-    assert lstm_models() == ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
+def test_the_lstm_models_are_the_six_toy_tasks_and_var_addition():
+    lstms = ("echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen", "var_addition")
+    assert lstm_models() == lstms

@@ -34,7 +34,7 @@ def package(name: str) -> str:
 #: What each framework package declares about itself (its ``__init__``: no framework import).
 DECLARED: dict[str, Framework] = {name: importlib.import_module(package(name)).FRAMEWORK for name in FRAMEWORKS}
 #: What `polybench run` trains when --mode is not given ("default"): per framework, the shared-loop
-#: mode that trains all eight full-profile models to their targets inside their time limits, fastest
+#: mode that trains the full-profile models to their targets inside their time limits, fastest
 #: first (the Keras backends: Keras' own fit, the only loop they run); each package says why
 #: (``Framework.default_reason``).
 DEFAULT_MODES = {name: framework.default_mode for name, framework in DECLARED.items()}
@@ -43,10 +43,23 @@ DISPLAY_NAMES = {name: framework.display_name for name, framework in DECLARED.it
 DEFAULT = "default"
 
 
-def modes_for(framework: str, modes: list[str]) -> list[str]:
-    """The modes a plan's ``modes`` mean for ``framework``: "default" becomes its DEFAULT_MODES
-    entry; repeats are dropped, order kept."""
-    return list(dict.fromkeys(DEFAULT_MODES[framework] if m == DEFAULT else m for m in modes))
+def default_mode(framework: str, model: str | None = None) -> str:
+    """The mode `polybench run` trains ``framework`` in when --mode is not given: its DEFAULT_MODES
+    entry, or the model's own where the framework names one (``Framework.model_default_modes``)."""
+    override = DECLARED[framework].model_default_modes.get(model) if model else None
+    return override[0] if override else DEFAULT_MODES[framework]
+
+
+def modes_for(framework: str, modes: list[str], model: str | None = None) -> list[str]:
+    """The modes a plan's ``modes`` mean for ``framework`` (and ``model``): "default" becomes its
+    default mode; repeats are dropped, order kept. Without a model, "default" stands for every
+    model's default mode."""
+    defaults = (
+        [default_mode(framework, model)]
+        if model
+        else [DEFAULT_MODES[framework], *(mode for mode, _ in DECLARED[framework].model_default_modes.values())]
+    )
+    return list(dict.fromkeys(mode for m in modes for mode in (defaults if m == DEFAULT else [m])))
 
 
 def check_compiler_option(framework: str, mode: str, name: str | None) -> str | None:

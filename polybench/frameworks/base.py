@@ -94,6 +94,9 @@ class Framework:
     #: ``environment.versions`` ("PyTorch {torch}", "Keras {keras} on JAX {jax}"); the report's
     #: legends and README's framework table name frameworks this way.
     system: str = ""
+    #: Models whose default mode differs from ``default_mode``: model -> (mode, why). A dynamic model
+    #: can invert a framework's trade-off (its graph mode tracing a new shape nearly every batch).
+    model_default_modes: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         unknown = {name for names in self.compilers.values() for name in names} - set(COMPILERS)
@@ -166,8 +169,11 @@ class Implementation(abc.ABC):
     @classmethod
     def compiler_option_settings(cls, name: str) -> dict[str, Any]:
         """The class attributes that make this implementation compile with the named option (one
-        the framework declares in ``Framework.compiler_options``)."""
-        raise ValueError(f"{cls.__name__} has no compiler option {name!r}")
+        the framework declares in ``Framework.compiler_options``). A declared option that does
+        not apply to this model (a dynamic model's strategy asked of a fixed-shape one) makes the
+        run unsupported, saying so."""
+        model = cls.__module__.rsplit(".", 1)[-1]
+        raise UnsupportedError(f"compiler option {name!r} does not apply to {model}")
 
     @classmethod
     def with_compiler_option(cls, name: str | None) -> type[Implementation]:

@@ -65,13 +65,26 @@ class Experiment:
         self.peak_flops: float | None = None
         self.parity: dict | None = None
 
+    def model_modules(self) -> list[str]:
+        """The framework's modules that make up the model: its own module and any module of the
+        framework's package its Implementation inherits from other than the shared ones (the
+        dynamic models' common base, ``frameworks/<name>/dynamic.py``)."""
+        package = self.runtime.step_module().rsplit(".", 1)[0] + "."
+        shared = self.runtime.shared_modules()
+        inherited = [
+            cls.__module__
+            for cls in self.implementation_class.__mro__
+            if cls.__module__.startswith(package) and cls.__module__ not in shared
+        ]
+        return list(dict.fromkeys([self.implementation_class.__module__, *inherited]))
+
     def implementation_source(self) -> str:
-        """Source code of this framework's module for the model."""
-        return inspect.getsource(sys.modules[self.implementation_class.__module__])
+        """Source code of this framework's modules for the model (model_modules), one after another."""
+        return "\n\n".join(inspect.getsource(sys.modules[module]) for module in self.model_modules())
 
     def implementation_path(self) -> str:
-        """Where that module lies in the project (Keras on JAX runs the TensorFlow package's)."""
-        return self.implementation_class.__module__.replace(".", "/") + ".py"
+        """Where those modules lie in the project (Keras on JAX runs the TensorFlow package's)."""
+        return " + ".join(module.replace(".", "/") + ".py" for module in self.model_modules())
 
     def shared_sources(self) -> dict[str, str]:
         """Source code of the modules every model of this framework shares (its shared step's and
@@ -92,8 +105,8 @@ class Experiment:
         the shared step and, in mode idiomatic, the framework's own loop. The HTML report shows
         these, so it does not depend on the checkout it is built in."""
         shared = self.shared_sources()
-        modules = [self.implementation_class.__module__, *shared]
-        texts = [self.implementation_source(), *shared.values()]
+        modules = [*self.model_modules(), *shared]
+        texts = [*(inspect.getsource(sys.modules[module]) for module in self.model_modules()), *shared.values()]
         if self.idiomatic:
             modules.append(self.loop_module())
             texts.append(self.loop_source())

@@ -43,9 +43,9 @@ def _verdict(diff: noise.Difference) -> str:
 
 
 def _default_text(framework: str, best_mode: str, best_seconds: float, rows: pd.DataFrame, cells: Cells) -> str:
-    default = frameworks.DEFAULT_MODES.get(framework)
-    if default is None:
+    if framework not in frameworks.DEFAULT_MODES:
         return "–"
+    default = frameworks.default_mode(framework, rows.model.iloc[0] if len(rows) else None)
     if default == best_mode:
         return "the default"
     row = rows[rows["mode"] == default]

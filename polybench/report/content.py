@@ -12,7 +12,7 @@ import pandas as pd
 
 from polybench import records
 from polybench.probes import Probe
-from polybench.report import backends, best, environments, modes, noise, options, overhead, placement
+from polybench.report import backends, best, dynamic, environments, modes, noise, options, overhead, placement
 from polybench.report.document import (
     Bullets,
     Failure,
@@ -24,6 +24,8 @@ from polybench.report.document import (
     Table,
 )
 from polybench.report.frame import EXTRA, GROUP, MIB, thread_counts
+from polybench.specs.tree_eval import MAX_TOKENS
+from polybench.specs.var_addition import PROBLEM_CHARS
 
 Cells = dict[tuple[str, str, str], list[records.Record]]
 
@@ -431,6 +433,33 @@ def options_section(cells: Cells) -> Section | None:
     return Section("Compiler options", blocks)
 
 
+def dynamic_section(cells: Cells) -> Section | None:
+    """The dynamic models per framework and strategy, and when define-by-run wins."""
+    rows = dynamic.strategy_rows(cells)
+    if not rows:
+        return None
+    blocks: list = [
+        Paragraph(
+            f"The dynamic models' samples change shape (var_addition: problems of 3 to {PROBLEM_CHARS} characters; "
+            f"tree_eval: expressions of 3 to {MAX_TOKENS} tokens whose parse trees differ). Eager mode computes "
+            "each sample at its exact length or tree; graph mode runs a strategy (the mode's default, or "
+            "`--compiler-option NAME`): padding and masking to one width, to a few bucket widths or to each "
+            "batch's longest, a shift-reduce scan at one width, or the eager by-height order compiled. "
+            "Compilations: the shapes the compiled step met (training and evaluation), each a compilation "
+            "unless the framework generalises shapes (what the framework itself counts beside, where it "
+            "keeps a count: traces, compilations, memory plans); "
+            "compile s: the wall time of the calls that met a new shape (compilation and that call's own work); "
+            "padded share: of the positions (steps × samples, or tree nodes) computed in training, those that "
+            "were padding. Means over the cell's runs."
+        ),
+        Table(dynamic.HEADER, dynamic.table_rows(rows)),
+    ]
+    lines = dynamic.verdicts(cells)
+    if lines:
+        blocks.append(Bullets(lines, lead="Define-by-run against the fastest graph strategy, by the noise rule:"))
+    return Section("Dynamic shapes", blocks)
+
+
 def memory_section(inputs: Inputs) -> Section:
     gpu = inputs.frame.gpu_peak_nvml_bytes.notna().any() or inputs.frame.gpu_peak_framework_bytes.notna().any()
     return Section(
@@ -545,6 +574,7 @@ def build(inputs: Inputs, models: list) -> Report:
         ),
         modes_section(inputs),
         options_section(cells),
+        dynamic_section(cells),
         memory_section(inputs),
     ]
     fails = failures(frame)

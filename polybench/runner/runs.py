@@ -63,7 +63,7 @@ class Plan:
             records.RunKey(model, fw, mode, seed, option)
             for fw in self.frameworks
             for model in self.models
-            for mode in frameworks.modes_for(fw, self.modes)
+            for mode in frameworks.modes_for(fw, self.modes, model)
             for option in self.compiler_options
             for seed in self.seeds
         ]

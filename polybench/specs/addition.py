@@ -34,6 +34,15 @@ def decode(ids: np.ndarray) -> list[str]:
     return ["".join(ALPHABET[i] for i in row) for row in ids]
 
 
+def answer_logits(params: dict[str, np.ndarray], encoded: np.ndarray, answer_chars: int) -> np.ndarray:
+    """The decoder half of the addition models: the encoder's last state (N, H) repeated once per
+    answer character, the "decoder" LSTM over every step and the "output" dense layer on each,
+    (N, answer_chars, len(ALPHABET)) logits."""
+    repeated = np.repeat(encoded[:, None, :], answer_chars, axis=1)
+    decoded = lstm_reference(params, "decoder", repeated, return_sequences=True)
+    return dense_reference(params, "output", decoded)
+
+
 class Addition(GeneratedSpec):
     name = "addition"
     title = "Addition: encoder LSTM(75) → repeat ×2 → decoder LSTM(50) writes the sum"
@@ -87,6 +96,4 @@ class Addition(GeneratedSpec):
 
     def reference_forward(self, params, x):
         encoded = lstm_reference(params, "encoder", np.asarray(x, dtype=np.float64))
-        repeated = np.repeat(encoded[:, None, :], ANSWER_CHARS, axis=1)
-        decoded = lstm_reference(params, "decoder", repeated, return_sequences=True)
-        return dense_reference(params, "output", decoded)
+        return answer_logits(params, encoded, ANSWER_CHARS)

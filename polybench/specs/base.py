@@ -91,6 +91,29 @@ class Parameter:
     init: str  # "glorot_uniform", "zeros" or "uniform_inverse_sqrt:N" (U(-1/sqrt(N), 1/sqrt(N)))
 
 
+def step_lengths(x: np.ndarray) -> np.ndarray:
+    """Per sample of a zero-padded sequence batch (N, steps, features): how many steps it has.
+
+    Variable-length samples are stored as their real steps followed by all-zero steps up to
+    the array's width. Every real step of the specs that use this form is a one-hot vector,
+    never all zeros, so the padding marks itself and any batch carries its own lengths. A
+    sample without steps, or a zero step before a real one, is not of this form: ValueError.
+    """
+    x = np.asarray(x)
+    if x.ndim != 3:
+        raise ValueError(f"a padded sequence batch has 3 axes (samples, steps, features), not shape {x.shape}")
+    present = x.any(axis=2)
+    lengths = present.sum(axis=1)
+    suffix_padded = present == (np.arange(x.shape[1]) < lengths[:, None])
+    bad = np.flatnonzero(~suffix_padded.all(axis=1) | (lengths == 0))
+    if len(bad):
+        raise ValueError(
+            f"sample {bad[0]} is not a sequence followed by zero padding: "
+            f"it has no steps or an all-zero step before a real one"
+        )
+    return lengths
+
+
 @dataclasses.dataclass
 class Split:
     """One split of a data set: model inputs ``x`` and targets ``y``, row-aligned.
@@ -98,22 +121,37 @@ class Split:
     When ``render`` is set, ``x`` holds each sample's compact description and the model
     input for rows ``i`` is ``render(x[i])``: implementations render per batch instead of
     holding every sample's full input (the moving-square videos).
+
+    When ``lengths`` is set, the samples are sequences of different lengths (the dynamic
+    specs, polybench.specs.dynamic): sample ``i``'s steps are ``x[i, :lengths[i]]`` and the
+    rest of axis 1 is zero padding (``step_lengths`` reads the same lengths from ``x``). The
+    lengths are there so that an implementation can batch by them (trim a batch to its
+    longest sample, sort into buckets, count the padded positions) without reading ``x``.
     """
 
     x: np.ndarray
     y: np.ndarray
     render: Callable[[np.ndarray], np.ndarray] | None = None
+    lengths: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y):
             raise ValueError(f"x has {len(self.x)} rows but y has {len(self.y)}")
+        if self.lengths is not None:
+            if self.render is not None:
+                raise ValueError("a split with lengths holds its padded inputs itself (no render)")
+            if not np.array_equal(step_lengths(self.x), self.lengths):
+                raise ValueError("lengths differ from the padded inputs' own (step_lengths(x))")
 
     def __len__(self) -> int:
         return len(self.x)
 
     def head(self, n: int | None) -> Split:
         """The first ``n`` rows (all of them when ``n`` is None)."""
-        return self if n is None else Split(self.x[:n], self.y[:n], self.render)
+        if n is None:
+            return self
+        lengths = None if self.lengths is None else self.lengths[:n]
+        return Split(self.x[:n], self.y[:n], self.render, lengths)
 
     def inputs(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """Model inputs of the given rows, rendered if the split is compact."""
@@ -190,10 +228,11 @@ def task_profiles(
     quick_sizes: tuple[int, int, int],
     time_limit_s: float,
     beta_2: float = 0.999,
+    decay: float = 1.0,
 ) -> dict[str, Profile]:
     """A toy task's profiles: ``full`` as its spec says, ``quick`` one epoch on small slices
     (sizes in samples, train/val/test)."""
-    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7)
+    adam = Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=beta_2, epsilon=1e-7, decay=decay)
     train, val, test = quick_sizes
     return {
         "quick": Profile(

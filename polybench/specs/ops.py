@@ -75,3 +75,27 @@ def lstm(
         h = sigmoid(o) * np.tanh(c)
         outputs[t] = h
     return np.stack(outputs, axis=1) if return_sequences else h
+
+
+def binary_tree_lstm(
+    x: np.ndarray,
+    left: tuple[np.ndarray, np.ndarray],
+    right: tuple[np.ndarray, np.ndarray],
+    kernel: np.ndarray,
+    child_kernel: np.ndarray,
+    bias: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One binary Tree-LSTM node (Tai et al. 2015, N-ary with N = 2) for each row of x (N, F).
+
+    ``left`` and ``right`` are the children's (h, c), each (N, H); zeros for a leaf. Canonical
+    layout: kernel (F, 5H), child kernel (2H, 5H) with the left child's rows first, one bias
+    (5H), gates in the order input, left forget, right forget, cell candidate, output:
+    ``z = x @ kernel + [h_l, h_r] @ child_kernel + bias; c = i*g + f_l*c_l + f_r*c_r;
+    h = o*tanh(c)``. Returns the node's (h, c).
+    """
+    kernel, child_kernel, bias = (a.astype(np.float64) for a in (kernel, child_kernel, bias))
+    (h_left, c_left), (h_right, c_right) = left, right
+    z = x @ kernel + np.concatenate([h_left, h_right], axis=1) @ child_kernel + bias
+    i, f_left, f_right, g, o = np.split(z, 5, axis=1)
+    c = sigmoid(i) * np.tanh(g) + sigmoid(f_left) * c_left + sigmoid(f_right) * c_right
+    return sigmoid(o) * np.tanh(c), c

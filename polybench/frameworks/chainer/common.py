@@ -20,7 +20,20 @@ Canonical -> Chainer mapping, in one place:
   output), interleaves them per unit and transposes them into L.Linear's (out, in) W.
   No initial state given: zeros (``scheduled_zeros``). ``L.NStepLSTM`` took 1.1-4x this
   form's time per training step on the CPU, eager and graph mode alike
-  (``tools/chainer_lstm_forms.py`` measures both forms).
+  (``tools/chainer_lstm_forms.py`` measures both forms). With a ``mask`` (N, T) of ones on
+  real steps and zeros on padding, a sample's (h, c) is held from its last real step on:
+  ``h = m * h_new + (1 - m) * h``, exact for m in {0, 1} (the dynamic models' padded batches).
+* ``L.NStepLSTM``, where a model needs Chainer's own variable-length LSTM (var_addition's
+  eager encoder reads a list of sequences of different lengths): per layer and direction it
+  keeps eight (H, in) or (H, H) matrices ``w0..w7`` and eight (H,) biases ``b0..b7``;
+  ``w0..w3`` act on the input, ``w4..w7`` on the previous hidden state, gate k of the input
+  side pairing with gate k + 4. ``chainer/functions/rnn/n_step_lstm.py::_lstm`` stacks
+  ``[w2, w0, w1, w3]`` into F.lstm's (a, i, f, o), so the order is (input, forget, cell
+  candidate, output), the canonical one (the docstring of ``F.n_step_lstm`` swaps w2 and w3;
+  the code wins, chainer/chainer#8579, and the forward parity proves it): gate k is column
+  block k of the canonical kernels, transposed. Of Chainer's two biases per gate the
+  canonical bias goes to ``b0..b3``; ``b4..b7`` are zero and never updated
+  (``freeze_nstep_recurrent_biases``), so training moves one bias as the spec's model does.
 * Adam: the spec's epsilon is the one of Kingma & Ba's Algorithm 1, added to the
   bias-corrected sqrt(v_hat) (as torch.optim.Adam does). ``chainer.optimizers.Adam``
   uses the paper's faster form instead, ``alpha_t * m / (sqrt(v) + eps)`` with
@@ -143,17 +156,27 @@ class StepLSTM(chainer.Chain):
             self.input = L.Linear(in_size, 4 * out_size)
             self.recurrent = L.Linear(out_size, 4 * out_size, nobias=True)
 
-    def forward(self, x, reverse: bool = False) -> list[chainer.Variable]:
+    def forward(self, x, reverse: bool = False, mask=None) -> list[chainer.Variable]:
         """x: (N, T, in) -> the T hidden states (N, H) in time order; ``reverse`` reads the
-        sequence from its last step to its first (the backward direction)."""
+        sequence from its last step to its first (the backward direction). With ``mask`` (N, T),
+        1 on a sample's real steps and 0 on its padding (forward direction), each sample's state
+        is held from its last real step on, so the last state is each sample's own."""
         n, steps = x.shape[:2]
         gates = F.separate(self.input(x, n_batch_axes=2), axis=1)  # every step's input projection at once
         order = range(steps - 1, -1, -1) if reverse else range(steps)
+        if mask is not None and reverse:
+            raise ValueError("StepLSTM masks padded steps in the forward direction only")
         c = scheduled_zeros(self.xp, (n, self.out_size), x.dtype)
         h = None
         hs = [None] * steps
         for t in order:
-            c, h = F.lstm(c, gates[t] if h is None else gates[t] + self.recurrent(h))
+            c_new, h_new = F.lstm(c, gates[t] if h is None else gates[t] + self.recurrent(h))
+            if mask is None:
+                c, h = c_new, h_new
+            else:  # a mask, not F.where: a static schedule would replay where's first condition
+                real = mask[:, t : t + 1]  # (N, 1), broadcast over the units
+                c = real * c_new + (1 - real) * c
+                h = real * h_new if h is None else real * h_new + (1 - real) * h
             hs[t] = h
         return hs
 
@@ -163,6 +186,35 @@ def load_step_lstm(link: StepLSTM, params: dict[str, np.ndarray], name: str) -> 
     assign(link.input.W, interleave_gates(params[f"{name}.kernel"]).T)
     assign(link.input.b, interleave_gates(params[f"{name}.bias"]))
     assign(link.recurrent.W, interleave_gates(params[f"{name}.recurrent_kernel"]).T)
+
+
+def load_nstep_lstm(link: L.NStepLSTM, params: dict[str, np.ndarray], name: str) -> None:
+    """Canonical LSTM ``name`` -> a one-layer, one-direction NStepLSTM (the mapping in the module
+    docstring): w{k} and w{k+4} from the k-th column blocks of the kernels, transposed; the bias
+    to b0..b3, zeros to b4..b7."""
+    weights = link[0]
+    gates = zip(
+        np.split(params[f"{name}.kernel"], 4, axis=1),
+        np.split(params[f"{name}.recurrent_kernel"], 4, axis=1),
+        np.split(params[f"{name}.bias"], 4),
+        strict=True,
+    )
+    for k, (kernel, recurrent, bias) in enumerate(gates):
+        assign(getattr(weights, f"w{k}"), kernel.T)
+        assign(getattr(weights, f"w{k + 4}"), recurrent.T)
+        assign(getattr(weights, f"b{k}"), bias)
+        assign(getattr(weights, f"b{k + 4}"), np.zeros_like(bias))
+
+
+def freeze_nstep_recurrent_biases(model: chainer.Chain) -> None:
+    """Keep every NStepLSTM's recurrent-side biases b4..b7 at zero: the spec's LSTM has one bias,
+    and Adam would move two trainable ones twice as fast. Call after ``optimizer.setup`` (which
+    creates the update rules)."""
+    for link in model.links():
+        if isinstance(link, L.NStepLSTM):
+            for weights in link:
+                for k in range(4, 8):
+                    getattr(weights, f"b{k}").update_rule.enabled = False
 
 
 class SpecEpsilon:
@@ -196,7 +248,23 @@ class StaticGraph(chainer.Chain):
         with self.init_scope():
             self.model = model
 
+    #: The decorator's arguments, for the record's compiler entry.
+    options: dict = {}
+
     @chainer.static_graph
+    def forward(self, x):
+        return self.model(x)
+
+
+class StaticGraphPerPhase(StaticGraph):
+    """A StaticGraph whose kept schedules are dropped whenever the phase changes (train to eval
+    or back: ``minimize_cache_size=True``, Chainer's own bound on the cache), for a model whose
+    input shapes change from batch to batch: a plain StaticGraph keeps every shape's schedules
+    for the rest of the run."""
+
+    options = {"minimize_cache_size": True}
+
+    @chainer.static_graph(minimize_cache_size=True)
     def forward(self, x):
         return self.model(x)
 
@@ -206,6 +274,8 @@ class ChainerImplementation(Implementation):
     ``device`` is a chainer.backend.Device ("@numpy" on the CPU)."""
 
     runtime = RUNTIME
+    #: The Chain that wraps the model in graph mode.
+    static_graph: type[StaticGraph] = StaticGraph
 
     def __init__(
         self,
@@ -221,7 +291,7 @@ class ChainerImplementation(Implementation):
         self.model.to_device(self.device)
         # Graph mode: the model runs as one chainer.static_graph subgraph (StaticGraph), traced on
         # its first calls and replayed after; the tracing lands in the first epoch's time.
-        self.network = StaticGraph(self.model) if mode == "graph" else self.model
+        self.network = self.static_graph(self.model) if mode == "graph" else self.model
         self.optimizer = chainer.optimizers.Adam(
             alpha=optimizer.learning_rate, beta1=optimizer.beta_1, beta2=optimizer.beta_2, eps=optimizer.epsilon
         )
@@ -274,7 +344,9 @@ class ChainerImplementation(Implementation):
             self.device.device.synchronize()
 
     def compiler(self) -> dict:
-        return compiler("chainer.static_graph") if self.mode == "graph" else compiler("none")
+        return (
+            compiler("chainer.static_graph", **self.static_graph.options) if self.mode == "graph" else compiler("none")
+        )
 
     def reset_peak_memory(self) -> None:
         if self.device.xp is not np:

@@ -8,6 +8,12 @@ its SpecEpsilon hook and the loss are the eager Implementation's. The iterator r
 epoch's last batch is filled up with the first samples of the next epoch's order, as Chainer
 does.
 
+The dynamic models' samples have different lengths: their dataset holds each sample at its own
+length (a list of (steps, features) arrays, as Chainer's seq2seq example holds its sentences) and
+a converter of the model's own (``ChainerDynamic.convert``) turns a batch of them into the eager
+model's inputs (the list of sequences NStepLSTM reads, the nodes of the trees by height), where
+``concat_examples`` would need one shape.
+
 ``optimizer.update(lossfun, x, t)`` does the same steps in one call but frees the graph
 before it updates the parameters; tools/loop_forms.py times the two forms.
 """
@@ -22,6 +28,7 @@ from chainer.dataset import concat_examples
 
 from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.chainer.common import ChainerImplementation
+from polybench.frameworks.chainer.dynamic import ChainerDynamic
 
 
 class Trainer(IdiomaticTrainer):
@@ -37,7 +44,10 @@ class Trainer(IdiomaticTrainer):
         self.total = impl.device.xp.zeros((), dtype=np.float32)
 
     def _convert(self, batch: list) -> tuple:
-        """A list of (x, t) examples -> batched arrays on the device (rendered when compact)."""
+        """A list of (x, t) examples -> batched arrays on the device (rendered when compact; a
+        dynamic model's inputs made by its converter)."""
+        if isinstance(self.impl, ChainerDynamic):
+            return self.impl.convert([x for x, _ in batch]), concat_examples([t for _, t in batch])
         x, t = concat_examples(batch)
         split = self.impl.data["train"].split
         if split.render is not None:
@@ -47,7 +57,8 @@ class Trainer(IdiomaticTrainer):
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         split, x, y = self.impl.data["train"]
         # Compact splits (the moving-square videos) keep their compact rows; _convert renders them.
-        dataset = chainer.datasets.TupleDataset(split.x if x is None else x, y)
+        inputs = self.impl.sequences("train") if isinstance(self.impl, ChainerDynamic) else split.x if x is None else x
+        dataset = chainer.datasets.TupleDataset(inputs, y)
         iterator = chainer.iterators.SerialIterator(dataset, self.batch_size, repeat=True, shuffle=True)
         model, optimizer, loss_fn = self.impl.model, self.impl.optimizer, self.impl.loss_fn
         while iterator.epoch < epochs:

@@ -107,12 +107,17 @@ class LSTM(nnx.Module):
     def cell(self) -> nnx.OptimizedLSTMCell:
         return self.rnn.cell
 
-    def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """Every step's hidden state (N, T, H) and the last one (N, H)."""
+    def __call__(self, x: jax.Array, lengths: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+        """Every step's hidden state (N, T, H) and the last one (N, H). ``lengths`` (N,), in the
+        scan only: the last state is each sample's after its last real step (nnx.RNN's
+        ``seq_lengths`` picks it from every step's state: the padded steps are computed and
+        discarded, the mask of a padded batch)."""
         zeros = jnp.zeros((x.shape[0], self.cell.hidden_features), x.dtype)
         if self.scan:
-            (_, last), outputs = self.rnn(x, initial_carry=(zeros, zeros))
+            (_, last), outputs = self.rnn(x, initial_carry=(zeros, zeros), seq_lengths=lengths)
             return outputs, last
+        if lengths is not None:
+            raise ValueError("the LSTM's step loop runs every step it is given: cut the sequence instead")
         carry = (zeros, zeros)
         steps = range(x.shape[1] - 1, -1, -1) if self.reverse else range(x.shape[1])
         outputs = [None] * x.shape[1]
@@ -196,7 +201,12 @@ class NNXImplementation(Implementation):
                 ),
                 wrt=nnx.Param,
             )
-            self.loss_sum = jnp.zeros((), jnp.float32)
+        # Committed to the device, as the compiled step's outputs are: arrays made under
+        # default_device are uncommitted, another argument signature, and the step would compile
+        # a second time on its second call.
+        both = (self.model, self.optimizer)
+        nnx.update(both, jax.device_put(nnx.state(both), self.device))
+        self.loss_sum = jnp.zeros((), jnp.float32, device=self.device)
         self.training: bool | None = None
         self.loss_fn = LOSSES[spec.loss]
         if mode == "graph":

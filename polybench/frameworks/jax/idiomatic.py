@@ -14,6 +14,15 @@ the batch gathered on the device.
 The model, its canonical weights, the nnx.Optimizer (Optax Adam) and the loss are the eager
 Implementation's; its LSTM layers run as ``nnx.RNN`` (a scan over time), as a Flax model is
 written, not the eager mode's Python loop, which a jit would unroll into one long trace.
+
+The dynamic models (var_addition, tree_eval) train in one static shape each, as a jitted Flax
+step is written (``own_loop_strategy``): problems padded to the longest the task draws with
+their lengths beside them for nnx.RNN's ``seq_lengths`` (the Flax SST-2 example likewise feeds
+its model padded batches and their lengths; it also buckets its training rows by length with
+tf.data, which this loop's random batches do not), trees as the lax.scan over the padded
+postfix steps. Each batch is cut to that shape on the host (``impl.batch``, which counts the
+padding), each step call logged at the shape jax.jit compiles for, and inference is jitted too
+(``nnx.jit``, the examples' eval step).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from flax import nnx
 
 from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.jax.common import LSTM, NNXImplementation, adam_step
+from polybench.frameworks.jax.dynamic import JaxDynamic
 
 
 def functional_step(
@@ -38,6 +48,11 @@ def functional_step(
     model, optimizer = nnx.merge(graphdef, state)
     loss_sum = adam_step(model, optimizer, loss_sum, (x, y), loss_fn)
     return nnx.state((model, optimizer)), loss_sum
+
+
+def wait_for_device() -> None:
+    """Wait for every array on the device (mid-epoch the model's own were donated to the step)."""
+    jax.block_until_ready(jax.live_arrays())
 
 
 class Trainer(IdiomaticTrainer):
@@ -52,6 +67,8 @@ class Trainer(IdiomaticTrainer):
         for _, module in nnx.iter_modules(impl.model):
             if isinstance(module, LSTM):
                 module.scan = True
+        if isinstance(impl, JaxDynamic):
+            impl.use_own_loop_form()
         # The graphdef is static (it holds no arrays, and dropout's on/off flag is part of it);
         # the state is donated: each step replaces it. Compiled on the first batch of each
         # shape: that lands in the first epoch's time.
@@ -74,6 +91,11 @@ class Trainer(IdiomaticTrainer):
             total = jnp.zeros((), jnp.float32, device=impl.device)
             for begin in range(0, n, self.batch_size):
                 rows = order[begin : begin + self.batch_size]
+                if isinstance(impl, JaxDynamic):  # cut to its strategy's shape, the call logged at it
+                    x, y = impl.batch("train", rows)
+                    with impl.logged_call("train", x, sync=wait_for_device):
+                        state, total = self.train_step(graphdef, impl.loss_fn, state, total, x, y)
+                    continue
                 x, y = impl.device_inputs(split.inputs(rows)), impl.device_inputs(split.y[rows])
                 state, total = self.train_step(graphdef, impl.loss_fn, state, total, x, y)
             nnx.update((impl.model, impl.optimizer), state)

@@ -4,6 +4,7 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without MXNet
 """
 
 from polybench.frameworks.base import Framework
+from polybench.frameworks.dynamic import graph_options
 
 FRAMEWORK = Framework(
     name="mxnet",
@@ -16,6 +17,7 @@ FRAMEWORK = Framework(
         "graph": {
             "static-alloc": "hybridize(static_alloc=True): memory planned once, shapes not assumed fixed",
             "dynamic": "hybridize() with Gluon's defaults: no static memory plan, no fixed shapes",
+            **graph_options(),
         }
     },
     system="MXNet Gluon {mxnet}",

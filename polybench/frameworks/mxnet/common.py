@@ -184,7 +184,7 @@ class GluonImplementation(Implementation):
     def train_step(self, index: np.ndarray) -> None:
         x, y = self.batch("train", index)
         with autograd.record():  # training mode: dropout is on
-            loss = self.loss_fn(self.model(x), y)  # one value per sample
+            loss = self.loss_fn(self._network(x), y)  # one value per sample
         loss.backward()  # the gradient of the batch's sum ...
         self.trainer.step(len(index))  # ... divided by the batch size: the gradient of the mean
         self.loss_sum += loss.sum()
@@ -195,8 +195,12 @@ class GluonImplementation(Implementation):
         self.loss_sum[:] = 0
         return total
 
+    def _network(self, x: nd.NDArray) -> nd.NDArray:
+        """The block's outputs for a device batch (the dynamic models call it on their own batch form)."""
+        return self.model(x)
+
     def evaluate(self, inputs: nd.NDArray) -> nd.NDArray:
-        return self.model(inputs)  # outside autograd.record(): prediction mode, no dropout
+        return self._network(inputs)  # outside autograd.record(): prediction mode, no dropout
 
     def to_host(self, outputs: list[nd.NDArray]) -> np.ndarray:
         return nd.concat(*outputs, dim=0).asnumpy()

@@ -5,6 +5,11 @@ the block is hybridized with Gluon's defaults (``model.hybridize()``, as the Glu
 do). Each epoch shuffles the row numbers with ``mx.nd.random.shuffle`` (seeded by
 ``mx.random.seed``) and takes batches from the in-memory NDArrays; per batch
 ``autograd.record()`` / ``backward()`` / ``trainer.step(batch_size)``.
+
+The dynamic models (var_addition, tree_eval) take their batches as the hybridized block needs
+them, with a fixed number of inputs whose shapes vary (each model's ``idiomatic_strategy``:
+var_addition padded to each batch's longest problem with the lengths beside it, tree_eval by
+height); the shapes the block meets are logged as in graph mode.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from mxnet import autograd, gluon, nd
 
 from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
 from polybench.frameworks.mxnet.common import GluonImplementation
+from polybench.frameworks.mxnet.dynamic import GluonDynamic
 
 
 class Trainer(IdiomaticTrainer):
@@ -27,6 +33,9 @@ class Trainer(IdiomaticTrainer):
         self.hybridized = isinstance(impl.model, gluon.HybridBlock)
         if self.hybridized:
             impl.model.hybridize()
+        self.dynamic = isinstance(impl, GluonDynamic)
+        if self.dynamic:
+            impl.use_own_loop()
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
         model, trainer, loss_fn = self.impl.model, self.impl.trainer, self.impl.loss_fn
@@ -40,9 +49,10 @@ class Trainer(IdiomaticTrainer):
             for begin in range(0, n, self.batch_size):
                 x, y = self.impl.batch("train", order[begin : begin + self.batch_size])
                 with autograd.record():
-                    loss = loss_fn(model(x), y)
+                    # a dynamic model's batch is a tuple of inputs, its call logged with its shapes
+                    loss = loss_fn(self.impl.logged_call(x) if self.dynamic else model(x), y)
                 loss.backward()
-                trainer.step(x.shape[0])
+                trainer.step(y.shape[0])
                 total += loss.sum()
             train_loss = float(total.asscalar()) / n
             nd.waitall()

@@ -4,6 +4,7 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without Tenso
 """
 
 from polybench.frameworks.base import Framework
+from polybench.frameworks.dynamic import graph_options
 
 #: The models written in keras.layers and keras.ops alone (no TensorFlow call), so that Keras runs
 #: them on its JAX and PyTorch backends as well (frameworks keras-jax, keras-torch).
@@ -27,7 +28,10 @@ FRAMEWORK = Framework(
     # accelerator, when every layer supports it; a tf.function graph elsewhere (every CPU-only machine).
     compilers={"eager": ("none",), "graph": ("tf.function", "xla"), "idiomatic": ("tf.function", "xla")},
     compiler_options={
-        "graph": {"xla": 'jit_compile=True where every layer supports it, also where Keras\' "auto" would not'}
+        "graph": {
+            "xla": 'jit_compile=True where every layer supports it, also where Keras\' "auto" would not',
+            **graph_options(),
+        }
     },
     system="TensorFlow {tensorflow} (Keras {keras})",
 )

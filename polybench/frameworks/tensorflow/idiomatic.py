@@ -10,6 +10,14 @@ record. ``fit`` shuffles the in-memory tensors itself (``shuffle=True``, its def
 departure from the defaults is ``verbose=0``: the progress bar would print every batch into the
 notebook (the run prints one line per epoch instead). Epoch times come from a callback's
 ``on_epoch_begin`` / ``on_epoch_end``, each after a device sync.
+
+The dynamic models (var_addition, tree_eval) train as the Keras guide to masking and padding
+says: the whole split padded to one width in memory, fit's own batches and shuffle over it, and
+the padding masked (var_addition: a ``Masking`` layer's mask passed to the encoder LSTM;
+tree_eval: the shift-reduce scan, whose padded steps no tree reads, with each step's children
+as extra inputs). The eager Implementation is switched to that form before fit
+(``KerasDynamic.use_fit_strategy``), so validation and the parity forward see the model fit
+trained; every epoch's padded positions are counted in its ShapeLog.
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ import keras
 import numpy as np
 
 from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.dynamic import DynamicModel
 from polybench.frameworks.tensorflow.keras_common import KerasModel
 
 
@@ -68,6 +77,8 @@ class Trainer(IdiomaticTrainer):
 
     def __init__(self, impl: KerasModel, batch_size: int, seed: int) -> None:
         super().__init__(impl, batch_size, seed)
+        if isinstance(impl, DynamicModel):  # TensorFlow's (Keras on JAX and PyTorch runs none)
+            impl.use_fit_strategy()  # padded to one width and masked, the form fit trains
         impl.model.compile(optimizer=impl.optimizer, loss=impl.loss_fn)  # Keras' defaults otherwise
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
@@ -76,6 +87,9 @@ class Trainer(IdiomaticTrainer):
         schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: self.impl.adam.rate(epoch + 1))
         clock = [schedule, _EpochClock(self.impl.sync, after_epoch)]
         with self.impl.device_scope():
+            if isinstance(self.impl, DynamicModel):  # the whole split padded, made here off the clock
+                x, computed, real = self.impl.split_inputs("train")
+                self.impl.shape_log.count(real * epochs, computed * epochs)
             if x is None:
                 self.impl.model.fit(
                     _Rendered(self.impl, self.batch_size, self.seed), epochs=epochs, verbose=0, callbacks=clock

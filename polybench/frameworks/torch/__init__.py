@@ -4,6 +4,7 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without PyTor
 """
 
 from polybench.frameworks.base import Framework
+from polybench.frameworks.dynamic import graph_options
 
 FRAMEWORK = Framework(
     name="torch",
@@ -13,7 +14,8 @@ FRAMEWORK = Framework(
     compilers={"eager": ("none",), "graph": ("inductor",), "idiomatic": ("none",)},
     compiler_options={
         "graph": {
-            "max-autotune": 'torch.compile\'s mode="max-autotune": Inductor benchmarks kernel choices while compiling'
+            "max-autotune": 'torch.compile\'s mode="max-autotune": Inductor benchmarks kernel choices while compiling',
+            **graph_options(),
         }
     },
     compile_cache_env=("TORCHINDUCTOR_CACHE_DIR",),  # Inductor's cache of compiled kernels and graphs

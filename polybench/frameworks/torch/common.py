@@ -86,8 +86,12 @@ class CellLSTM(nn.Module):
             self.register_parameter(f"bias_ih_l0{suffix}", nn.Parameter(torch.empty(gates)))
             self.register_parameter(f"bias_hh_l0{suffix}", nn.Parameter(torch.empty(gates)))
 
-    def _direction(self, x: torch.Tensor, suffix: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Every step's hidden state (N, T, H) and the last h and c of one direction."""
+    def _direction(
+        self, x: torch.Tensor, suffix: str, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Every step's hidden state (N, T, H) and the last h and c of one direction. With
+        ``lengths`` (N,), a sample's state is held from its last real step on (its padded steps
+        are computed and discarded: the mask of a padded batch)."""
         bias = getattr(self, f"bias_ih_l0{suffix}") + getattr(self, f"bias_hh_l0{suffix}")
         projected = F.linear(x, getattr(self, f"weight_ih_l0{suffix}"), bias)  # (N, T, 4H): every step at once
         recurrent = getattr(self, f"weight_hh_l0{suffix}")
@@ -96,17 +100,27 @@ class CellLSTM(nn.Module):
         outputs = []
         for t in reversed(steps) if suffix else steps:
             i, f, g, o = (projected[:, t] + F.linear(h, recurrent)).chunk(4, dim=1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
+            c_new = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h_new = torch.sigmoid(o) * torch.tanh(c_new)
+            if lengths is None:
+                h, c = h_new, c_new
+            else:
+                real = (t < lengths)[:, None]
+                h, c = torch.where(real, h_new, h), torch.where(real, c_new, c)
             outputs.append(h)
         if suffix:
             outputs.reverse()  # outputs stay aligned with the input steps, as nn.LSTM's
         return torch.stack(outputs, dim=1), h, c
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+    def forward(
+        self, x: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         """As ``nn.LSTM``: every step's output (N, T, directions × H) and (h_n, c_n), each
-        (directions, N, H)."""
-        runs = [self._direction(x, suffix) for suffix in self.suffixes]
+        (directions, N, H); with ``lengths``, (h_n, c_n) are each sample's at its last real step
+        (forward direction only: a backward pass over padding would start in it)."""
+        if lengths is not None and len(self.suffixes) > 1:
+            raise ValueError("CellLSTM masks padded steps in the forward direction only")
+        runs = [self._direction(x, suffix, lengths) for suffix in self.suffixes]
         output = torch.cat([run[0] for run in runs], dim=-1)
         return output, (torch.stack([run[1] for run in runs]), torch.stack([run[2] for run in runs]))
 

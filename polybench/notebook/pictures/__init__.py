@@ -15,6 +15,8 @@ from polybench.notebook.pictures.echo import EchoPictures
 from polybench.notebook.pictures.mnist import MnistPictures
 from polybench.notebook.pictures.moving_square import MovingSquarePictures
 from polybench.notebook.pictures.shape_gen import ShapeGenPictures
+from polybench.notebook.pictures.tree_eval import TreeEvalPictures
+from polybench.notebook.pictures.var_addition import VarAdditionPictures
 
 #: Model name -> its task family's pictures.
 TASK_PICTURES: dict[str, TaskPictures] = {
@@ -26,6 +28,8 @@ TASK_PICTURES: dict[str, TaskPictures] = {
     "addition": AdditionPictures(),
     "cumsum": CumsumPictures(),
     "shape_gen": ShapeGenPictures(),
+    "var_addition": VarAdditionPictures(),
+    "tree_eval": TreeEvalPictures(),
 }
 
 
