@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets polybench up on a fresh machine and runs the whole test suite:
 # the orchestrator's virtual environment (.venv), the lint and format checks (ruff), every
-# framework's environment and Jupyter kernel (.venvs/), each installed from its lock
+# framework's environment and Jupyter kernel (.venvs/), the Keras backends' too, each installed from its lock
 # (requirements/locks/), Chromium for the report's browser test, then pytest. Extra arguments
 # go to pytest.
 set -euo pipefail
@@ -33,6 +33,7 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/polybench setup --framework all
+.venv/bin/polybench setup --framework keras-jax,keras-torch  # "all" is the five native frameworks
 .venv/bin/polybench list
 # Given arguments: one pytest run of them. Otherwise every test but the quiet-machine one on both
 # cores (pytest-xdist; loadgroup keeps each framework's parity tests on one worker, see

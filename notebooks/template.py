@@ -56,7 +56,7 @@ task.data(exp.splits["train"], exp.spec)
 # The chosen framework's module for this model, built from the spec's canonical weights:
 
 # %%
-pictures.show_source(exp.implementation_source(), f"polybench/frameworks/{exp.key.framework}/{exp.key.model}.py")
+pictures.show_source(exp.implementation_source(), exp.implementation_path())
 
 # %% [markdown]
 # The loop that trains it: polybench's shared epoch/batch loop (`polybench/loop.py`) calling the

@@ -96,7 +96,7 @@ def mirror(value: str | None) -> Path | None:
 
 
 def cmd_setup(args) -> int:
-    chosen = choose(args.framework, frameworks.FRAMEWORKS, "framework")
+    chosen = choose(args.framework, frameworks.FRAMEWORKS, "framework", every=frameworks.ALL)
     if args.python and len(chosen) != 1:
         raise UsageError("--python adopts an interpreter for one framework; name it with --framework NAME")
     for framework in chosen:
@@ -131,7 +131,7 @@ def cmd_run(args) -> int:
     ):
         positive(name, value)
     plan = runner.Plan(
-        frameworks=choose(args.framework, frameworks.FRAMEWORKS, "framework"),
+        frameworks=choose(args.framework, frameworks.FRAMEWORKS, "framework", every=frameworks.ALL),
         models=choose(args.model, tuple(SPECS), "model"),
         modes=choose(args.mode, frameworks.MODES + (frameworks.DEFAULT,), "mode", every=frameworks.MODES),
         seeds=seeds(args.seeds),
@@ -264,7 +264,10 @@ def cmd_list(args) -> int:
     print("frameworks:")
     for fw in frameworks.FRAMEWORKS:
         state = "environment ready" if kernels.is_ready(fw) else f"not set up (polybench setup --framework {fw})"
-        print(f"  {fw:<14} {state}")
+        declared = frameworks.DECLARED[fw]
+        runs = f", mode {' and '.join(declared.compilers)} only" if declared.unsupported_modes else ""
+        print(f"  {fw:<14} {state}; {declared.display_name}{runs}")
+    print(f"all:        {', '.join(frameworks.ALL)} (name the others to run them)")
     print(f"modes:      {', '.join(frameworks.MODES)}")
     print(f"default:    {', '.join(f'{fw} {mode}' for fw, mode in frameworks.DEFAULT_MODES.items())}")
     for fw, declared in frameworks.DECLARED.items():
@@ -289,7 +292,11 @@ def make_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("setup", help="create a framework's virtual environment and Jupyter kernel")
-    p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)} or all")
+    p.add_argument(
+        "--framework",
+        required=True,
+        help=f"{', '.join(frameworks.FRAMEWORKS)}, a comma list, or all ({', '.join(frameworks.ALL)})",
+    )
     p.add_argument(
         "--python",
         metavar="PATH",
@@ -309,7 +316,11 @@ def make_parser() -> Parser:
     p.set_defaults(func=cmd_data)
 
     p = sub.add_parser("run", help="train models in frameworks and write records and a report")
-    p.add_argument("--framework", required=True, help=f"{', '.join(frameworks.FRAMEWORKS)}, a comma list, or all")
+    p.add_argument(
+        "--framework",
+        required=True,
+        help=f"{', '.join(frameworks.FRAMEWORKS)}, a comma list, or all ({', '.join(frameworks.ALL)})",
+    )
     p.add_argument("--model", default="all", help="comma-separated models (default all)")
     p.add_argument(
         "--mode",

@@ -30,9 +30,13 @@ RUN = ["run", "--framework", "torch"]
     [
         (
             ["run", "--framework", "theano"],
-            "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, all)",
+            "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch, "
+            "all)",
         ),
-        (["run", "--framework", ","], "no framework given (choose from: torch, tensorflow, mxnet, chainer, jax, all)"),
+        (
+            ["run", "--framework", ","],
+            "no framework given (choose from: torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch, all)",
+        ),
         (["run"], "the following arguments are required: --framework"),
         (RUN + ["--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
         (RUN + ["--model", "mnist_fcn,,resnet"], "unknown model 'resnet'"),
@@ -100,9 +104,29 @@ def test_list_shows_models_frameworks_and_environments():
     done = polybench("list")
     assert done.returncode == 0
     assert "mnist_fcn" in done.stdout and "mnist_cnn" in done.stdout and "[torch" in done.stdout
-    for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax"):
+    for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax", "keras-jax", "keras-torch"):
         assert f"  {framework}" in done.stdout
+    assert "; Keras 3 on JAX, mode idiomatic only" in done.stdout
+    assert "[torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch]" in done.stdout  # mnist_fcn's
+    assert "all:        torch, tensorflow, mxnet, chainer, jax (name the others to run them)" in done.stdout
     assert "profiles:   quick, full" in done.stdout
+
+
+def test_all_means_the_five_native_frameworks_and_the_keras_backends_run_when_named(tmp_path, monkeypatch):
+    """`polybench run --framework all` plans the five native frameworks only, so the default run's
+    time does not grow; the Keras backends are planned when named, in Keras' own loop."""
+    from polybench import cli
+    from polybench.data import prepare
+
+    planned = []
+    monkeypatch.setattr(cli, "_run_in", lambda plan, run_dir, keys, executor: planned.append(keys) or 0)
+    monkeypatch.setattr(cli, "look_at_the_machine", lambda args, fresh: None)
+    monkeypatch.setattr(prepare, "prepare", lambda *args, **kwargs: None)
+    for n, named in enumerate(("all", "keras-jax,keras-torch")):
+        assert cli.main(["run", "--framework", named, "--model", "echo", "--out", str(tmp_path / str(n))]) == 0
+    every, keras = [[(key.framework, key.mode) for key in keys] for keys in planned]
+    assert [fw for fw, _ in every] == ["torch", "tensorflow", "mxnet", "chainer", "jax"]
+    assert keras == [("keras-jax", "idiomatic"), ("keras-torch", "idiomatic")]
 
 
 def test_help_names_every_command():
@@ -124,6 +148,8 @@ def test_default_mode_is_each_frameworks_own_and_all_means_every_mode():
         ("mxnet", "graph"),
         ("chainer", "graph"),
         ("jax", "graph"),
+        ("keras-jax", "idiomatic"),  # Keras' own loop: the only one the Keras backends run
+        ("keras-torch", "idiomatic"),
     }
     assert choose("all", frameworks.MODES + ("default",), "mode", every=frameworks.MODES) == list(frameworks.MODES)
     # "default" beside the mode it stands for trains that mode once

@@ -9,15 +9,16 @@ import subprocess
 import pytest
 
 from polybench import PROJECT_ROOT
-from polybench.frameworks import FRAMEWORKS
+from polybench.frameworks import DECLARED, FRAMEWORKS
 from polybench.runner import kernels
 
 pytestmark = pytest.mark.envs
 
 
 def pinned_version(framework: str) -> str:
+    """The version of the framework's module (Keras for keras-jax) its requirement file pins."""
     text = (PROJECT_ROOT / "requirements" / f"{framework}.txt").read_text()
-    package = {"tensorflow": "tensorflow-cpu"}.get(framework, framework)
+    package = {"tensorflow": "tensorflow-cpu"}.get(framework, DECLARED[framework].import_name)
     return re.search(rf"^{package}==([^\s+]+)", text, re.M).group(1)
 
 

@@ -3,8 +3,9 @@
 Forward: the eval-mode outputs on the spec's fixed batch against the spec's NumPy float64
 reference (max abs difference <= 1e-4), in every mode the framework runs. Training: the
 losses of the first three optimizer steps (dropout off, same weights, batches and Adam)
-against PyTorch's, and graph mode's against eager's. Idiomatic: one epoch of the framework's
-own loop lowers the loss.
+against PyTorch's, and graph mode's against eager's (Keras on JAX and PyTorch, which run Keras' own
+loop only: the losses of its step, train_on_batch). Idiomatic: one epoch of the framework's own
+loop lowers the loss.
 
 One process per (framework, mode) checks every model (`python -m polybench.parity`); each
 model's figures are then their own test. Test ids carry the framework's name, so
@@ -20,7 +21,7 @@ import textwrap
 
 import pytest
 
-from polybench.frameworks import FRAMEWORKS
+from polybench.frameworks import DECLARED, FRAMEWORKS
 from polybench.frameworks.dynamic import STRATEGIES
 from polybench.parity import run_in_environment
 from polybench.runner import kernels
@@ -28,19 +29,33 @@ from polybench.specs import SPECS
 
 pytestmark = pytest.mark.envs
 
-#: Every model has a graph mode in every framework (torch's LSTMs as CellLSTM step loops).
-GRAPH_CELLS = [(fw, model) for fw in FRAMEWORKS for model in SPECS]
+#: Frameworks that run the shared loop (eager and graph modes): all but Keras on JAX and on
+#: PyTorch, which run Keras' own loop only.
+SHARED_LOOP = [fw for fw in FRAMEWORKS if "eager" in DECLARED[fw].compilers]
+#: Frameworks that run only their own loop (mode idiomatic): their training parity is the loss of
+#: each of the first steps of that loop's own step (Keras' train_on_batch, the step fit runs).
+OWN_LOOP_ONLY = [fw for fw in FRAMEWORKS if fw not in SHARED_LOOP]
+#: Every model has a graph mode in every framework that runs one (torch's LSTMs as CellLSTM step loops).
+GRAPH_CELLS = [(fw, model) for fw in SHARED_LOOP for model in SPECS]
 #: Frameworks whose own loop prepares the model it trains differently from the eager mode, so that
-#: mode idiomatic has a forward pass of its own to check: Keras compile(), Gluon hybridize(). The
-#: other loops leave it as eager mode built it (PyTorch's, Chainer's), or, JAX's, switch its LSTMs
-#: to nnx.RNN's scan, the layers graph mode builds and checks.
-IDIOMATIC_FORWARD = ("tensorflow", "mxnet")
+#: mode idiomatic has a forward pass of its own to check: Keras compile() (on every backend: on JAX
+#: and PyTorch validation runs Keras' predict step), Gluon hybridize(). The other loops leave it as
+#: eager mode built it (PyTorch's, Chainer's), or, JAX's, switch its LSTMs to nnx.RNN's scan, the
+#: layers graph mode builds and checks.
+IDIOMATIC_FORWARD = ("tensorflow", "mxnet", *OWN_LOOP_ONLY)
 #: Models the learning-rate setter is checked on: one is enough, the setter and the optimizer step
 #: it must reach are the framework's, the same for every model.
 RATE_MODELS = ("mnist_fcn",)
 #: Models one idiomatic epoch is checked on: a CNN, an encoder-decoder LSTM, videos rendered per batch, and
-#: problems of different lengths (tree_eval's loss stays at chance for its first epochs: no check there).
+#: problems of different lengths (tree_eval's loss stays at chance for its first epochs: no check there);
+#: for Keras on JAX and PyTorch, whose loop is TensorFlow's (checked on all four), the first two.
 IDIOMATIC_MODELS = ("mnist_cnn", "addition", "moving_square", "var_addition")
+IDIOMATIC_CELLS = [(fw, model) for fw in FRAMEWORKS for model in IDIOMATIC_MODELS[: 2 if fw in OWN_LOOP_ONLY else 4]]
+
+
+def models_of(framework: str) -> tuple[str, ...]:
+    """The models a framework runs (Keras on JAX and PyTorch: the backend-neutral ones)."""
+    return DECLARED[framework].models or tuple(SPECS)
 
 
 def checks_of(framework: str, mode: str) -> dict[str, tuple[str, ...]]:
@@ -48,8 +63,10 @@ def checks_of(framework: str, mode: str) -> dict[str, tuple[str, ...]]:
     if mode != "idiomatic":
         strategies = {"strategies": tuple(STRATEGIES)} if mode == "graph" else {}
         return {"forward": tuple(SPECS), **strategies, "train": tuple(SPECS), "rate": RATE_MODELS}
-    forward = {"forward": tuple(SPECS)} if framework in IDIOMATIC_FORWARD else {}
-    return {**forward, "idiomatic-epoch": IDIOMATIC_MODELS, "idiomatic-rate": ("echo",)}
+    forward = {"forward": models_of(framework)} if framework in IDIOMATIC_FORWARD else {}
+    train = {"train": models_of(framework)} if framework in OWN_LOOP_ONLY else {}
+    epoch = tuple(model for fw, model in IDIOMATIC_CELLS if fw == framework)
+    return {**forward, **train, "idiomatic-epoch": epoch, "idiomatic-rate": ("echo",)}
 
 
 @functools.cache
@@ -84,15 +101,18 @@ def figures(framework: str, mode: str, model: str, check: str, data_dir) -> dict
     return result
 
 
-def training_losses(framework: str, model: str, data_dir, mode: str = "eager") -> tuple[float, ...]:
+def training_losses(framework: str, model: str, data_dir, mode: str | None = None) -> tuple[float, ...]:
+    """The first training losses of ``framework``'s step in ``mode`` (default: eager, or the own
+    loop's step for a framework that runs only that)."""
+    mode = mode or ("idiomatic" if framework in OWN_LOOP_ONLY else "eager")
     return tuple(figures(framework, mode, model, "train", data_dir)["losses"])
 
 
 @pytest.mark.parametrize(
     "framework, mode, model",
-    [(fw, "eager", model) for fw in FRAMEWORKS for model in SPECS]
+    [(fw, "eager", model) for fw in SHARED_LOOP for model in SPECS]
     + [(fw, "graph", model) for fw, model in GRAPH_CELLS]
-    + [(fw, "idiomatic", model) for fw in IDIOMATIC_FORWARD for model in SPECS],
+    + [(fw, "idiomatic", model) for fw in IDIOMATIC_FORWARD for model in models_of(fw)],
 )
 def test_forward_parity(framework, mode, model, toy_data_dir):
     result = figures(framework, mode, model, "forward", toy_data_dir)
@@ -103,7 +123,7 @@ def test_forward_parity(framework, mode, model, toy_data_dir):
 
 @pytest.mark.parametrize(
     "framework, model, strategy",
-    [(fw, model, name) for fw in FRAMEWORKS for model, names in STRATEGIES.items() for name in names],
+    [(fw, model, name) for fw in SHARED_LOOP for model, names in STRATEGIES.items() for name in names],
 )
 def test_each_graph_strategy_of_a_dynamic_model_computes_the_reference(framework, model, strategy, toy_data_dir):
     strategies = figures(framework, "graph", model, "strategies", toy_data_dir)
@@ -115,8 +135,7 @@ def test_each_graph_strategy_of_a_dynamic_model_computes_the_reference(framework
     assert result["max_abs_diff"] <= 1e-4
 
 
-@pytest.mark.parametrize("model", list(SPECS))
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework, model", [(fw, model) for fw in FRAMEWORKS for model in models_of(fw)])
 def test_training_parity(framework, model, toy_data_dir):
     ours = training_losses(framework, model, toy_data_dir)
     assert len(ours) == 3 and all(math.isfinite(v) for v in ours)
@@ -139,7 +158,7 @@ def test_graph_mode_training_parity(framework, model, toy_data_dir):
 
 @pytest.mark.parametrize("model", RATE_MODELS)
 @pytest.mark.parametrize("mode", ["eager", "graph"])
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework", SHARED_LOOP)
 def test_the_learning_rate_set_between_steps_is_the_one_they_use(framework, mode, model, toy_data_dir):
     still, still_again, moved, moved_again = figures(framework, mode, model, "rate", toy_data_dir)["losses"]
     assert math.isclose(still_again, still, rel_tol=1e-6)  # rate 0: the weights did not move
@@ -154,8 +173,7 @@ def test_the_frameworks_own_loop_follows_the_learning_rate_schedule(framework, t
     assert math.isclose(second, first, rel_tol=1e-6)  # epoch 2 at rate 0: the weights stayed
 
 
-@pytest.mark.parametrize("model", IDIOMATIC_MODELS)
-@pytest.mark.parametrize("framework", FRAMEWORKS)
+@pytest.mark.parametrize("framework, model", IDIOMATIC_CELLS)
 def test_one_idiomatic_epoch_trains(framework, model, toy_data_dir):
     """The framework's own loop, on the quick slice from the canonical weights, lowers the
     training split's loss in one epoch and reports that epoch once, with a time."""
@@ -168,6 +186,14 @@ def test_one_idiomatic_epoch_trains(framework, model, toy_data_dir):
         assert result["compiler"]["options"]["jit_compile"] == (result["compiler"]["name"] == "xla")
     if framework == "mxnet":
         assert result["compiler"]["name"] == "hybridize"
+    if framework in OWN_LOOP_ONLY:  # Keras' jit_compile="auto": jax.jit on JAX, eager modules on PyTorch
+        assert (
+            result["compiler"]
+            == {
+                "keras-jax": {"name": "xla", "options": {"via": "keras.Model.fit", "jit_compile": True}},
+                "keras-torch": {"name": "none", "options": {"via": "keras.Model.fit", "jit_compile": False}},
+            }[framework]
+        )
 
 
 def test_torch_graph_mode_refuses_a_model_that_compiles_to_nothing():

@@ -81,7 +81,7 @@ def test_all_means_every_model():
         (["--mode", "eager"], "name at least one check"),
         (["--forward", "mnist_fcn,nope"], "unknown model nope"),
         (["--train", "all"], "--train needs --data-dir"),
-        (["--mode", "idiomatic", "--train", "all", "--data-dir", "data"], "--train runs in mode eager or graph"),
+        (["--mode", "idiomatic", "--rate", "all", "--data-dir", "data"], "--rate runs in mode eager or graph"),
         (["--mode", "eager", "--idiomatic-epoch", "addition", "--data-dir", "data"], "runs in mode idiomatic"),
     ],
 )

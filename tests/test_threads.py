@@ -18,8 +18,8 @@ runtime.configure(threads=1, device="cpu")
 print(json.dumps(runtime.threads_used()))
 """
 #: Frameworks without an inter-op pool to set or read: XLA runs a compiled step's independent
-#: operators on its one intra-op pool, so JAX reports no inter-op count (None).
-NO_INTER_OP_POOL = ("jax",)
+#: operators on its one intra-op pool, so JAX reports no inter-op count (None), under Keras too.
+NO_INTER_OP_POOL = ("jax", "keras-jax")
 
 
 @pytest.mark.envs

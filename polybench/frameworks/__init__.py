@@ -11,19 +11,32 @@ import importlib.util
 
 from polybench.frameworks.base import Framework, Runtime
 
-FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax")
+#: Every framework, by registry name, in the order tables list them: the five with implementations
+#: of their own, then Keras 3 on its JAX and PyTorch backends, which train the TensorFlow package's
+#: Keras models with Keras' own fit (``Framework.models_from``). A name's package is the name with
+#: "_" for "-" (``package``).
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax", "keras-jax", "keras-torch")
+#: What ``--framework all`` means: the five frameworks with implementations of their own. The Keras
+#: backends run when named, so the default run's time stays what it was.
+ALL = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
 #: "graph" its compiled or symbolic one (torch.compile, tf.function, Gluon hybridize,
 #: Chainer static_graph, jax.jit through nnx.jit), both through the shared loop; "idiomatic" is the framework's own
 #: documented training loop (frameworks/<name>/idiomatic.py) on the same model, weights and data.
 MODES = ("eager", "graph", "idiomatic")
+
+
+def package(name: str) -> str:
+    """The dotted name of a framework's package: ``polybench.frameworks.keras_jax`` for "keras-jax"."""
+    return f"polybench.frameworks.{name.replace('-', '_')}"
+
+
 #: What each framework package declares about itself (its ``__init__``: no framework import).
-DECLARED: dict[str, Framework] = {
-    name: importlib.import_module(f"polybench.frameworks.{name}").FRAMEWORK for name in FRAMEWORKS
-}
+DECLARED: dict[str, Framework] = {name: importlib.import_module(package(name)).FRAMEWORK for name in FRAMEWORKS}
 #: What `polybench run` trains when --mode is not given ("default"): per framework, the shared-loop
-#: mode that trains all eight full-profile models to their targets inside their time limits, fastest
-#: first; each package says why (``Framework.default_reason``).
+#: mode that trains the full-profile models to their targets inside their time limits, fastest
+#: first (the Keras backends: Keras' own fit, the only loop they run); each package says why
+#: (``Framework.default_reason``).
 DEFAULT_MODES = {name: framework.default_mode for name, framework in DECLARED.items()}
 #: How readers call each framework.
 DISPLAY_NAMES = {name: framework.display_name for name, framework in DECLARED.items()}
@@ -70,10 +83,38 @@ def check_framework(name: str) -> str:
 
 def runtime(name: str) -> Runtime:
     """The framework's Runtime (imports the framework)."""
-    module = importlib.import_module(f"polybench.frameworks.{check_framework(name)}.runtime")
+    module = importlib.import_module(f"{package(check_framework(name))}.runtime")
     return module.RUNTIME
+
+
+def models_package(framework: str) -> str:
+    """The dotted name of the package holding the model modules ``framework`` runs."""
+    return package(DECLARED[check_framework(framework)].models_from or framework)
 
 
 def has_implementation(framework: str, model: str) -> bool:
     """Whether ``framework`` has a module for ``model`` (checked without importing it)."""
-    return importlib.util.find_spec(f"polybench.frameworks.{check_framework(framework)}.{model}") is not None
+    declared = DECLARED[check_framework(framework)]
+    if declared.models and model not in declared.models:
+        return False
+    return importlib.util.find_spec(f"{models_package(framework)}.{model}") is not None
+
+
+def unsupported_reason(framework: str, model: str, mode: str) -> str | None:
+    """Why ``framework`` does not run ``model`` in ``mode`` (None: it does), read without importing it."""
+    declared = DECLARED[check_framework(framework)]
+    if mode in declared.unsupported_modes:
+        return f"{framework} runs no {mode} mode: {declared.unsupported_modes[mode]}"
+    if not has_implementation(framework, model):
+        if declared.models and model not in declared.models:
+            return f"{framework} does not run {model}: {declared.models_reason}"
+        return f"polybench has no {framework} implementation of {model} yet"
+    return None
+
+
+def system(framework: str, versions: dict[str, str]) -> str | None:
+    """The system a record of ``framework`` ran, with the versions it recorded ("Keras 3.15.1 on
+    JAX 0.10.2"); None when the record does not say (a run that never started the framework, or a
+    framework this registry does not know)."""
+    declared = DECLARED.get(framework)
+    return declared.system_of(versions) if declared else None

@@ -11,13 +11,16 @@ import abc
 import dataclasses
 import importlib
 import importlib.util
+import os
+import string
+import sys
 import time
 from collections.abc import Callable
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from polybench.errors import UnsupportedError
+from polybench.errors import PolybenchError, UnsupportedError
 from polybench.specs.base import Adam, Spec, Split
 
 #: What compiled a run: the ``name`` of a record's ``compiler``, one vocabulary for every framework.
@@ -48,11 +51,12 @@ def compiler(name: str, **options: OptionValue) -> dict:
 class Framework:
     """What a framework package declares about itself in its ``__init__`` (no framework import)."""
 
-    #: Registry name, the package's name: "torch".
+    #: Registry name: "torch", "keras-jax"; its package's name is the same with "_" for "-".
     name: str
     #: How readers call it: "PyTorch".
     display_name: str
-    #: The shared-loop mode ``polybench run`` trains when --mode is not given ...
+    #: The mode ``polybench run`` trains when --mode is not given (a shared-loop mode, except for a
+    #: framework that runs only its own loop) ...
     default_mode: str
     #: ... and why that one.
     default_reason: str
@@ -67,6 +71,29 @@ class Framework:
     #: each at an empty folder per run, so a first graph epoch shows the cold compile a new user
     #: pays, not what an earlier run left behind.
     compile_cache_env: tuple[str, ...] = ()
+    #: Modes it does not run, each with why: such a run is recorded ``unsupported`` with that
+    #: reason, before any kernel starts. Every mode is either here or in ``compilers``.
+    unsupported_modes: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The framework whose model modules it runs (None: its own package's): Keras on JAX runs the
+    #: TensorFlow package's Keras models.
+    models_from: str | None = None
+    #: The models it runs where ``models_from`` has more (empty: every model there), and why not
+    #: the others.
+    models: tuple[str, ...] = ()
+    models_reason: str = ""
+    #: The framework native to the library it runs the models on (Keras on JAX: "jax"), whose rows
+    #: the report sets beside its own.
+    native: str | None = None
+    #: Environment variables its process needs before the framework is imported (Keras' backend):
+    #: in its kernel's spec, and set by its runtime module.
+    environment: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The module whose import proves the environment works, and whose ``__version__`` the
+    #: environment's marker keeps (None: the registry name).
+    module: str | None = None
+    #: The system a reader compares, with its versions: a format string over a record's
+    #: ``environment.versions`` ("PyTorch {torch}", "Keras {keras} on JAX {jax}"); the report's
+    #: legends and README's framework table name frameworks this way.
+    system: str = ""
     #: Models whose default mode differs from ``default_mode``: model -> (mode, why). A dynamic model
     #: can invert a framework's trade-off (its graph mode tracing a new shape nearly every batch).
     model_default_modes: dict[str, tuple[str, str]] = dataclasses.field(default_factory=dict)
@@ -77,6 +104,34 @@ class Framework:
             raise ValueError(f"{self.name}: unknown compiler(s) {', '.join(sorted(unknown))}")
         if set(self.compiler_options) - set(self.compilers):
             raise ValueError(f"{self.name}: compiler options for a mode it does not declare")
+        if set(self.unsupported_modes) & set(self.compilers):
+            raise ValueError(f"{self.name}: a mode both declared and unsupported")
+        if self.default_mode not in self.compilers:
+            raise ValueError(f"{self.name}: its default mode {self.default_mode!r} is one it does not run")
+
+    @property
+    def import_name(self) -> str:
+        """The module that stands for the framework in its environment (``module``, else the name)."""
+        return self.module or self.name
+
+    def apply_environment(self) -> None:
+        """Set ``environment`` in this process, before the framework is imported (its runtime module
+        does it first); a PolybenchError when the framework's module was imported already under
+        other settings (Keras picks its backend once, on import)."""
+        for name, value in self.environment.items():
+            if os.environ.get(name) != value and self.import_name in sys.modules:
+                raise PolybenchError(
+                    f"{self.name} needs {name}={value}, but {self.import_name} was imported already with "
+                    f"{name}={os.environ.get(name)}; run it in a fresh process"
+                )
+            os.environ[name] = value
+
+    def system_of(self, versions: dict[str, str]) -> str | None:
+        """``system`` filled in from a record's versions; None when they lack one it names (a record
+        the runner wrote for a run that never started the framework)."""
+        template = self.system or self.display_name
+        names = {field for _, field, _, _ in string.Formatter().parse(template) if field}
+        return template.format(**versions) if names <= set(versions) else None
 
 
 #: Rows of a split per prediction batch (eval outputs of a whole split, off the clock).
@@ -335,6 +390,11 @@ class Runtime(abc.ABC):
     def step_module(self) -> str:
         """Dotted name of the module holding this framework's shared training step."""
         return f"{type(self).__module__.rsplit('.', 1)[0]}.common"
+
+    def shared_modules(self) -> tuple[str, ...]:
+        """Dotted names of the modules every model of this framework shares: the shared step's and
+        those it builds on. Records keep their sources, and their lines count as the shared step's."""
+        return (self.step_module(),)
 
     def model_module(self, model: str) -> str:
         """Dotted name of the module holding this framework's ``model``."""

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from polybench import PROJECT_ROOT, contention, frameworks, loop, parity, records, threads
 from polybench.data import tables
+from polybench.errors import UnsupportedError
 from polybench.notebook import loc, machine, memory, progress
 from polybench.notebook.settings import RunSettings
 from polybench.specs import get_spec
@@ -37,6 +38,9 @@ class Experiment:
             base, epochs=settings.epochs or base.epochs, batch_size=settings.batch_size or base.batch_size
         )
         self.threads = int(settings.threads or threads.default_threads())
+        unsupported = frameworks.unsupported_reason(settings.framework, settings.model, settings.mode)
+        if unsupported is not None:  # the runner records these without a kernel; a notebook run by hand says why
+            raise UnsupportedError(unsupported)
         self.runtime = frameworks.runtime(settings.framework)
         self.device = self.runtime.configure(self.threads, settings.device)
         self.runtime.seed(self.key.seed)
@@ -63,13 +67,14 @@ class Experiment:
 
     def model_modules(self) -> list[str]:
         """The framework's modules that make up the model: its own module and any module of the
-        framework's package its Implementation inherits from other than the shared step (the
+        framework's package its Implementation inherits from other than the shared ones (the
         dynamic models' common base, ``frameworks/<name>/dynamic.py``)."""
         package = self.runtime.step_module().rsplit(".", 1)[0] + "."
+        shared = self.runtime.shared_modules()
         inherited = [
             cls.__module__
             for cls in self.implementation_class.__mro__
-            if cls.__module__.startswith(package) and cls.__module__ != self.runtime.step_module()
+            if cls.__module__.startswith(package) and cls.__module__ not in shared
         ]
         return list(dict.fromkeys([self.implementation_class.__module__, *inherited]))
 
@@ -77,9 +82,14 @@ class Experiment:
         """Source code of this framework's modules for the model (model_modules), one after another."""
         return "\n\n".join(inspect.getsource(sys.modules[module]) for module in self.model_modules())
 
-    def step_source(self) -> str:
-        """Source code of this framework's shared training step (its common module)."""
-        return inspect.getsource(importlib.import_module(self.runtime.step_module()))
+    def implementation_path(self) -> str:
+        """Where those modules lie in the project (Keras on JAX runs the TensorFlow package's)."""
+        return " + ".join(module.replace(".", "/") + ".py" for module in self.model_modules())
+
+    def shared_sources(self) -> dict[str, str]:
+        """Source code of the modules every model of this framework shares (its shared step's and
+        those it builds on), by module name."""
+        return {name: inspect.getsource(importlib.import_module(name)) for name in self.runtime.shared_modules()}
 
     def loop_module(self) -> str:
         """The module of the loop that trains: the shared step's, or in mode idiomatic the
@@ -94,8 +104,9 @@ class Experiment:
         """The implementation's source as it ran, by path in the project: the model's module,
         the shared step and, in mode idiomatic, the framework's own loop. The HTML report shows
         these, so it does not depend on the checkout it is built in."""
-        modules = [*self.model_modules(), self.runtime.step_module()]
-        texts = [inspect.getsource(sys.modules[module]) for module in self.model_modules()] + [self.step_source()]
+        shared = self.shared_sources()
+        modules = [*self.model_modules(), *shared]
+        texts = [*(inspect.getsource(sys.modules[module]) for module in self.model_modules()), *shared.values()]
         if self.idiomatic:
             modules.append(self.loop_module())
             texts.append(self.loop_source())
@@ -170,7 +181,10 @@ class Experiment:
             env["idiomatic"] = {"loop": type(self.trainer).__doc__.strip().splitlines()[0], **self.trainer.details()}
         env["sources"] = self.sources()
         model_loc = loc.count_code_lines(self.implementation_source())
-        step_loc = loc.count_code_lines(self.loop_source())  # the shared step, or the framework's own loop
+        if self.idiomatic:  # the framework's own loop
+            step_loc = loc.count_code_lines(self.loop_source())
+        else:  # the shared step and the modules it builds on
+            step_loc = sum(loc.count_code_lines(text) for text in self.shared_sources().values())
         flops = spec.train_flops_per_sample()
         return records.Record.new(
             self.key,

@@ -10,8 +10,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
+from polybench import frameworks  # noqa: E402
 from polybench.frameworks import FRAMEWORKS  # noqa: E402
 from polybench.records import Record  # noqa: E402
 from polybench.report.frame import MIB  # noqa: E402
@@ -32,6 +34,31 @@ def figure(value: float) -> str:
 
 #: Axis ticks with thousands separators.
 TICKS = FuncFormatter(lambda value, _: f"{value:,.0f}" if abs(value) >= 100 else f"{value:g}")
+
+
+def _systems(table: pd.DataFrame) -> dict[str, str]:
+    """Each framework of ``table`` (registry order) and the system it ran, with versions."""
+    systems = table.system if "system" in table else pd.Series([""] * len(table), index=table.index)
+    found: dict[str, str] = {}
+    for framework, system in zip(table.framework, systems.fillna(""), strict=True):
+        if system or framework not in found:
+            found[framework] = system
+    return found
+
+
+def _finish(fig, systems: dict[str, str]) -> None:
+    """Lay the figure out with a legend below it naming each framework's colour, system and versions
+    (registry order), the figure made taller by the legend's rows."""
+    order = {fw: i for i, fw in enumerate(FRAMEWORKS)}
+    names = sorted(systems, key=lambda fw: order.get(fw, len(order)))
+    labels = [f"{fw}: {systems[fw]}" if systems[fw] else fw for fw in names]
+    width = max((len(label) for label in labels), default=1) * 0.065 + 0.5  # inches at fontsize 8
+    columns = max(1, min(len(labels), int(fig.get_figwidth() // width)))
+    height = 0.15 + 0.2 * -(-len(labels) // columns)
+    fig.set_figheight(fig.get_figheight() + height)
+    handles = [Patch(color=COLORS.get(fw, "grey")) for fw in names]
+    fig.legend(handles, labels, loc="lower center", ncol=columns, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, height / fig.get_figheight(), 1, 1))  # the legend below the panels
 
 
 def _label(row, modes: int) -> str:
@@ -82,7 +109,7 @@ def chart_metric(table: pd.DataFrame, path: Path) -> None:
         if first.higher_is_better and sub.test_metric.notna().any():
             low = min(sub.test_metric.min(), first.target)
             ax.set_ylim(max(0.0, low - (1 - low) * 0.5), 1.0 if low <= 1 else None)
-    fig.tight_layout()
+    _finish(fig, _systems(table))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -106,7 +133,7 @@ def _paired_bars(table: pd.DataFrame, path: Path, title: str, pair: tuple[tuple[
         ax.yaxis.set_major_formatter(TICKS)
         ax.set_title(model, fontsize=10)
         ax.set_ylabel(unit)
-    fig.tight_layout()
+    _finish(fig, _systems(table))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -130,7 +157,7 @@ def chart_memory(table: pd.DataFrame, path: Path) -> None:
         _bars(ax, table[table.model == model], "peak_rss_bytes", scale=MIB, modes=modes)
         ax.set_title(model, fontsize=10)
         ax.set_ylabel("MiB")
-    fig.tight_layout()
+    _finish(fig, _systems(table))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -196,6 +223,11 @@ def chart_curves(recs: list[Record], model: str, path: Path) -> None:
         if runs:
             ax.legend(fontsize=8)
     fig.suptitle(f"{model}: learning curves")
-    fig.tight_layout()
+    systems: dict[str, str] = {}
+    for r in runs:
+        system = frameworks.system(r.framework, r.environment.get("versions") or {})
+        if system or r.framework not in systems:
+            systems[r.framework] = system or ""
+    _finish(fig, systems)
     fig.savefig(path, dpi=110)
     plt.close(fig)

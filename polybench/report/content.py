@@ -12,7 +12,7 @@ import pandas as pd
 
 from polybench import records
 from polybench.probes import Probe
-from polybench.report import best, dynamic, environments, modes, noise, options, overhead, placement
+from polybench.report import backends, best, dynamic, environments, modes, noise, options, overhead, placement
 from polybench.report.document import (
     Bullets,
     Failure,
@@ -295,6 +295,15 @@ def intro(inputs: Inputs) -> list:
                 + "."
             )
         )
+    systems = frame.dropna(subset=["system"]).drop_duplicates(["framework", "system"])
+    if not systems.empty:
+        blocks.append(
+            Paragraph(
+                "Frameworks and the systems they ran, with versions: "
+                + "; ".join(f"{row.framework}: {row.system}" for row in systems.itertuples())
+                + "."
+            )
+        )
     mixed = placement.mixed_node_lines(frame)
     if mixed:
         blocks.append(Bullets(mixed, lead=placement.MIXED_LEAD))
@@ -519,6 +528,7 @@ def build(inputs: Inputs, models: list) -> Report:
     sections = [
         results_section(inputs),
         best_section(inputs, cells),
+        backends.section(table),
         differences_section(inputs, cells),
         Section(
             "Time to target",

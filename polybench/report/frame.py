@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from polybench import frameworks
 from polybench.frameworks import FRAMEWORKS
 from polybench.records import Compiler, Record
 from polybench.report import noise
@@ -103,6 +104,7 @@ def summary_frame(recs: list[Record]) -> pd.DataFrame:
                 "cpu_count": env.get("cpu_count"),
                 "blas": env.get("blas"),
                 "framework_version": versions.get(r.framework),
+                "system": frameworks.system(r.framework, versions),  # None: the framework never ran
                 "commit": env.get("commit"),
                 "command": env.get("command"),
                 "hostname": env.get("hostname"),
@@ -171,6 +173,7 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
         threads=("threads", thread_counts),
         statuses=("status", lambda s: ", ".join(sorted(s.unique()))),
         compiler=("compiler", "first"),
+        system=("system", lambda s: ", ".join(sorted(s.dropna().unique()))),
         busy=("busy", "any"),
         unstable=("unstable", "first"),
     )

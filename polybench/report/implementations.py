@@ -17,7 +17,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from polybench import PROJECT_ROOT
-from polybench.frameworks import FRAMEWORKS, has_implementation
+from polybench.frameworks import FRAMEWORKS, has_implementation, models_package, package
 from polybench.records import Record
 from polybench.specs import get_spec
 
@@ -61,17 +61,24 @@ def implementation(model: str, framework: str, recs: list[Record]) -> Implementa
         latest = shared[0]
         versions = len({tuple(sorted(r.environment["sources"].items())) for r in shared})
         found = Implementation(framework, dict(latest.environment["sources"]), True, _loc(latest), versions)
+    elif own_loop:  # a framework that ran its own loop only: its record holds the model and shared modules too
+        latest = own_loop[0]
+        versions = len({tuple(sorted(r.environment["sources"].items())) for r in own_loop})
+        found = Implementation(framework, dict(latest.environment["sources"]), True, (None, latest.model_loc, None))
+        found.versions, found.idiomatic_loc = versions, latest.step_loc
+        return found
     elif has_implementation(framework, model):
-        paths = [f"polybench/frameworks/{framework}/{model}.py", f"polybench/frameworks/{framework}/common.py"]
+        folder = models_package(framework).replace(".", "/")  # another framework's models, where it runs those
+        paths = [f"{folder}/{model}.py", f"{package(framework).replace('.', '/')}/common.py"]
         sources = {path: (PROJECT_ROOT / path).read_text() for path in paths if (PROJECT_ROOT / path).is_file()}
         loc = next((_loc(r) for r in mine if r.mode != "idiomatic" and _loc(r)[0] is not None), (None,) * 3)
         found = Implementation(framework, sources, False, loc)
     else:
         return None
     if own_loop:
-        path = f"polybench/frameworks/{framework}/idiomatic.py"
-        if path in own_loop[0].environment["sources"]:
-            found.sources[path] = own_loop[0].environment["sources"][path]
+        loop = next((path for path in own_loop[0].environment["sources"] if path.endswith("/idiomatic.py")), None)
+        if loop is not None:
+            found.sources[loop] = own_loop[0].environment["sources"][loop]
             found.idiomatic_loc = own_loop[0].step_loc
     return found
 
@@ -217,11 +224,22 @@ def code_panel(impl: Implementation) -> CodePanel:
         else:  # the shared step, the same for every model, and the framework's own loop: folded
             own_loop = path.endswith("/idiomatic.py")
             files.append(
-                CodeFile(path, "the framework's own loop, mode idiomatic" if own_loop else "shared training step", code)
+                CodeFile(
+                    path,
+                    "the framework's own loop, mode idiomatic"
+                    if own_loop
+                    else "shared by every model: the step and its helpers",
+                    code,
+                )
             )
-    own = "" if impl.idiomatic_loc is None else f"; the framework's own loop: {impl.idiomatic_loc} lines"
-    parts = f"{_fmt(model_loc, 'd')} model module + {_fmt(step_loc, 'd')} shared step{own}"
-    loc = f"{_fmt(total, 'd')} lines of code ({parts})"
+    if total is None and step_loc is None and model_loc is not None and impl.idiomatic_loc is not None:
+        # a framework that runs its own loop only: the model module and that loop
+        parts = f"{model_loc} model module + {impl.idiomatic_loc} the framework's own loop"
+        loc = f"{model_loc + impl.idiomatic_loc} lines of code ({parts})"
+    else:
+        own = "" if impl.idiomatic_loc is None else f"; the framework's own loop: {impl.idiomatic_loc} lines"
+        parts = f"{_fmt(model_loc, 'd')} model module + {_fmt(step_loc, 'd')} shared step{own}"
+        loc = f"{_fmt(total, 'd')} lines of code ({parts})"
     return CodePanel(impl.framework, loc, origin, files)
 
 

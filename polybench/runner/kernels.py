@@ -22,7 +22,7 @@ from pathlib import Path
 
 from polybench import PROJECT_ROOT, locks
 from polybench.errors import PolybenchError
-from polybench.frameworks import check_framework
+from polybench.frameworks import DECLARED, check_framework
 from polybench.notebook.machine import READY_MARKER as MARKER
 
 
@@ -74,11 +74,12 @@ def is_ready(framework: str) -> bool:
         return False
     try:
         built = json.loads(marker.read_text())
-        argv0 = json.loads(spec.read_text())["argv"][0]
-    except (ValueError, KeyError, IndexError):
+        kernel = json.loads(spec.read_text())
+        argv0, variables = kernel["argv"][0], kernel.get("env") or {}
+    except (ValueError, KeyError, IndexError, TypeError):
         return False
     locked = built.get("lock_hash") == lock_hash(framework) or bool(built.get("adopted"))
-    return locked and Path(argv0) == env_python(framework)
+    return locked and Path(argv0) == env_python(framework) and variables == DECLARED[framework].environment
 
 
 #: How uv and pip begin the lines that say why they failed (the last one is the most specific).
@@ -136,9 +137,8 @@ def setup(framework: str, say: Callable[[str], None] = print) -> Path:
     _register_kernel(framework, python, log)
     version = import_check(framework)
     (target / MARKER).write_text(json.dumps({"lock": own.stem, "lock_hash": expected, "version": version}) + "\n")
-    say(
-        f"{framework}: ready ({framework} {version}, kernel {kernel_name(framework)}, {time.monotonic() - start:.0f} s)"
-    )
+    module, took = DECLARED[framework].import_name, time.monotonic() - start
+    say(f"{framework}: ready ({module} {version}, kernel {kernel_name(framework)}, {took:.0f} s)")
     return python
 
 
@@ -168,12 +168,14 @@ def adopt(framework: str, interpreter: Path, say: Callable[[str], None] = print)
     version = import_check(framework)
     marker = {"lock": None, "lock_hash": None, "version": version, "adopted": str(interpreter)}
     (target / MARKER).write_text(json.dumps(marker) + "\n")
-    say(f"{framework}: ready ({framework} {version} from {interpreter}, kernel {kernel_name(framework)})")
+    module = DECLARED[framework].import_name
+    say(f"{framework}: ready ({module} {version} from {interpreter}, kernel {kernel_name(framework)})")
     return python
 
 
 def _register_kernel(framework: str, python: Path, log: Path) -> None:
-    """Register the environment's kernel where the orchestrator's Jupyter finds it."""
+    """Register the environment's kernel where the orchestrator's Jupyter finds it, with the
+    environment variables the framework declares (Keras' backend)."""
     _step(
         [
             python,
@@ -186,6 +188,7 @@ def _register_kernel(framework: str, python: Path, log: Path) -> None:
             kernel_name(framework),
             "--display-name",
             f"polybench ({framework})",
+            *[part for item in DECLARED[framework].environment.items() for part in ("--env", *item)],
         ],
         log,
         "registering the Jupyter kernel",
@@ -217,13 +220,15 @@ def ensure(framework: str, say: Callable[[str], None] = print) -> Path:
 
 
 def import_check(framework: str) -> str:
-    """Import the framework inside its environment (its module bears its name); return its version."""
-    name = check_framework(framework)
+    """Import the framework inside its environment (the module it declares, with the environment
+    variables it declares: Keras loads its backend on import); return the module's version."""
+    name = DECLARED[check_framework(framework)].import_name
     done = subprocess.run(
         [str(env_python(framework)), "-c", f"import {name}; print({name}.__version__)"],
         capture_output=True,
         text=True,
         stdin=subprocess.DEVNULL,
+        env={**os.environ, **DECLARED[framework].environment},
     )
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]

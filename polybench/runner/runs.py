@@ -165,12 +165,10 @@ class Runner:
         return results
 
     def unsupported(self, key: records.RunKey) -> records.Record | None:
-        """The unsupported record of a cell polybench has no implementation for (None if it has one)."""
-        if frameworks.has_implementation(key.framework, key.model):
-            return None
-        return self.failure(
-            key, "unsupported", f"polybench has no {key.framework} implementation of {key.model} yet", [], now()
-        )
+        """The unsupported record of a cell the framework does not run (no implementation of the
+        model, or a mode it declares unsupported), with the reason; None if it runs it."""
+        reason = frameworks.unsupported_reason(key.framework, key.model, key.mode)
+        return None if reason is None else self.failure(key, "unsupported", reason, [], now())
 
     def run_one(self, key: records.RunKey) -> records.Record:
         """Execute one notebook in its own papermill process; return its record."""

@@ -20,4 +20,5 @@ FRAMEWORK = Framework(
         )
     },
     compilers={"eager": ("none",), "graph": ("chainer.static_graph",), "idiomatic": ("none",)},
+    system="Chainer {chainer}",
 )

@@ -13,4 +13,5 @@ FRAMEWORK = Framework(
     default_reason="eager JAX runs every op and its autodiff through Python: hours per LSTM epoch",
     compiler_options={"graph": graph_options()},
     compilers={"eager": ("none",), "graph": ("xla",), "idiomatic": ("xla",)},
+    system="JAX {jax} (Flax NNX {flax})",
 )

@@ -14,10 +14,8 @@ import os
 from collections.abc import Callable
 from importlib import metadata
 
-import flax
 import jax
 import jax.numpy as jnp
-import optax
 
 from polybench import threads as thread_settings
 from polybench.errors import PolybenchError
@@ -85,11 +83,16 @@ class JaxRuntime(Runtime):
         self.rng_seed = seed
 
     def versions(self) -> dict[str, str]:
+        import flax  # the model library and the optimizer of this framework (Keras on JAX has neither)
+        import optax
+
+        return {**self.jax_versions(), "flax": flax.__version__, "optax": optax.__version__}
+
+    def jax_versions(self) -> dict[str, str]:
+        """JAX's versions and the settings that matter to results."""
         return {
             "jax": jax.__version__,
             "jaxlib": metadata.version("jaxlib"),
-            "flax": flax.__version__,
-            "optax": optax.__version__,
             "xla_cpu_pool_threads": str(xla_pool_threads()),
             "default_matmul_precision": str(jax.config.jax_default_matmul_precision),
             "gpu_preallocate": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE", "true"),

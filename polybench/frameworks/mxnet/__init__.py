@@ -20,4 +20,5 @@ FRAMEWORK = Framework(
             **graph_options(),
         }
     },
+    system="MXNet Gluon {mxnet}",
 )

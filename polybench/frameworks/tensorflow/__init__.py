@@ -6,6 +6,19 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without Tenso
 from polybench.frameworks.base import Framework
 from polybench.frameworks.dynamic import graph_options
 
+#: The models written in keras.layers and keras.ops alone (no TensorFlow call), so that Keras runs
+#: them on its JAX and PyTorch backends as well (frameworks keras-jax, keras-torch).
+BACKEND_NEUTRAL_MODELS = (
+    "mnist_fcn",
+    "mnist_cnn",
+    "echo",
+    "damped_sine",
+    "moving_square",
+    "addition",
+    "cumsum",
+    "shape_gen",
+)
+
 FRAMEWORK = Framework(
     name="tensorflow",
     display_name="TensorFlow",
@@ -20,4 +33,5 @@ FRAMEWORK = Framework(
             **graph_options(),
         }
     },
+    system="TensorFlow {tensorflow} (Keras {keras})",
 )

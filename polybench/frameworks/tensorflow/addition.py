@@ -1,13 +1,13 @@
-"""Addition in TensorFlow/Keras: encoder LSTM(75), its last output repeated twice, decoder LSTM(50),
+"""Addition in Keras 3 (every backend): encoder LSTM(75), its last output repeated twice, decoder LSTM(50),
 dense 12."""
 
 import keras
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_dense, load_lstm
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_dense, load_lstm
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [

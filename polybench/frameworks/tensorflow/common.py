@@ -1,98 +1,25 @@
-"""What every Keras model shares: weight loading, the eager GradientTape step, graph mode.
+"""TensorFlow's Keras implementation: the eager GradientTape step and graph mode (tf.function).
 
-Canonical layouts -> Keras 3 (TensorFlow backend), the whole mapping:
-
-- Dense: the canonical (in, out) kernel and bias are Keras' own layout.
-- Conv2D: canonical (out, in, kh, kw) kernels become Keras' (kh, kw, in, out) (``layouts.hwio``);
-  the images themselves go channels-last, TensorFlow's native layout on the CPU (see
-  ``to_model_layout``).
-- Flatten after a convolution: channels-last flattens (row, column, channel), the canonical
-  order is (channel, row, column), so the rows of the kernel reading the flattened map are
-  permuted once at build time (``flattened=``, ``layouts.channels_last_rows``).
-- LSTM: Keras keeps kernel (in, 4H), recurrent_kernel (H, 4H) and ONE bias (4H) with gates
-  (input, forget, cell candidate, output), exactly the canonical layout, so nothing is
-  transposed. The models pass recurrent_activation="sigmoid" and activation="tanh" (Keras'
-  defaults, written out) and no initial state, so every sequence starts from zeros.
-- Bidirectional LSTM: the canonical "forward" and "backward" directions go to Keras' own
-  ``forward_layer`` and ``backward_layer``; Keras flips the backward outputs back into input
-  order and concatenates (forward, backward).
-- Adam: the spec's epsilon is added to the bias-corrected sqrt(v_hat); keras.optimizers.Adam
-  adds it to the raw sqrt(v) instead, so ``SpecAdam`` below moves it (see its docstring).
+The model modules build their Keras models with keras.layers and keras.ops alone (the mapping from
+the canonical layouts is ``keras_common``'s, shared with Keras' other backends); on the TensorFlow
+backend they subclass ``KerasImplementation`` below (``keras_common.backend_implementation``). The
+images go channels-last, TensorFlow's native layout on the CPU (a model's ``to_model_layout``).
 """
 
 from __future__ import annotations
 
 import functools
 
-import keras
 import numpy as np
 import tensorflow as tf
 
-from polybench.frameworks.base import Implementation, Loaded, compiler
-from polybench.frameworks.layouts import channels_last_rows, hwio
+from polybench.frameworks.base import Loaded, compiler
+from polybench.frameworks.tensorflow.keras_common import LOSSES, KerasModel, SpecAdam
 from polybench.frameworks.tensorflow.runtime import RUNTIME
 from polybench.specs.base import Adam, Spec, Split
 
-LOSSES = {
-    "softmax_cross_entropy": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-    "l1": keras.losses.MeanAbsoluteError(),
-    "sigmoid_binary_cross_entropy": keras.losses.BinaryCrossentropy(from_logits=True),
-}
 
-
-class SpecAdam(keras.optimizers.Adam):
-    """keras.optimizers.Adam updating as the spec's Adam says (Kingma & Ba, Algorithm 1):
-    ``w -= lr * m_hat / (sqrt(v_hat) + epsilon)``.
-
-    Keras' own step is the "epsilon hat" form ``w -= lr_t * m / (sqrt(v) + epsilon)`` with
-    ``lr_t = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)``, which is the spec's step exactly when
-    epsilon * sqrt(1 - beta_2**t) stands in its epsilon's place; without it the two part where
-    gradients are about epsilon in size (MNIST CNN's third parity loss moves by 1.3e-3). So this
-    is Keras' update_step, op for op, with that epsilon (as Chainer's SpecEpsilon hook does). The
-    moments live in the slots Keras' Adam builds (``_momentums``, ``_velocities``).
-    """
-
-    def update_step(self, gradient, variable, learning_rate):
-        ops, dtype = keras.ops, variable.dtype
-        step = ops.cast(self.iterations + 1, dtype)
-        correction = ops.sqrt(1 - ops.power(ops.cast(self.beta_2, dtype), step))
-        alpha = ops.cast(learning_rate, dtype) * correction / (1 - ops.power(ops.cast(self.beta_1, dtype), step))
-        m = self._momentums[self._get_variable_index(variable)]
-        v = self._velocities[self._get_variable_index(variable)]
-        gradient = ops.cast(gradient, dtype)
-        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
-        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
-        self.assign_sub(variable, ops.divide(ops.multiply(m, alpha), ops.add(ops.sqrt(v), self.epsilon * correction)))
-
-
-def load_dense(
-    layer: keras.layers.Dense, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
-) -> None:
-    """Canonical dense kernel (in, out) and bias, as they are; ``flattened`` = (C, H, W) when the
-    layer reads a channels-last feature map flattened by Keras."""
-    layer.set_weights([channels_last_rows(params[f"{name}.kernel"], flattened), params[f"{name}.bias"]])
-
-
-def load_conv(layer: keras.layers.Conv2D, params: dict[str, np.ndarray], name: str) -> None:
-    """Canonical (out, in, kh, kw) kernel -> Keras' (kh, kw, in, out), and the bias."""
-    layer.set_weights([hwio(params[f"{name}.kernel"]), params[f"{name}.bias"]])
-
-
-def load_lstm(
-    layer: keras.layers.LSTM, params: dict[str, np.ndarray], name: str, flattened: tuple[int, int, int] | None = None
-) -> None:
-    """Canonical LSTM kernel, recurrent kernel and bias: Keras' own layout and gate order;
-    ``flattened`` as in ``load_dense`` for the input kernel."""
-    layer.set_weights(
-        [
-            channels_last_rows(params[f"{name}.kernel"], flattened),
-            params[f"{name}.recurrent_kernel"],
-            params[f"{name}.bias"],
-        ]
-    )
-
-
-class KerasImplementation(Implementation):
+class KerasImplementation(KerasModel):
     """A Keras model trained with tf.GradientTape and Adam, eagerly or (graph mode) inside
     tf.function; subclasses only build the model. ``device`` is TensorFlow's device name."""
 
@@ -145,10 +72,8 @@ class KerasImplementation(Implementation):
         self.infer = graph(self._infer) if mode == "graph" else self._infer
         self.loss_fn = LOSSES[spec.loss]
 
-    def to_model_layout(self, x: tf.Tensor) -> tf.Tensor:
-        """Loader layout (canonical, channels-first) -> the model's input layout: the identity
-        unless the model works channels-last."""
-        return x
+    def device_scope(self):
+        return tf.device(self.device)
 
     def load_data(self, splits: dict[str, Split]) -> None:
         with tf.device(self.device):
@@ -199,6 +124,11 @@ class KerasImplementation(Implementation):
     def to_host(self, outputs: list[tf.Tensor]) -> np.ndarray:
         with tf.device(self.device):
             return tf.concat(outputs, axis=0).numpy()
+
+    def fit_compiler(self) -> dict:
+        """What Keras resolved ``jit_compile="auto"`` to: XLA, or a tf.function graph without it."""
+        xla = bool(self.model.jit_compile)
+        return compiler("xla" if xla else "tf.function", via="keras.Model.fit", jit_compile=xla)
 
     def compiler(self) -> dict:
         if self.mode != "graph":

@@ -1,12 +1,12 @@
-"""Cumulative sum in TensorFlow/Keras: bidirectional LSTM(50), dense 1 per step (sigmoid in the loss)."""
+"""Cumulative sum in Keras 3 (every backend): bidirectional LSTM(50), dense 1 per step (sigmoid in the loss)."""
 
 import keras
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_dense, load_lstm
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_dense, load_lstm
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [

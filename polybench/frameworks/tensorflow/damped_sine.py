@@ -1,12 +1,12 @@
-"""Damped sine in TensorFlow/Keras: stacked LSTM(20) -> LSTM(20) -> dense 5."""
+"""Damped sine in Keras 3 (every backend): stacked LSTM(20) -> LSTM(20) -> dense 5."""
 
 import keras
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_dense, load_lstm
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_dense, load_lstm
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [

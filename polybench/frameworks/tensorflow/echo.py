@@ -1,12 +1,12 @@
-"""Echo in TensorFlow/Keras: LSTM(25) over five one-hot digits, dense 10 on the last hidden state."""
+"""Echo in Keras 3 (every backend): LSTM(25) over five one-hot digits, dense 10 on the last hidden state."""
 
 import keras
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_dense, load_lstm
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_dense, load_lstm
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [

@@ -1,12 +1,14 @@
-"""Keras' own training loop (mode "idiomatic"): ``model.compile()`` then ``model.fit()``.
+"""Keras' own training loop (mode "idiomatic"): ``model.compile()`` then ``model.fit()``, the same
+on every Keras backend (TensorFlow here; JAX and PyTorch in frameworks keras-jax and keras-torch).
 
 The eager Implementation's Keras model (canonical weights), its Adam (``SpecAdam``) and its
-loss are compiled with Keras' defaults, so ``jit_compile="auto"``: Keras compiles the train
-step with XLA where it judges the model supports it, else as a tf.function graph. Which one
-it chose (``model.jit_compile`` after fit) goes into the record. ``fit`` shuffles the
-in-memory tensors itself (``shuffle=True``, its default). Its one departure from the
-defaults is ``verbose=0``: the progress bar would print every batch into the notebook (the
-run prints one line per epoch instead). Epoch times come from a callback's
+loss are compiled with Keras' defaults, so ``jit_compile="auto"``: on TensorFlow Keras compiles
+the train step with XLA where it judges the model supports it, else as a tf.function graph; on
+JAX it jit-compiles it (XLA); on PyTorch it runs the modules eagerly. Which one it chose
+(``model.jit_compile`` after fit, through the implementation's ``fit_compiler``) goes into the
+record. ``fit`` shuffles the in-memory tensors itself (``shuffle=True``, its default). Its one
+departure from the defaults is ``verbose=0``: the progress bar would print every batch into the
+notebook (the run prints one line per epoch instead). Epoch times come from a callback's
 ``on_epoch_begin`` / ``on_epoch_end``, each after a device sync.
 
 The dynamic models (var_addition, tree_eval) train as the Keras guide to masking and padding
@@ -25,11 +27,10 @@ import time
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer, compiler
-from polybench.frameworks.tensorflow.common import KerasImplementation
-from polybench.frameworks.tensorflow.dynamic import KerasDynamic
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+from polybench.frameworks.dynamic import DynamicModel
+from polybench.frameworks.tensorflow.keras_common import KerasModel
 
 
 class _EpochClock(keras.callbacks.Callback):
@@ -53,7 +54,7 @@ class _Rendered(keras.utils.PyDataset):
     """A compact split (the moving-square videos) rendered batch by batch: Keras' documented
     way to feed data that do not fit in memory; reshuffled at the end of every epoch."""
 
-    def __init__(self, impl: KerasImplementation, batch_size: int, seed: int) -> None:
+    def __init__(self, impl: KerasModel, batch_size: int, seed: int) -> None:
         super().__init__()
         self.impl, self.batch_size, self.n = impl, batch_size, len(impl.data["train"].split)
         self.rng = np.random.default_rng(seed)
@@ -74,9 +75,9 @@ class Trainer(IdiomaticTrainer):
 
     shuffle = "keras fit(shuffle=True): its own permutation each epoch, from the seed keras.utils.set_random_seed set"
 
-    def __init__(self, impl: KerasImplementation, batch_size: int, seed: int) -> None:
+    def __init__(self, impl: KerasModel, batch_size: int, seed: int) -> None:
         super().__init__(impl, batch_size, seed)
-        if isinstance(impl, KerasDynamic):
+        if isinstance(impl, DynamicModel):  # TensorFlow's (Keras on JAX and PyTorch runs none)
             impl.use_fit_strategy()  # padded to one width and masked, the form fit trains
         impl.model.compile(optimizer=impl.optimizer, loss=impl.loss_fn)  # Keras' defaults otherwise
 
@@ -85,8 +86,8 @@ class Trainer(IdiomaticTrainer):
         # The spec's learning-rate schedule as Keras writes it, set in on_epoch_begin before the clock starts.
         schedule = keras.callbacks.LearningRateScheduler(lambda epoch, rate: self.impl.adam.rate(epoch + 1))
         clock = [schedule, _EpochClock(self.impl.sync, after_epoch)]
-        with tf.device(self.impl.device):
-            if isinstance(self.impl, KerasDynamic):  # the whole split padded, made here off the clock
+        with self.impl.device_scope():
+            if isinstance(self.impl, DynamicModel):  # the whole split padded, made here off the clock
                 x, computed, real = self.impl.split_inputs("train")
                 self.impl.shape_log.count(real * epochs, computed * epochs)
             if x is None:
@@ -97,6 +98,5 @@ class Trainer(IdiomaticTrainer):
                 self.impl.model.fit(x, y, batch_size=self.batch_size, epochs=epochs, verbose=0, callbacks=clock)
 
     def compiler(self) -> dict:
-        """What Keras resolved ``jit_compile="auto"`` to: XLA, or a tf.function graph without it."""
-        xla = bool(self.impl.model.jit_compile)
-        return compiler("xla" if xla else "tf.function", via="keras.Model.fit", jit_compile=xla)
+        """What Keras resolved ``jit_compile="auto"`` to on this backend (``fit_compiler``)."""
+        return self.impl.fit_compiler()

@@ -1,13 +1,12 @@
-"""MNIST CNN in TensorFlow/Keras: two 5x5 'same' convolutions with max-pooling, dense 1024, dense 10."""
+"""MNIST CNN in Keras 3 (every backend): two 5x5 'same' convolutions with max-pooling, dense 1024, dense 10."""
 
 import keras
-import tensorflow as tf
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_conv, load_dense
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_conv, load_dense
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [
@@ -29,4 +28,4 @@ class Implementation(KerasImplementation):
         return model
 
     def to_model_layout(self, x):
-        return tf.transpose(x, [0, 2, 3, 1])  # (N, 1, 28, 28) -> (N, 28, 28, 1), once in load_data
+        return keras.ops.transpose(x, [0, 2, 3, 1])  # (N, 1, 28, 28) -> (N, 28, 28, 1), once in load_data

@@ -1,12 +1,12 @@
-"""MNIST FCN in TensorFlow/Keras: 784-512-256-10, ReLU, dropout after each hidden layer."""
+"""MNIST FCN in Keras 3 (every backend): 784-512-256-10, ReLU, dropout after each hidden layer."""
 
 import keras
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_dense
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_dense
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         drop = self.dropout_rates
         model = keras.Sequential(

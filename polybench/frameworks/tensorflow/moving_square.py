@@ -1,13 +1,12 @@
-"""Moving square in TensorFlow/Keras: the same Conv2D on every frame, then LSTM(50) and dense 2."""
+"""Moving square in Keras 3 (every backend): the same Conv2D on every frame, then LSTM(50) and dense 2."""
 
 import keras
-import tensorflow as tf
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_conv, load_dense, load_lstm
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_conv, load_dense, load_lstm
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [
@@ -26,5 +25,5 @@ class Implementation(KerasImplementation):
 
     def to_model_layout(self, x):
         # Videos are rendered per batch as (N, frames, 1, 50, 50); going channels-last here is
-        # TensorFlow's own cost and is timed with the step.
-        return tf.transpose(x, [0, 1, 3, 4, 2])
+        # the backend's own cost and is timed with the step.
+        return keras.ops.transpose(x, [0, 1, 3, 4, 2])

@@ -75,6 +75,9 @@ class TensorFlowRuntime(Runtime):
 
         return product
 
+    def shared_modules(self) -> tuple[str, ...]:
+        return ("polybench.frameworks.tensorflow.keras_common", self.step_module())
+
     def gpu_name(self, device: str) -> str | None:
         if "GPU" not in device.upper():
             return None

@@ -1,12 +1,12 @@
-"""Shape generation in TensorFlow/Keras: LSTM(10) over one corner, dense 2 for the next corner."""
+"""Shape generation in Keras 3 (every backend): LSTM(10) over one corner, dense 2 for the next corner."""
 
 import keras
 from keras import layers
 
-from polybench.frameworks.tensorflow.common import KerasImplementation, load_dense, load_lstm
+from polybench.frameworks.tensorflow.keras_common import backend_implementation, load_dense, load_lstm
 
 
-class Implementation(KerasImplementation):
+class Implementation(backend_implementation()):
     def build(self, params):
         model = keras.Sequential(
             [

@@ -20,8 +20,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from polybench.frameworks.dynamic import node_batch, scan_children
-from polybench.frameworks.tensorflow.common import load_dense
 from polybench.frameworks.tensorflow.dynamic import KerasDynamic
+from polybench.frameworks.tensorflow.keras_common import load_dense
 from polybench.specs.tree_eval import DIGITS, GATES, MAX_TOKENS, TOKENS, UNITS
 
 

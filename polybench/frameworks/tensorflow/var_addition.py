@@ -16,8 +16,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from polybench.frameworks.dynamic import padded_width
-from polybench.frameworks.tensorflow.common import load_dense, load_lstm
 from polybench.frameworks.tensorflow.dynamic import KerasDynamic
+from polybench.frameworks.tensorflow.keras_common import load_dense, load_lstm
 from polybench.specs.addition import ALPHABET
 from polybench.specs.var_addition import ANSWER_CHARS, DECODER_UNITS, ENCODER_UNITS, PROBLEM_CHARS
 

@@ -19,4 +19,5 @@ FRAMEWORK = Framework(
         }
     },
     compile_cache_env=("TORCHINDUCTOR_CACHE_DIR",),  # Inductor's cache of compiled kernels and graphs
+    system="PyTorch {torch}",
 )
