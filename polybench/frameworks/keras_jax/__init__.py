@@ -6,29 +6,7 @@ its Keras step on JAX and PyTorch is ``polybench/frameworks/tensorflow/backends.
 This module imports no framework: the registry reads ``FRAMEWORK`` without Keras installed.
 """
 
-from polybench.frameworks.base import Framework
-from polybench.frameworks.tensorflow import BACKEND_NEUTRAL_MODELS
+from polybench.frameworks.tensorflow import keras_backend
 
-#: Why the shared-loop modes are not run (one reason for both, with the mode's own clause).
-SHARED_LOOP = (
-    "Keras on another backend is measured through Keras' own compile() + fit() (mode idiomatic), as Keras' "
-    "backend benchmarks measure it; the shared loop on {backend} is the {native} framework's {mode} mode"
-)
-
-FRAMEWORK = Framework(
-    name="keras-jax",
-    display_name="Keras 3 on JAX",
-    default_mode="idiomatic",
-    default_reason="Keras' own compile() + fit() is the one loop the Keras backends run",
-    # Keras' jit_compile="auto" on JAX: the train step under jax.jit where every layer supports it.
-    compilers={"idiomatic": ("xla", "none")},
-    unsupported_modes={mode: SHARED_LOOP.format(backend="JAX", native="jax", mode=mode) for mode in ("eager", "graph")},
-    models_from="tensorflow",
-    native="jax",
-    models=BACKEND_NEUTRAL_MODELS,
-    models_reason="only the TensorFlow package's models written in keras.layers and keras.ops alone run on "
-    "every Keras backend",
-    environment={"KERAS_BACKEND": "jax"},
-    module="keras",
-    system="Keras {keras} on JAX {jax}",
-)
+# Keras' jit_compile="auto" on JAX: the train step under jax.jit where every layer supports it.
+FRAMEWORK = keras_backend("jax", native="jax", backend_name="JAX", compilers=("xla", "none"))

@@ -19,6 +19,35 @@ BACKEND_NEUTRAL_MODELS = (
     "shape_gen",
 )
 
+
+def keras_backend(backend: str, native: str, backend_name: str, compilers: tuple[str, ...]) -> Framework:
+    """The registry entry of Keras 3 on another backend (``backend``: "jax", "torch"; ``native``:
+    that backend's own framework in the registry): the TensorFlow package's backend-neutral Keras
+    models, trained by Keras' own compile() + fit() only (mode idiomatic, whose ``compilers`` are
+    what Keras' jit_compile="auto" may resolve to there)."""
+    shared_loop = (
+        "Keras on another backend is measured through Keras' own compile() + fit() (mode idiomatic), as "
+        f"Keras' backend benchmarks measure it; the shared loop on {backend_name} is the {native} framework's "
+        "{mode} mode"
+    )
+    return Framework(
+        name=f"keras-{backend}",
+        display_name=f"Keras 3 on {backend_name}",
+        default_mode="idiomatic",
+        default_reason="Keras' own compile() + fit() is the one loop the Keras backends run",
+        compilers={"idiomatic": compilers},
+        unsupported_modes={mode: shared_loop.format(mode=mode) for mode in ("eager", "graph")},
+        models_from="tensorflow",
+        native=native,
+        models=BACKEND_NEUTRAL_MODELS,
+        models_reason="only the TensorFlow package's models written in keras.layers and keras.ops alone run on "
+        "every Keras backend",
+        environment={"KERAS_BACKEND": backend},
+        module="keras",
+        system=f"Keras {{keras}} on {backend_name} {{{native}}}",
+    )
+
+
 FRAMEWORK = Framework(
     name="tensorflow",
     display_name="TensorFlow",
