@@ -109,15 +109,18 @@ def test_the_kernel_spec_carries_the_backend_and_a_changed_one_is_not_ready(tmp_
         assert kernels.is_ready("keras-jax") is ready, env
 
 
-def test_the_backend_is_set_before_keras_loads_and_never_switched_after(monkeypatch):
-    declared = frameworks.DECLARED["keras-jax"]
-    monkeypatch.delenv("KERAS_BACKEND", raising=False)
-    monkeypatch.delitem(sys.modules, "keras", raising=False)
+@pytest.mark.parametrize("name, backend", [("keras-jax", "jax"), ("tensorflow", "tensorflow")])
+def test_the_backend_is_set_before_keras_loads_and_never_switched_after(monkeypatch, name, backend):
+    declared = frameworks.DECLARED[name]
+    # an inherited setting of another backend (a user's shell) is overridden, not kept; setenv
+    # also has monkeypatch restore this process' own value afterwards
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.delitem(sys.modules, declared.import_name, raising=False)
     declared.apply_environment()
-    assert __import__("os").environ["KERAS_BACKEND"] == "jax"
-    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
-    monkeypatch.setitem(sys.modules, "keras", object())  # Keras loaded on TensorFlow already
-    with pytest.raises(PolybenchError, match="keras-jax needs KERAS_BACKEND=jax, but keras was imported already"):
+    assert __import__("os").environ["KERAS_BACKEND"] == backend
+    monkeypatch.setenv("KERAS_BACKEND", "torch")
+    monkeypatch.setitem(sys.modules, declared.import_name, object())  # loaded on another backend already
+    with pytest.raises(PolybenchError, match=f"{name} needs KERAS_BACKEND={backend}, but .* was imported already"):
         declared.apply_environment()
 
 

@@ -62,5 +62,8 @@ FRAMEWORK = Framework(
             **graph_options(),
         }
     },
+    # Keras picks its backend from KERAS_BACKEND (else ~/.keras/keras.json), once, on import: set here,
+    # a shell's or another Keras framework's setting never makes this one run Keras on JAX or PyTorch.
+    environment={"KERAS_BACKEND": "tensorflow"},
     system="TensorFlow {tensorflow} (Keras {keras})",
 )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from polybench.frameworks.tensorflow import FRAMEWORK  # noqa: E402
+
 # Before TensorFlow loads (the registry imports this module before any model module): Keras 3
-# on the TensorFlow backend, and no INFO/WARNING lines from the C++ runtime (oneDNN notices and
-# the like); errors still come through.
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# on the TensorFlow backend whatever KERAS_BACKEND the process inherited, and no INFO/WARNING
+# lines from the C++ runtime (oneDNN notices and the like); errors still come through.
+FRAMEWORK.apply_environment()
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
