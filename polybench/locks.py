@@ -37,7 +37,10 @@ LOCKS = REQUIREMENTS / "locks"
 ORCHESTRATOR = "base"
 #: Requirement files a framework installs before its own lock, and whether its own packages are
 #: then built without build isolation (chainer 7.8.1 is an sdist needing setuptools<70).
-BUILD_FIRST = {"chainer": "chainer-build"}
+BUILD_FIRST = {"chainer": "chainer-build", "dynet": "dynet-build"}
+#: Environments outside the registry that a tool installs from a lock: DyNet 2.1.2 built from its
+#: sdist by tools/dynet_build.sh (not yet a framework: tools/dynet_mnist.py checks it).
+TOOL_ENVIRONMENTS = ("dynet",)
 PYTHON_VERSION = "3.11"
 PLATFORM = "x86_64-manylinux_2_28"
 #: Where wheels that PyPI does not carry are looked for when POLYBENCH_FIND_LINKS is unset.
@@ -47,9 +50,10 @@ _INCLUDE = re.compile(r"^\s*(?:-r|--requirement|-c|--constraint)\s+(\S+)", re.M)
 
 
 def lock_names() -> list[str]:
-    """Every lock: the orchestrator's, then each framework's build requirements and its own."""
+    """Every lock: the orchestrator's, then each framework's (and tool environment's) build
+    requirements and its own."""
     names = [ORCHESTRATOR]
-    for framework in FRAMEWORKS:
+    for framework in (*FRAMEWORKS, *TOOL_ENVIRONMENTS):
         names += [BUILD_FIRST[framework], framework] if framework in BUILD_FIRST else [framework]
     return names
 
