@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     rng = np.random.default_rng(args.seed)
     for epoch in range(epochs):
-        trainer.learning_rate = adam.rate(epoch)
+        trainer.learning_rate = adam.rate(epoch + 1)  # the spec counts epochs from 1
         start, total, steps = time.perf_counter(), 0.0, 0
         order = rng.permutation(len(train.y))
         for first in range(0, len(order), profile.batch_size):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from polybench.frameworks.tensorflow import FRAMEWORK  # noqa: E402
+from polybench.frameworks.tensorflow import FRAMEWORK
 
 # Before TensorFlow loads (the registry imports this module before any model module): Keras 3
 # on the TensorFlow backend whatever KERAS_BACKEND the process inherited, and no INFO/WARNING
