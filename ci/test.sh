@@ -33,7 +33,7 @@ python3 -m venv .venv
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
 .venv/bin/polybench setup --framework all
-.venv/bin/polybench setup --framework keras-jax,keras-torch  # "all" is the five native frameworks
+.venv/bin/polybench setup --framework pytensor,keras-jax,keras-torch  # "all" is the five native frameworks
 .venv/bin/polybench list
 # Given arguments: one pytest run of them. Otherwise every test but the quiet-machine one on both
 # cores (pytest-xdist; loadgroup keeps each framework's parity tests on one worker, see

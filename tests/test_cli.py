@@ -30,12 +30,13 @@ RUN = ["run", "--framework", "torch"]
     [
         (
             ["run", "--framework", "theano"],
-            "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch, "
-            "all)",
+            "unknown framework 'theano' (choose from: torch, tensorflow, mxnet, chainer, jax, pytensor, keras-jax, "
+            "keras-torch, all)",
         ),
         (
             ["run", "--framework", ","],
-            "no framework given (choose from: torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch, all)",
+            "no framework given (choose from: torch, tensorflow, mxnet, chainer, jax, pytensor, keras-jax, "
+            "keras-torch, all)",
         ),
         (["run"], "the following arguments are required: --framework"),
         (RUN + ["--model", "resnet"], "unknown model 'resnet' (choose from: mnist_fcn, mnist_cnn"),
@@ -104,10 +105,12 @@ def test_list_shows_models_frameworks_and_environments():
     done = polybench("list")
     assert done.returncode == 0
     assert "mnist_fcn" in done.stdout and "mnist_cnn" in done.stdout and "[torch" in done.stdout
-    for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax", "keras-jax", "keras-torch"):
+    for framework in ("torch", "tensorflow", "mxnet", "chainer", "jax", "pytensor", "keras-jax", "keras-torch"):
         assert f"  {framework}" in done.stdout
     assert "; Keras 3 on JAX, mode idiomatic only" in done.stdout
-    assert "[torch, tensorflow, mxnet, chainer, jax, keras-jax, keras-torch]" in done.stdout  # mnist_fcn's
+    assert "; PyTensor, mode graph and idiomatic only" in done.stdout
+    assert "[torch, tensorflow, mxnet, chainer, jax, pytensor, keras-jax, keras-torch]" in done.stdout  # mnist_fcn's
+    assert "[torch, tensorflow, mxnet, chainer, jax]" in done.stdout  # var_addition's: no PyTensor yet
     assert "all:        torch, tensorflow, mxnet, chainer, jax (name the others to run them)" in done.stdout
     assert "profiles:   quick, full" in done.stdout
 
@@ -148,6 +151,7 @@ def test_default_mode_is_each_frameworks_own_and_all_means_every_mode():
         ("mxnet", "graph"),
         ("chainer", "graph"),
         ("jax", "graph"),
+        ("pytensor", "graph"),  # define-and-run: no eager mode
         ("keras-jax", "idiomatic"),  # Keras' own loop: the only one the Keras backends run
         ("keras-torch", "idiomatic"),
     }

@@ -157,6 +157,14 @@ def test_each_mode_reports_the_compiler_it_ran_with(framework):
         assert tuned["compiler"]["name"] == "inductor" and tuned["compiler"]["options"]["max_autotune"] is True
     if framework == "jax":
         assert by_cell["echo", "graph"]["compiler"]["options"]["via"] == "nnx.jit"
+    if framework == "pytensor":  # Theano's C mode by default, PyTensor 3's own default (Numba) as an option
+        assert by_cell["echo", "graph"]["compiler"] == {
+            "name": "pytensor.function",
+            "options": {"mode": "CVM", "linker": "cvm"},
+        }
+        assert by_cell["echo", "idiomatic"]["compiler"] == by_cell["echo", "graph"]["compiler"]
+        [numba] = [r for r in results if r["model"] == "echo" and r["option"] == "numba"]
+        assert numba["compiler"]["options"] == {"mode": "NUMBA", "linker": "numba"}
     if framework in ("keras-jax", "keras-torch"):
         # Keras' jit_compile="auto": its train step under jax.jit on JAX, eager modules on PyTorch.
         expected = {"keras-jax": ("xla", True), "keras-torch": ("none", False)}[framework]

@@ -29,14 +29,22 @@ from polybench.specs import SPECS
 
 pytestmark = pytest.mark.envs
 
-#: Frameworks that run the shared loop (eager and graph modes): all but Keras on JAX and on
-#: PyTorch, which run Keras' own loop only.
-SHARED_LOOP = [fw for fw in FRAMEWORKS if "eager" in DECLARED[fw].compilers]
+
+def models_of(framework: str) -> tuple[str, ...]:
+    """The models a framework runs (Keras on JAX and PyTorch: the backend-neutral ones; PyTensor: the
+    fixed-shape ones)."""
+    return DECLARED[framework].models or tuple(SPECS)
+
+
+#: Frameworks that run the shared loop (graph mode, and eager mode but PyTensor, a define-and-run
+#: system): all but Keras on JAX and on PyTorch, which run Keras' own loop only.
+SHARED_LOOP = [fw for fw in FRAMEWORKS if "graph" in DECLARED[fw].compilers]
+EAGER = [fw for fw in SHARED_LOOP if "eager" in DECLARED[fw].compilers]
 #: Frameworks that run only their own loop (mode idiomatic): their training parity is the loss of
 #: each of the first steps of that loop's own step (Keras' train_on_batch, the step fit runs).
 OWN_LOOP_ONLY = [fw for fw in FRAMEWORKS if fw not in SHARED_LOOP]
 #: Every model has a graph mode in every framework that runs one (torch's LSTMs as CellLSTM step loops).
-GRAPH_CELLS = [(fw, model) for fw in SHARED_LOOP for model in SPECS]
+GRAPH_CELLS = [(fw, model) for fw in SHARED_LOOP for model in SPECS if model in models_of(fw)]
 #: Frameworks whose own loop prepares the model it trains differently from the eager mode, so that
 #: mode idiomatic has a forward pass of its own to check: Keras compile() (on every backend: on JAX
 #: and PyTorch validation runs Keras' predict step), Gluon hybridize(). The other loops leave it as
@@ -50,19 +58,21 @@ RATE_MODELS = ("mnist_fcn",)
 #: problems of different lengths (tree_eval's loss stays at chance for its first epochs: no check there);
 #: for Keras on JAX and PyTorch, whose loop is TensorFlow's (checked on all four), the first two.
 IDIOMATIC_MODELS = ("mnist_cnn", "addition", "moving_square", "var_addition")
-IDIOMATIC_CELLS = [(fw, model) for fw in FRAMEWORKS for model in IDIOMATIC_MODELS[: 2 if fw in OWN_LOOP_ONLY else 4]]
-
-
-def models_of(framework: str) -> tuple[str, ...]:
-    """The models a framework runs (Keras on JAX and PyTorch: the backend-neutral ones)."""
-    return DECLARED[framework].models or tuple(SPECS)
+IDIOMATIC_CELLS = [
+    (fw, model)
+    for fw in FRAMEWORKS
+    for model in IDIOMATIC_MODELS[: 2 if fw in OWN_LOOP_ONLY else 4]
+    if model in models_of(fw)
+]
 
 
 def checks_of(framework: str, mode: str) -> dict[str, tuple[str, ...]]:
     """The checks the tests read from one (framework, mode), each with its models."""
     if mode != "idiomatic":
-        strategies = {"strategies": tuple(STRATEGIES)} if mode == "graph" else {}
-        return {"forward": tuple(SPECS), **strategies, "train": tuple(SPECS), "rate": RATE_MODELS}
+        runs = models_of(framework)
+        dynamic = tuple(model for model in STRATEGIES if model in runs)
+        strategies = {"strategies": dynamic} if mode == "graph" and dynamic else {}
+        return {"forward": runs, **strategies, "train": runs, "rate": RATE_MODELS}
     forward = {"forward": models_of(framework)} if framework in IDIOMATIC_FORWARD else {}
     train = {"train": models_of(framework)} if framework in OWN_LOOP_ONLY else {}
     epoch = tuple(model for fw, model in IDIOMATIC_CELLS if fw == framework)
@@ -102,15 +112,15 @@ def figures(framework: str, mode: str, model: str, check: str, data_dir) -> dict
 
 
 def training_losses(framework: str, model: str, data_dir, mode: str | None = None) -> tuple[float, ...]:
-    """The first training losses of ``framework``'s step in ``mode`` (default: eager, or the own
-    loop's step for a framework that runs only that)."""
-    mode = mode or ("idiomatic" if framework in OWN_LOOP_ONLY else "eager")
+    """The first training losses of ``framework``'s step in ``mode`` (default: eager, graph for a
+    define-and-run framework, or the own loop's step for a framework that runs only that)."""
+    mode = mode or ("idiomatic" if framework in OWN_LOOP_ONLY else "eager" if framework in EAGER else "graph")
     return tuple(figures(framework, mode, model, "train", data_dir)["losses"])
 
 
 @pytest.mark.parametrize(
     "framework, mode, model",
-    [(fw, "eager", model) for fw in SHARED_LOOP for model in SPECS]
+    [(fw, "eager", model) for fw in EAGER for model in SPECS]
     + [(fw, "graph", model) for fw, model in GRAPH_CELLS]
     + [(fw, "idiomatic", model) for fw in IDIOMATIC_FORWARD for model in models_of(fw)],
 )
@@ -123,7 +133,13 @@ def test_forward_parity(framework, mode, model, toy_data_dir):
 
 @pytest.mark.parametrize(
     "framework, model, strategy",
-    [(fw, model, name) for fw in SHARED_LOOP for model, names in STRATEGIES.items() for name in names],
+    [
+        (fw, model, name)
+        for fw in SHARED_LOOP
+        for model, names in STRATEGIES.items()
+        for name in names
+        if model in models_of(fw)
+    ],
 )
 def test_each_graph_strategy_of_a_dynamic_model_computes_the_reference(framework, model, strategy, toy_data_dir):
     strategies = figures(framework, "graph", model, "strategies", toy_data_dir)
@@ -148,7 +164,7 @@ def test_training_parity(framework, model, toy_data_dir):
         assert abs(mine - reference) <= 1e-4 * abs(reference), f"step {step}: {framework} {mine} vs torch {reference}"
 
 
-@pytest.mark.parametrize("framework, model", GRAPH_CELLS)
+@pytest.mark.parametrize("framework, model", [(fw, model) for fw, model in GRAPH_CELLS if fw in EAGER])
 def test_graph_mode_training_parity(framework, model, toy_data_dir):
     graph = training_losses(framework, model, toy_data_dir, "graph")
     eager = training_losses(framework, model, toy_data_dir, "eager")
@@ -157,8 +173,10 @@ def test_graph_mode_training_parity(framework, model, toy_data_dir):
 
 
 @pytest.mark.parametrize("model", RATE_MODELS)
-@pytest.mark.parametrize("mode", ["eager", "graph"])
-@pytest.mark.parametrize("framework", SHARED_LOOP)
+@pytest.mark.parametrize(
+    "framework, mode",
+    [(fw, mode) for fw in SHARED_LOOP for mode in ("eager", "graph") if mode in DECLARED[fw].compilers],
+)
 def test_the_learning_rate_set_between_steps_is_the_one_they_use(framework, mode, model, toy_data_dir):
     still, still_again, moved, moved_again = figures(framework, mode, model, "rate", toy_data_dir)["losses"]
     assert math.isclose(still_again, still, rel_tol=1e-6)  # rate 0: the weights did not move

@@ -12,12 +12,12 @@ import importlib.util
 from polybench.frameworks.base import Framework, Runtime
 
 #: Every framework, by registry name, in the order tables list them: the five with implementations
-#: of their own, then Keras 3 on its JAX and PyTorch backends, which train the TensorFlow package's
-#: Keras models with Keras' own fit (``Framework.models_from``). A name's package is the name with
-#: "_" for "-" (``package``).
-FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax", "keras-jax", "keras-torch")
-#: What ``--framework all`` means: the five frameworks with implementations of their own. The Keras
-#: backends run when named, so the default run's time stays what it was.
+#: of their own, PyTensor (define-and-run: graph mode and its own loop only), then Keras 3 on its
+#: JAX and PyTorch backends, which train the TensorFlow package's Keras models with Keras' own fit
+#: (``Framework.models_from``). A name's package is the name with "_" for "-" (``package``).
+FRAMEWORKS = ("torch", "tensorflow", "mxnet", "chainer", "jax", "pytensor", "keras-jax", "keras-torch")
+#: What ``--framework all`` means: the five frameworks with implementations of their own. PyTensor and
+#: the Keras backends run when named, so the default run's time stays what it was.
 ALL = ("torch", "tensorflow", "mxnet", "chainer", "jax")
 #: Execution modes: "eager" is each framework's imperative (define-by-run) execution,
 #: "graph" its compiled or symbolic one (torch.compile, tf.function, Gluon hybridize,

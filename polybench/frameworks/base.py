@@ -34,6 +34,8 @@ COMPILERS = {
     "tf.function": "a TensorFlow graph optimised by grappler, without XLA (options: via, jit_compile False, ...)",
     "hybridize": "Gluon's HybridBlock.hybridize: a cached symbolic graph (options: static_alloc, static_shape)",
     "chainer.static_graph": "Chainer's static subgraph (@chainer.static_graph): traced once, then replayed",
+    "pytensor.function": "PyTensor's compiled function: a symbolic graph, rewritten, then compiled by a linker "
+    "(options: mode and linker: CVM, Theano's C virtual machine, or NUMBA)",
 }
 
 #: A compiler option's value: what a JSON record holds.
@@ -77,8 +79,8 @@ class Framework:
     #: The framework whose model modules it runs (None: its own package's): Keras on JAX runs the
     #: TensorFlow package's Keras models.
     models_from: str | None = None
-    #: The models it runs where ``models_from`` has more (empty: every model there), and why not
-    #: the others.
+    #: The models it runs where its package (or ``models_from``'s) has more, or where it has not
+    #: written them all (empty: every model there), and why not the others.
     models: tuple[str, ...] = ()
     models_reason: str = ""
     #: The framework native to the library it runs the models on (Keras on JAX: "jax"), whose rows

@@ -1,0 +1,36 @@
+"""PyTensor implementations (Theano's heir): one module per model, shared graph and step in ``common``.
+
+PyTensor is define-and-run: a model is a symbolic graph, compiled once by ``pytensor.function``
+with the optimizer's ``updates``, then called on batches. It has no eager mode.
+
+This module imports no framework: the registry reads ``FRAMEWORK`` without PyTensor installed.
+"""
+
+from polybench.frameworks.base import Framework
+
+#: The models PyTensor runs: the eight fixed-shape ones.
+MODELS = ("mnist_fcn", "mnist_cnn", "echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
+
+FRAMEWORK = Framework(
+    name="pytensor",
+    display_name="PyTensor",
+    default_mode="graph",
+    default_reason="a define-and-run system: graph mode is its only shared-loop mode",
+    compilers={"graph": ("pytensor.function",), "idiomatic": ("pytensor.function",)},
+    # The default is Theano's way, PyTensor's C mode "CVM": faster here than PyTensor 3's own
+    # default, Numba, on the MNIST models and the encoder-decoder LSTM (README, PyTensor).
+    compiler_options={
+        "graph": {"numba": "PyTensor 3's default mode NUMBA: the whole graph compiled by Numba instead of g++"},
+    },
+    unsupported_modes={
+        "eager": "PyTensor is define-and-run: a graph runs only once pytensor.function has compiled it",
+    },
+    models=MODELS,
+    models_reason="polybench's PyTensor implementations cover the eight fixed-shape models; "
+    "var_addition and tree_eval are not written in PyTensor yet",
+    # The runtime points PyTensor's base_compiledir (its C modules and Numba cache) here, so the
+    # runner's empty folder per run makes the first epoch pay the cold compile.
+    compile_cache_env=("POLYBENCH_PYTENSOR_COMPILEDIR",),
+    environment={"PYTENSOR_FLAGS": "floatX=float32"},
+    system="PyTensor {pytensor}",
+)

@@ -1,0 +1,63 @@
+"""PyTensor's own training loop (mode "idiomatic"): the Theano tutorials' minibatch loop.
+
+As in the Deep Learning Tutorials that taught Theano (``logistic_sgd.py``, ``mlp.py``,
+``lstm.py``'s predecessors): the training set lives in shared variables, the train function
+takes a minibatch index and reads its slice through ``givens``, so no batch crosses the
+Python boundary, and the loop calls it for each minibatch in the data's order, epoch after
+epoch. The graph, weights, Adam updates and loss are the Implementation's. A compact split
+(the moving-square videos, rendered per batch) cannot live in a shared variable rendered, so
+its batches are rendered and passed in, the tutorials' form for data that does not fit.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+
+import numpy as np
+import pytensor
+import pytensor.tensor as pt
+
+from polybench.frameworks.base import AfterEpoch, IdiomaticTrainer
+
+
+class Trainer(IdiomaticTrainer):
+    """A compiled ``train_model(index)`` over shared data (``givens``), called per minibatch."""
+
+    shuffle = "none: the tutorials' loop walks the minibatches in the data's order every epoch"
+
+    @functools.cached_property
+    def train_model(self) -> pytensor.compile.function.types.Function:
+        """The loss of minibatch ``index`` after Adam's updates (compiled on the first call, with the
+        training split moved into shared variables)."""
+        impl, size = self.impl, self.batch_size
+        split, x, y = impl.data["train"]
+        self.samples = len(split)
+        self.inputs = None if x is None else pytensor.shared(x, name="train_x", borrow=True)
+        self.targets = pytensor.shared(y, name="train_y", borrow=True)
+        if self.inputs is None:  # rendered per batch: the batch is an input
+            return impl.function([impl.x, impl.y], impl.loss, updates=impl.updates)
+        index = pt.lscalar("index")
+        rows = slice(index * size, (index + 1) * size)
+        givens = {impl.x: self.inputs[rows], impl.y: self.targets[rows]}
+        return impl.function([index], impl.loss, updates=impl.updates, givens=givens)
+
+    def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
+        split = self.impl.data["train"].split
+        batches = math.ceil(len(split) / self.batch_size)  # the last minibatch may be shorter
+        for epoch in range(1, epochs + 1):
+            self.impl.set_learning_rate(self.impl.adam.rate(epoch))
+            start, total = time.perf_counter(), 0.0
+            train_model = self.train_model  # compiled here in the first epoch, on its clock
+            for index in range(batches):
+                if self.inputs is None:
+                    rows = np.arange(index * self.batch_size, min((index + 1) * self.batch_size, self.samples))
+                    loss = train_model(self.impl.device_inputs(split.inputs(rows)), self.targets.get_value()[rows])
+                    total += float(loss) * len(rows)
+                else:
+                    total += float(train_model(index)) * min(self.batch_size, self.samples - index * self.batch_size)
+            after_epoch(epoch, total / self.samples, time.perf_counter() - start)
+
+    def compiler(self) -> dict:
+        return self.impl.compiler()
