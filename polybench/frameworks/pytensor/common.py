@@ -15,10 +15,13 @@ NumPy reference does:
 * ReLU: ``relu`` (gradient 0 at 0).
 * Convolution: PyTensor 3 has no neural-network convolution (Theano's ``nnet.conv2d`` was
   removed; ``pytensor.tensor.signal.convolve2d`` is SciPy's per-image signal convolution), so
-  ``conv2d`` is written as im2col: the kh*kw shifted views of the (padded) NCHW input stacked,
-  then one matrix product with the (out, in*kh*kw) kernel, cross-correlation as every framework
-  computes it. Max-pooling likewise: a reshape to 2x2 windows and their max, the remainder row
-  and column dropped (floor), as the spec pools.
+  ``conv2d`` is written as im2col: the kh*kw shifted views of the (padded) input stacked, then one
+  matrix product with the kernel, cross-correlation as every framework computes it. It works
+  channels-last (NHWC): the models turn the spec's NCHW input with ``channels_last`` and turn back
+  before flattening (``channels_first``), so the dense kernels read (channel, row, column) order;
+  the (out, in, kh, kw) kernel becomes the (kh*kw*in, out) matrix in ``conv2d``. Max-pooling
+  likewise: a reshape to 2x2 windows and the first largest of each, the remainder row and column
+  dropped (floor), as the spec pools.
 * LSTM: ``pytensor.scan`` over the steps, the input projection of every step computed before
   the loop; the kernel (in, 4H), recurrent kernel (H, 4H) and bias (4H) split into the four
   column blocks (input, forget, cell candidate, output) as the spec's reference splits them.
@@ -52,18 +55,31 @@ def dense(x, params: dict, name: str):
 
 
 def conv2d(x, params: dict, name: str, padding: str):
-    """Stride-1 cross-correlation of NCHW ``x`` with the (out, in, kh, kw) kernel ``name``, as
-    im2col: "same" zero-pads (odd kernels) to keep the size, "valid" does not pad."""
+    """Stride-1 cross-correlation of channels-last ``x`` (N, H, W, in) with the canonical (out, in,
+    kh, kw) kernel ``name``, as im2col: "same" zero-pads (odd kernels) to keep the size, "valid"
+    does not pad. Channels-last, every window's rows are contiguous: the stacked windows are the
+    im2col matrix without a copy, and the product's rows are the output's (N, H, W, out)."""
     kernel, bias = params[f"{name}.kernel"], params[f"{name}.bias"]
     out_channels, in_channels, kh, kw = kernel.get_value(borrow=True).shape
     if padding == "same":
-        x = pt.pad(x, ((0, 0), (0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2)))
-    n, height, width = x.shape[0], x.shape[2] - kh + 1, x.shape[3] - kw + 1
-    windows = [x[:, :, i : i + height, j : j + width] for i in range(kh) for j in range(kw)]
-    patches = pt.stack(windows, axis=2)  # (N, in, kh*kw, H, W): kernel order (in, row, column)
-    columns = patches.dimshuffle(0, 3, 4, 1, 2).reshape((n * height * width, in_channels * kh * kw))
-    out = pt.dot(columns, kernel.reshape((out_channels, in_channels * kh * kw)).T) + bias
-    return out.reshape((n, height, width, out_channels)).dimshuffle(0, 3, 1, 2)
+        top, left = kh // 2, kw // 2
+        padded = pt.zeros((x.shape[0], x.shape[1] + 2 * top, x.shape[2] + 2 * left, x.shape[3]), dtype=FLOAT)
+        x = pt.set_subtensor(padded[:, top : top + x.shape[1], left : left + x.shape[2], :], x)
+    n, height, width = x.shape[0], x.shape[1] - kh + 1, x.shape[2] - kw + 1
+    windows = [x[:, i : i + height, j : j + width, :] for i in range(kh) for j in range(kw)]
+    columns = pt.stack(windows, axis=3).reshape((n * height * width, kh * kw * in_channels))
+    weights = kernel.dimshuffle(2, 3, 1, 0).reshape((kh * kw * in_channels, out_channels))  # rows (row, column, in)
+    return (pt.dot(columns, weights) + bias).reshape((n, height, width, out_channels))
+
+
+def channels_last(x):
+    """NCHW -> NHWC, the layout ``conv2d`` and ``max_pool2d`` work in."""
+    return x.dimshuffle(0, 2, 3, 1)
+
+
+def channels_first(x):
+    """NHWC -> NCHW: flattened, the (channel, row, column) order the spec's dense kernels read."""
+    return x.dimshuffle(0, 3, 1, 2)
 
 
 def relu(x):
@@ -73,14 +89,15 @@ def relu(x):
 
 
 def max_pool2d(x, size: int = 2):
-    """Non-overlapping max-pooling of NCHW ``x``; a remainder row or column is dropped (floor).
+    """Non-overlapping max-pooling of channels-last ``x``; a remainder row or column is dropped
+    (floor), as the spec pools.
 
     Each window's gradient goes to its first largest element, as the other frameworks' pooling
     sends it (a ``max`` over the window would share it among ties: blank image regions pool equal
     values)."""
-    n, c, height, width = x.shape[0], x.shape[1], x.shape[2] // size, x.shape[3] // size
-    windows = x[:, :, : height * size, : width * size].reshape((n, c, height, size, width, size))
-    windows = windows.dimshuffle(0, 1, 2, 4, 3, 5).reshape((n, c, height, width, size * size))
+    n, height, width, c = x.shape[0], x.shape[1] // size, x.shape[2] // size, x.shape[3]
+    windows = x[:, : height * size, : width * size, :].reshape((n, height, size, width, size, c))
+    windows = windows.dimshuffle(0, 1, 3, 5, 2, 4).reshape((n, height, width, c, size * size))
     first_largest = pt.eq(pt.arange(size * size), windows.argmax(axis=-1, keepdims=True))
     return (windows * first_largest).sum(axis=-1)
 
