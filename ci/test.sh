@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Sets polybench up on a fresh machine and runs the whole test suite:
 # the orchestrator's virtual environment (.venv), the lint and format checks (ruff), every
-# framework's environment and Jupyter kernel (.venvs/), the Keras backends' too, each installed from its lock
-# (requirements/locks/), Chromium for the report's browser test, then pytest. Extra arguments
-# go to pytest.
+# framework's environment and Jupyter kernel (.venvs/), PyTensor's and the Keras backends' too,
+# each installed from its lock (requirements/locks/), Chromium for the report's browser test, then
+# pytest. Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
