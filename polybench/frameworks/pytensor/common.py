@@ -28,7 +28,7 @@ NumPy reference does:
   Zero initial state.
 * Adam: Algorithm 1 of Kingma & Ba with the spec's epsilon added to the bias-corrected
   sqrt(v_hat), in float32; the learning rate is a shared variable set before each epoch.
-* Dropout: inverted dropout from a ``RandomStream`` seeded by the runtime, in the train
+* Dropout: inverted dropout from a shared random generator seeded by the runtime, in the train
   function's graph only; the predict function has none.
 """
 
@@ -43,7 +43,7 @@ import pytensor.tensor as pt
 from pytensor.tensor.random import shared_rng
 
 from polybench.frameworks.base import Implementation, Loaded, compiler
-from polybench.frameworks.pytensor.runtime import RUNTIME
+from polybench.frameworks.pytensor.runtime import DEFAULT_MODE, RUNTIME
 from polybench.specs.base import Adam, Spec, Split
 
 FLOAT = "float32"
@@ -182,7 +182,7 @@ class PyTensorImplementation(Implementation):
     #: The PyTensor mode ``pytensor.function`` compiles with: "CVM", Theano's FAST_RUN (graph rewrites,
     #: then each op's C code compiled by g++ and run by the C virtual machine), or "NUMBA" (the
     #: compiler option numba: the whole graph compiled by Numba, PyTensor 3's own default).
-    compile_mode: ClassVar[str] = "CVM"
+    compile_mode: ClassVar[str] = DEFAULT_MODE
 
     @classmethod
     def compiler_option_settings(cls, name: str) -> dict[str, Any]:

@@ -12,7 +12,6 @@ its batches are rendered and passed in, the tutorials' form for data that does n
 from __future__ import annotations
 
 import functools
-import math
 import time
 
 import numpy as np
@@ -29,35 +28,35 @@ class Trainer(IdiomaticTrainer):
 
     @functools.cached_property
     def train_model(self) -> pytensor.compile.function.types.Function:
-        """The loss of minibatch ``index`` after Adam's updates (compiled on the first call, with the
-        training split moved into shared variables)."""
+        """The loss of minibatch ``index`` after Adam's updates, the training split moved into shared
+        variables (compiled on the first call); for a rendered split, of the batch passed in."""
         impl, size = self.impl, self.batch_size
-        split, x, y = impl.data["train"]
-        self.samples = len(split)
-        self.inputs = None if x is None else pytensor.shared(x, name="train_x", borrow=True)
-        self.targets = pytensor.shared(y, name="train_y", borrow=True)
-        if self.inputs is None:  # rendered per batch: the batch is an input
+        _, x, y = impl.data["train"]
+        if x is None:  # rendered per batch: the batch is an input
             return impl.function([impl.x, impl.y], impl.loss, updates=impl.updates)
         index = pt.lscalar("index")
         rows = slice(index * size, (index + 1) * size)
-        givens = {impl.x: self.inputs[rows], impl.y: self.targets[rows]}
+        givens = {
+            impl.x: pytensor.shared(x, name="train_x", borrow=True)[rows],
+            impl.y: pytensor.shared(y, name="train_y", borrow=True)[rows],
+        }
         return impl.function([index], impl.loss, updates=impl.updates, givens=givens)
 
     def fit(self, epochs: int, after_epoch: AfterEpoch) -> None:
-        split = self.impl.data["train"].split
-        batches = math.ceil(len(split) / self.batch_size)  # the last minibatch may be shorter
+        samples, rendered = len(self.impl.data["train"].split), self.impl.data["train"].x is None
+        starts = range(0, samples, self.batch_size)  # the last minibatch may be shorter
         for epoch in range(1, epochs + 1):
             self.impl.set_learning_rate(self.impl.adam.rate(epoch))
             start, total = time.perf_counter(), 0.0
             train_model = self.train_model  # compiled here in the first epoch, on its clock
-            for index in range(batches):
-                if self.inputs is None:
-                    rows = np.arange(index * self.batch_size, min((index + 1) * self.batch_size, self.samples))
-                    loss = train_model(self.impl.device_inputs(split.inputs(rows)), self.targets.get_value()[rows])
-                    total += float(loss) * len(rows)
+            for index, first in enumerate(starts):
+                rows = min(self.batch_size, samples - first)
+                if rendered:
+                    loss = train_model(*self.impl.batch("train", np.arange(first, first + rows)))
                 else:
-                    total += float(train_model(index)) * min(self.batch_size, self.samples - index * self.batch_size)
-            after_epoch(epoch, total / self.samples, time.perf_counter() - start)
+                    loss = train_model(index)
+                total += float(loss) * rows
+            after_epoch(epoch, total / samples, time.perf_counter() - start)
 
     def compiler(self) -> dict:
         return self.impl.compiler()
