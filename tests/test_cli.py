@@ -110,7 +110,7 @@ def test_list_shows_models_frameworks_and_environments():
     assert "; Keras 3 on JAX, mode idiomatic only" in done.stdout
     assert "; PyTensor, mode graph and idiomatic only" in done.stdout
     assert "[torch, tensorflow, mxnet, chainer, jax, pytensor, keras-jax, keras-torch]" in done.stdout  # mnist_fcn's
-    assert "[torch, tensorflow, mxnet, chainer, jax]" in done.stdout  # var_addition's: no PyTensor yet
+    assert "[torch, tensorflow, mxnet, chainer, jax, pytensor]" in done.stdout  # var_addition's: no Keras backend
     assert "all:        torch, tensorflow, mxnet, chainer, jax (name the others to run them)" in done.stdout
     assert "profiles:   quick, full" in done.stdout
 

@@ -7,9 +7,7 @@ This module imports no framework: the registry reads ``FRAMEWORK`` without PyTen
 """
 
 from polybench.frameworks.base import Framework
-
-#: The models PyTensor runs: the eight fixed-shape ones.
-MODELS = ("mnist_fcn", "mnist_cnn", "echo", "damped_sine", "moving_square", "addition", "cumsum", "shape_gen")
+from polybench.frameworks.dynamic import graph_options
 
 FRAMEWORK = Framework(
     name="pytensor",
@@ -20,14 +18,14 @@ FRAMEWORK = Framework(
     # The default is Theano's way, PyTensor's C mode "CVM": faster here than PyTensor 3's own
     # default, Numba, on the MNIST models and the encoder-decoder LSTM (README, PyTensor).
     compiler_options={
-        "graph": {"numba": "PyTensor 3's default mode NUMBA: the whole graph compiled by Numba instead of g++"},
+        "graph": {
+            "numba": "PyTensor 3's default mode NUMBA: the whole graph compiled by Numba instead of g++",
+            **graph_options(),
+        },
     },
     unsupported_modes={
         "eager": "PyTensor is define-and-run: a graph runs only once pytensor.function has compiled it",
     },
-    models=MODELS,
-    models_reason="polybench's PyTensor implementations cover the eight fixed-shape models; "
-    "var_addition and tree_eval are not written in PyTensor yet",
     # The runtime points PyTensor's base_compiledir (its C modules and Numba cache) here, so the
     # runner's empty folder per run makes the first epoch pay the cold compile.
     compile_cache_env=("POLYBENCH_PYTENSOR_COMPILEDIR",),

@@ -35,6 +35,7 @@ NumPy reference does:
 from __future__ import annotations
 
 import functools
+import time
 from typing import Any, ClassVar
 
 import numpy as np
@@ -102,10 +103,11 @@ def max_pool2d(x, size: int = 2):
     return (windows * first_largest).sum(axis=-1)
 
 
-def lstm(x, params: dict, name: str, reverse: bool = False, return_sequences: bool = False):
+def lstm(x, params: dict, name: str, reverse: bool = False, return_sequences: bool = False, lengths=None):
     """One LSTM layer over ``x`` (N, T, F) from a zero state, with ``pytensor.scan``: the last
     hidden state (N, H), or every step's (N, T, H) aligned with the input steps. ``reverse``
-    reads from the last step to the first."""
+    reads from the last step to the first. ``lengths`` (N,), for a padded batch: each sample's
+    state after its own last real step (the padded steps after it are computed, never read)."""
     kernel, recurrent, bias = (params[f"{name}.{part}"] for part in ("kernel", "recurrent_kernel", "bias"))
     units = recurrent.get_value(borrow=True).shape[0]
     projected = pt.dot(x.dimshuffle(1, 0, 2), kernel) + bias  # (T, N, 4H): every step's input at once
@@ -126,6 +128,8 @@ def lstm(x, params: dict, name: str, reverse: bool = False, return_sequences: bo
         strict=True,
         return_updates=False,
     )
+    if lengths is not None:
+        return hs[lengths - 1, pt.arange(x.shape[0])]  # (N, H): a padded batch's last real states
     if not return_sequences:
         return hs[-1]  # the state after the last step read
     return (hs[::-1] if reverse else hs).dimshuffle(1, 0, 2)  # (N, T, H) in the input's step order
@@ -209,8 +213,8 @@ class PyTensorImplementation(Implementation):
         self.rng_state = self.rng
         self.learning_rate = pytensor.shared(np.float32(optimizer.learning_rate), name="learning_rate")
         self.loss_sum = pytensor.shared(np.float32(0), name="loss_sum")
-        self.x = pt.tensor("x", dtype=FLOAT, shape=(None,) * self.input_ndim)
-        outputs = self.graph(self.x, train=True)
+        self.symbolic_inputs = self.input_variables()
+        outputs = self.graph(*self.symbolic_inputs, train=True)
         loss_fn = LOSSES[spec.loss]
         self.target_dtype = TARGET_DTYPES[spec.loss]
         target_ndim = outputs.ndim - 1 if spec.loss == "softmax_cross_entropy" else outputs.ndim
@@ -219,7 +223,8 @@ class PyTensorImplementation(Implementation):
         self.updates = adam_updates(self.loss, list(self.params.values()), optimizer, self.learning_rate)
         if self.rng_state is not self.rng:
             self.updates.append((self.rng, self.rng_state))
-        self.outputs = self.graph(self.x, train=False)
+        self.outputs = self.graph(*self.symbolic_inputs, train=False)
+        self.compilations, self.compile_seconds = 0, 0.0  # pytensor.function calls (``function``)
 
     # Both functions compile on their first call, so the compilation lands in the first epoch's time
     # (and the first evaluation's), as a just-in-time compiler's does.
@@ -228,22 +233,38 @@ class PyTensorImplementation(Implementation):
         """One call per batch: the loss, Adam's updates, and the running loss sum (a shared
         variable, read once an epoch)."""
         total = self.loss_sum + self.loss * pt.cast(self.y.shape[0], FLOAT)
-        return self.function([self.x, self.y], [], updates=[*self.updates, (self.loss_sum, total)])
+        return self.function([*self.symbolic_inputs, self.y], [], updates=[*self.updates, (self.loss_sum, total)])
 
     @functools.cached_property
     def predict_function(self) -> pytensor.compile.function.types.Function:
-        return self.function([self.x], self.outputs)
+        return self.function(self.symbolic_inputs, self.outputs)
 
     def function(self, inputs: list, outputs, **kwargs) -> pytensor.compile.function.types.Function:
-        """``pytensor.function`` in this implementation's mode."""
-        return pytensor.function(inputs, outputs, mode=self.compile_mode, **kwargs)
+        """``pytensor.function`` in this implementation's mode, counted with its seconds (the graph
+        rewrites and the C or Numba compilation all happen in this call)."""
+        start = time.perf_counter()
+        function = pytensor.function(inputs, outputs, mode=self.compile_mode, **kwargs)
+        self.compilations += 1
+        self.compile_seconds += time.perf_counter() - start
+        return function
+
+    def input_variables(self) -> tuple:
+        """The graph's symbolic inputs (``symbolic_inputs``), in the order of a batch's arrays: one
+        float32 tensor of ``input_ndim`` dimensions."""
+        return (pt.tensor("x", dtype=FLOAT, shape=(None,) * self.input_ndim),)
+
+    @staticmethod
+    def arguments(inputs) -> tuple:
+        """A batch's inputs as the compiled functions' positional arguments."""
+        return inputs if isinstance(inputs, tuple) else (inputs,)
 
     def build(self, params: dict[str, np.ndarray]) -> dict[str, pytensor.compile.SharedVariable]:
         """The weights: one shared float32 variable per canonical parameter, in its canonical layout."""
         return {name: pytensor.shared(np.asarray(value, dtype=FLOAT), name=name) for name, value in params.items()}
 
     def graph(self, x, train: bool):
-        """The model's symbolic outputs for the symbolic batch ``x`` (dropout when ``train``)."""
+        """The model's symbolic outputs for the symbolic batch ``x`` (dropout when ``train``); a
+        model of several inputs takes them all (``input_variables``)."""
         raise NotImplementedError
 
     def dropout(self, x, name: str, train: bool):
@@ -271,7 +292,8 @@ class PyTensorImplementation(Implementation):
         self.learning_rate.set_value(np.float32(rate))
 
     def train_step(self, index: np.ndarray) -> None:
-        self.train_function(*self.batch("train", index))
+        inputs, y = self.batch("train", index)
+        self.train_function(*self.arguments(inputs), y)
         self.loss_samples += len(index)
 
     def take_loss_sum(self) -> float:
@@ -279,8 +301,8 @@ class PyTensorImplementation(Implementation):
         self.loss_sum.set_value(np.float32(0))
         return total
 
-    def evaluate(self, inputs: np.ndarray) -> np.ndarray:
-        return self.predict_function(inputs)
+    def evaluate(self, inputs) -> np.ndarray:
+        return self.predict_function(*self.arguments(inputs))
 
     def to_host(self, outputs: list) -> np.ndarray:
         return np.concatenate(outputs)

@@ -6,7 +6,10 @@ takes a minibatch index and reads its slice through ``givens``, so no batch cros
 Python boundary, and the loop calls it for each minibatch in the data's order, epoch after
 epoch. The graph, weights, Adam updates and loss are the Implementation's. A compact split
 (the moving-square videos, rendered per batch) cannot live in a shared variable rendered, so
-its batches are rendered and passed in, the tutorials' form for data that does not fit.
+its batches are rendered and passed in, the tutorials' form for data that does not fit. So are
+a dynamic model's, each cut to its own shape: the LSTM tutorial's ``prepare_data`` pads every
+minibatch to its longest sequence (var_addition's strategy ``exact``), and the trees go in as
+their node arrays (tree_eval's ``by-height``).
 """
 
 from __future__ import annotations
@@ -32,12 +35,13 @@ class Trainer(IdiomaticTrainer):
         variables (compiled on the first call); for a rendered split, of the batch passed in."""
         impl, size = self.impl, self.batch_size
         _, x, y = impl.data["train"]
-        if x is None:  # rendered per batch: the batch is an input
-            return impl.function([impl.x, impl.y], impl.loss, updates=impl.updates)
+        if x is None:  # rendered or cut per batch: the batch is an input
+            return impl.function([*impl.symbolic_inputs, impl.y], impl.loss, updates=impl.updates)
         index = pt.lscalar("index")
         rows = slice(index * size, (index + 1) * size)
+        (inputs,) = impl.symbolic_inputs
         givens = {
-            impl.x: pytensor.shared(x, name="train_x", borrow=True)[rows],
+            inputs: pytensor.shared(x, name="train_x", borrow=True)[rows],
             impl.y: pytensor.shared(y, name="train_y", borrow=True)[rows],
         }
         return impl.function([index], impl.loss, updates=impl.updates, givens=givens)
@@ -52,7 +56,8 @@ class Trainer(IdiomaticTrainer):
             for index, first in enumerate(starts):
                 rows = min(self.batch_size, samples - first)
                 if rendered:
-                    loss = train_model(*self.impl.batch("train", np.arange(first, first + rows)))
+                    inputs, y = self.impl.batch("train", np.arange(first, first + rows))
+                    loss = train_model(*self.impl.arguments(inputs), y)
                 else:
                     loss = train_model(index)
                 total += float(loss) * rows
