@@ -59,7 +59,7 @@ def test_mnist_profiles_follow_the_spec(model):
     spec = get_spec(model)
     full = spec.profile("full")
     assert full.batch_size == 128 and full.optimizer.learning_rate == 1e-3
-    assert full.epochs == {"mnist_fcn": 10, "mnist_cnn": 5}[model]
+    assert full.epochs == {"mnist_fcn": 10, "mnist_cnn": 3}[model]
     assert spec.profile("quick").epochs == 1
     with pytest.raises(ValueError, match="choose from: quick, full"):
         spec.profile("fast")

@@ -112,12 +112,20 @@ class MnistFCN(MnistSpec):
 class MnistCNN(MnistSpec):
     """Two 5×5 'same' convolutions with max-pooling, dense 1024, dropout 0.25, dense 10.
 
-    The learning rate halves after every epoch (1e-3, 5e-4, ... 6.25e-5). At a constant 1e-3
+    The learning rate halves after every epoch (1e-3, 5e-4, 2.5e-4). At a constant 1e-3
     seed 2 missed the target in PyTorch's and JAX's default modes alike (test accuracy 0.9887 and
     0.9871 against 0.988; 2026-12-01): validation accuracy peaked at epoch 3 (0.9926, 0.9932) and
     fell after, the last epochs' steps too large for the end of training; a constant 5e-4 still
     left the validation accuracy swinging 0.988–0.992 between epochs (PyTorch seeds 0–2, test
     0.9902, 0.9923, 0.9895). The first epoch, and so the parity checks' first steps, are unchanged.
+
+    Three epochs, not five: with the halving, every full-profile run of five epochs (2026-12-02:
+    the five frameworks' default modes, Keras on three backends, PyTensor, PyTorch graph, and
+    seeds 0-2 of PyTorch eager and JAX graph; 16 runs) had a validation accuracy of 0.9910-0.9932
+    after its third epoch, and the schedule does not depend on the number of epochs, so a
+    three-epoch run is those runs' first three epochs. The last two epochs moved the test accuracy
+    by less than the epoch-to-epoch swing and cost 40% of the model's time (Chainer's im2col
+    convolutions: 6 of its 17 minutes in the default run).
     """
 
     name = "mnist_cnn"
@@ -127,10 +135,10 @@ class MnistCNN(MnistSpec):
         "scaled to [0, 1]: conv 5×5×32 'same' + ReLU, max-pool 2, conv 5×5×64 'same' + "
         "ReLU, max-pool 2, flatten (channel, row, column order), dense 1024 + ReLU, "
         "dropout 0.25, dense 10; softmax cross-entropy. Adam 1e-3 halved after every epoch, batch 128, "
-        "5 epochs."
+        "3 epochs."
     )
     metric = Metric("accuracy", higher_is_better=True, target=0.988)
-    profiles = _profiles(full_epochs=5, full_time_limit_s=3600, decay=0.5)
+    profiles = _profiles(full_epochs=3, full_time_limit_s=3600, decay=0.5)
     input_shape = (1, IMAGE_SIDE, IMAGE_SIDE)
     dropout = {"dense": 0.25}
 
