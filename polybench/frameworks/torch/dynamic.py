@@ -1,5 +1,10 @@
 """What PyTorch's dynamic models share: each batch cut on the host to its strategy's shape, and
-the log of the shapes torch.compile met (polybench.frameworks.dynamic)."""
+the log of the shapes torch.compile met (polybench.frameworks.dynamic).
+
+The shapes met are not what torch.compile compiled: with its default ``dynamic=None``, a
+recompilation caused by a changed size marks that dimension dynamic, and the graph compiled
+then serves every later size. Graph mode therefore also records Dynamo's own count of the graphs
+it compiled for this model (``framework_count``), as TensorFlow records its traces."""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import abc
 import numpy as np
 import torch
 import torch._dynamo
+from torch._dynamo.utils import counters
 
 from polybench.frameworks.base import Loaded
 from polybench.frameworks.dynamic import DynamicModel
@@ -28,6 +34,10 @@ class TorchDynamic(DynamicModel, TorchImplementation):
         if self.mode == "graph":
             torch._dynamo.config.recompile_limit = RECOMPILE_LIMIT
             torch._dynamo.config.accumulated_recompile_limit = RECOMPILE_LIMIT
+        # Dynamo's count is global to the process and the parity figures compile another model
+        # after training: the count is taken after each of this model's own calls.
+        self._graphs_at_start = counters["stats"]["unique_graphs"]
+        self._dynamo_graphs = 0
 
     @abc.abstractmethod
     def inputs(self, x: np.ndarray, lengths: np.ndarray) -> tuple[tuple[torch.Tensor, ...], int, int]:
@@ -53,4 +63,12 @@ class TorchDynamic(DynamicModel, TorchImplementation):
     def _network(self, x: tuple[torch.Tensor, ...]) -> torch.Tensor:
         shape = tuple(tuple(t.shape) for t in x)
         with self.shape_log.call("train" if self.model.training else "eval", shape, self.sync):
-            return super()._network(x)
+            out = super()._network(x)
+        self._dynamo_graphs = counters["stats"]["unique_graphs"] - self._graphs_at_start
+        return out
+
+    def details(self) -> dict:
+        details = super().details()
+        if self.mode == "graph":  # Dynamo's own count, beside the shapes met
+            details["dynamic"]["framework_count"] = {"count": self._dynamo_graphs, "what": "Dynamo graphs"}
+        return details
