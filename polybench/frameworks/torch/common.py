@@ -170,7 +170,9 @@ class TorchImplementation(Implementation):
             # in _network could not tell a reused graph from a model Dynamo skipped.
             torch.compiler.reset()
         self.network = torch.compile(self.model, **self.compile_options) if mode == "graph" else self.model
-        self._graphs_before = counters["stats"]["unique_graphs"] if mode == "graph" else None
+        # Dynamo's graph count when this model was built (the count is global to the process).
+        self._graphs_at_start = counters["stats"]["unique_graphs"]
+        self._first_call_checked = mode != "graph"
         self.optimizer = torch.optim.Adam(
             self.model.parameters(),
             lr=optimizer.learning_rate,
@@ -205,12 +207,12 @@ class TorchImplementation(Implementation):
                 f"torch.compile could not capture this model as one graph ({reason}), "
                 "so graph mode would run part of it eagerly"
             ) from None
-        if self._graphs_before is not None:
-            if counters["stats"]["unique_graphs"] == self._graphs_before:
+        if not self._first_call_checked:
+            if counters["stats"]["unique_graphs"] == self._graphs_at_start:
                 raise UnsupportedError(
                     "torch.compile compiled no graph for this model, so graph mode would run it eagerly"
                 )
-            self._graphs_before = None
+            self._first_call_checked = True
         return out
 
     def set_learning_rate(self, rate: float) -> None:

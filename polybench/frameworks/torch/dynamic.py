@@ -34,9 +34,8 @@ class TorchDynamic(DynamicModel, TorchImplementation):
         if self.mode == "graph":
             torch._dynamo.config.recompile_limit = RECOMPILE_LIMIT
             torch._dynamo.config.accumulated_recompile_limit = RECOMPILE_LIMIT
-        # Dynamo's count is global to the process and the parity figures compile another model
-        # after training: the count is taken after each of this model's own calls.
-        self._graphs_at_start = counters["stats"]["unique_graphs"]
+        # The parity figures compile another model after training: this model's count is taken
+        # after each of its own calls.
         self._dynamo_graphs = 0
 
     @abc.abstractmethod
